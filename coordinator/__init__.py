@@ -1,0 +1,34 @@
+"""The coordinator: runs the meeting structure of school–social-services collaboration."""
+from __future__ import annotations
+
+from flask import Flask
+
+from coordinator.config import PROJECT_ROOT, Settings
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the web app from settings (the environment's when none are given)."""
+    settings = settings or Settings.from_env()
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        instance_path=str(settings.instance_path),
+        instance_relative_config=True,
+    )
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.base_url.startswith("https://"),
+        MAX_CONTENT_LENGTH=20 * 1024 * 1024,
+    )
+    app.extensions["coordinator.settings"] = settings
+
+    from coordinator import web
+    from coordinator.auth.views import bp as auth_bp
+    from coordinator.org.views import bp as org_bp
+
+    web.init_app(app)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(org_bp)
+    return app

@@ -1,0 +1,1 @@
+"""Collaboration agreements (samverkansöverenskommelser): versions, parties and meeting forms."""

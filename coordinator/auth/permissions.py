@@ -1,0 +1,37 @@
+"""The one permission rule: what a user may do with a district's data. Pure, no Flask."""
+from __future__ import annotations
+
+import enum
+
+from coordinator.auth.models import Role, User
+
+
+class Action(enum.Enum):
+    VIEW = "view"
+    EDIT = "edit"
+
+
+def allows(user: User | None, action: Action, district_id: int | None) -> bool:
+    """Whether `user` may `action` data owned by `district_id` (None: the city's own data)."""
+    if user is None or not user.is_active:
+        return False
+    if user.role is Role.CITY_ADMIN:
+        return True
+    if user.role is Role.AUDITOR:
+        return action is Action.VIEW
+    if user.role in (Role.DISTRICT_DIRECTOR, Role.DISTRICT_ADMIN):
+        if district_id is None:  # city-level agreements are read by every district
+            return action is Action.VIEW
+        return district_id == user.district_id
+    return False
+
+
+def visible_district_ids(user: User | None) -> set[int] | None:
+    """The districts whose data `user` may see; None means every district."""
+    if user is None or not user.is_active:
+        return set()
+    if user.role in (Role.CITY_ADMIN, Role.AUDITOR):
+        return None
+    if user.role in (Role.DISTRICT_DIRECTOR, Role.DISTRICT_ADMIN) and user.district_id is not None:
+        return {user.district_id}
+    return set()

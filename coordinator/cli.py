@@ -1,0 +1,50 @@
+"""The `coordinator` command group; each capability adds its commands here."""
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, ScriptInfo
+
+from coordinator import create_app
+
+
+def _create_app() -> "object":
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False,
+             add_version_option=False, load_dotenv=False)
+def cli() -> None:
+    """Samverkan coordinator: districts, agreements, meetings and minutes."""
+
+
+@cli.group()
+def db() -> None:
+    """The database schema."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Migrate the database to the newest schema (creates it when empty)."""
+    from coordinator.migrate import current_revision, upgrade
+
+    url = current_app.extensions["coordinator.settings"].database_url
+    upgrade(url, revision)
+    click.echo(f"database at revision {current_revision(url)}")
+
+
+def _register() -> None:
+    from coordinator.auth.cli import user
+    from coordinator.demo import demo
+    from coordinator.org.cli import district, import_group
+    from coordinator.runner import run
+    from jobs.cli import jobs
+
+    for command in (run, demo, district, import_group, user, jobs):
+        cli.add_command(command)
+
+
+_register()
+
+__all__ = ["cli", "ScriptInfo"]

@@ -1,0 +1,1 @@
+"""The organisation: municipality, districts, schools, units and the people who hold functions."""

@@ -1,0 +1,23 @@
+"""`coordinator run`: the web app and the job scheduler together, for the embedded default."""
+from __future__ import annotations
+
+import click
+from flask import current_app
+
+
+@click.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--no-scheduler", is_flag=True, help="Serve the web app only.")
+def run(host: str, port: int, no_scheduler: bool) -> None:
+    """Serve the web app (development server) with the scheduler in the same process."""
+    from jobs import start_background_scheduler
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    scheduler = None if no_scheduler else start_background_scheduler(app)
+    click.echo(f"Samverkan coordinator at http://{host}:{port}/")
+    try:
+        app.run(host=host, port=port, use_reloader=False, threaded=True)
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
