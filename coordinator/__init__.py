@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Flask
 
 from coordinator.config import PROJECT_ROOT, Settings
+from coordinator.outbox.transports import transport_from_url
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -23,6 +24,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         MAX_CONTENT_LENGTH=20 * 1024 * 1024,
     )
     app.extensions["coordinator.settings"] = settings
+    # a wrong COORDINATOR_MAIL_URL stops the start, not the first invitation weeks later
+    app.extensions["coordinator.mail"] = transport_from_url(settings.mail_url)
 
     from coordinator import web
     from coordinator.auth.views import bp as auth_bp

@@ -1,0 +1,40 @@
+# The two commands: `make run` and `make test`. Everything else is what they need.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+CATALOGUES := $(wildcard coordinator/translations/*/LC_MESSAGES/messages.po)
+
+.PHONY: run test bench install install-test translations extract-messages clean
+
+run: install
+	$(BIN)/coordinator db upgrade
+	$(BIN)/coordinator demo --if-empty
+	$(BIN)/coordinator run
+
+test: install-test
+	$(BIN)/python -m pytest -n 2 -p no:cacheprovider
+
+install: $(VENV)/.installed translations
+install-test: $(VENV)/.installed-test translations
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+# compiled catalogues (.mo) are built, not committed
+translations: $(CATALOGUES:.po=.mo)
+%.mo: %.po $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@ 2>/dev/null
+
+# after marking new UI strings: refresh the English catalogue, then translate the empty msgstrs
+extract-messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k lazy_gettext -o coordinator/translations/messages.pot .
+	$(BIN)/pybabel update -i coordinator/translations/messages.pot -d coordinator/translations --no-fuzzy-matching
+
+clean:
+	rm -rf $(VENV) instance

@@ -1,0 +1,1 @@
+"""The outbox: mail that must leave, and the transports that carry it."""

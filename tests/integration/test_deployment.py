@@ -1,0 +1,65 @@
+"""What the Dockerfile relies on exists and works: gunicorn serves the WSGI app, the scheduler command exists."""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from coordinator.cli import cli
+from coordinator.migrate import upgrade
+from tests.smtp_server import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCKERFILE = (ROOT / "Dockerfile").read_text()
+
+
+def test_dockerfile_is_multi_stage_and_runs_as_a_non_root_user():
+    assert len(re.findall(r"^FROM ", DOCKERFILE, re.M)) >= 2
+    users = re.findall(r"^USER (\S+)", DOCKERFILE, re.M)
+    assert users and users[-1] not in ("root", "0")
+
+
+def test_every_path_the_dockerfile_copies_exists():
+    for sources in re.findall(r"^COPY (?!--from)(.+) \S+$", DOCKERFILE, re.M):
+        for source in sources.split():
+            assert (ROOT / source).exists(), source
+
+
+def test_the_scheduler_command_the_image_documents_exists(runner):
+    result = runner.invoke(cli, ["jobs", "run", "--help"])
+    assert result.exit_code == 0
+    assert "scheduler" in result.output.lower()
+
+
+def test_gunicorn_serves_the_wsgi_app_named_in_the_dockerfile(tmp_path: Path):
+    target = re.search(r'"(coordinator\.wsgi:app)"', DOCKERFILE).group(1)
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    upgrade(url)
+    port = free_port()
+    env = {**os.environ, "COORDINATOR_DATABASE_URL": url, "COORDINATOR_INSTANCE_PATH": str(tmp_path)}
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "1", target],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    try:
+        body = _get_when_up(f"http://127.0.0.1:{port}/healthz", server)
+        assert b'"status":"ok"' in body.replace(b" ", b"")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def _get_when_up(url: str, server: subprocess.Popen[bytes], seconds: float = 20) -> bytes:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                return response.read()
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"gunicorn did not serve {url}: {server.stderr.read()!r}")
+            time.sleep(0.2)
