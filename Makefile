@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 CATALOGUES := $(wildcard coordinator/translations/*/LC_MESSAGES/messages.po)
 
-.PHONY: run test bench install install-test translations extract-messages clean
+.PHONY: run test install install-test translations extract-messages clean
 
 run: install
 	$(BIN)/coordinator db upgrade
