@@ -12,7 +12,18 @@ def _create_app() -> "object":
     return create_app()
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False,
+class CoordinatorGroup(FlaskGroup):
+    """Flask's CLI group that runs every command, nested ones too, inside the app context."""
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        command = super().get_command(ctx, name)
+        if command is not None and not current_app:
+            app = ctx.ensure_object(ScriptInfo).load_app()
+            ctx.with_resource(app.app_context())
+        return command
+
+
+@click.group(cls=CoordinatorGroup, create_app=_create_app, add_default_commands=False,
              add_version_option=False, load_dotenv=False)
 def cli() -> None:
     """Samverkan coordinator: districts, agreements, meetings and minutes."""
@@ -46,5 +57,3 @@ def _register() -> None:
 
 
 _register()
-
-__all__ = ["cli", "ScriptInfo"]
