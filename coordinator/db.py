@@ -82,9 +82,11 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 def all_models() -> sa.MetaData:
     """The metadata with every capability's models imported (for Alembic and tests)."""
-    from coordinator import agreements, audit, auth, org  # noqa: F401  (registers models)
-    from coordinator.agreements import models as _a  # noqa: F401
-    from coordinator.auth import models as _u  # noqa: F401
-    from coordinator.org import models as _o  # noqa: F401
+    from coordinator import audit  # noqa: F401  (each import registers its tables)
+    from coordinator.agreements import models as _agreements  # noqa: F401
+    from coordinator.auth import models as _auth  # noqa: F401
+    from coordinator.org import models as _org  # noqa: F401
+    from coordinator.planning import models as _planning  # noqa: F401
+    from coordinator.terms import models as _terms  # noqa: F401
 
     return Base.metadata

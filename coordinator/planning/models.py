@@ -1,0 +1,72 @@
+"""Tables of planned meetings and who is invited to them."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from coordinator.agreements.models import MeetingForm
+from coordinator.db import Base, enum_column
+from coordinator.org.functions import Function
+from coordinator.org.models import District, Person, School, SchoolGroup
+from coordinator.terms.models import Term
+
+
+class MeetingStatus(enum.Enum):
+    DRAFT = "draft"          # planned, not yet published
+    SCHEDULED = "scheduled"  # published to the invitees
+    CANCELLED = "cancelled"
+
+
+class Meeting(Base):
+    """One meeting of a meeting form's series in a term."""
+    __tablename__ = "meeting"
+    __table_args__ = (sa.Index("ix_meeting_term_series", "term_id", "series_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(sa.String(120), unique=True)  # the calendar UID, stable for life
+    meeting_form_id: Mapped[int] = mapped_column(sa.ForeignKey("meeting_form.id"), index=True)
+    term_id: Mapped[int] = mapped_column(sa.ForeignKey("term.id"))
+    series_key: Mapped[str] = mapped_column(sa.String(80))
+    district_id: Mapped[int | None] = mapped_column(sa.ForeignKey("district.id"), index=True)
+    school_id: Mapped[int | None] = mapped_column(sa.ForeignKey("school.id"))
+    group_id: Mapped[int | None] = mapped_column(sa.ForeignKey("school_group.id"))
+    starts_at: Mapped[datetime] = mapped_column(index=True)
+    ends_at: Mapped[datetime]
+    place: Mapped[str | None] = mapped_column(sa.String(300))
+    video_url: Mapped[str | None] = mapped_column(sa.String(500))
+    status: Mapped[MeetingStatus] = mapped_column(enum_column(MeetingStatus), default=MeetingStatus.DRAFT)
+    is_moved_by_hand: Mapped[bool] = mapped_column(default=False)
+    is_added_by_hand: Mapped[bool] = mapped_column(default=False)
+    sequence: Mapped[int] = mapped_column(default=0)  # the calendar SEQUENCE, raised on each re-sent change
+    created_at: Mapped[datetime]
+    published_at: Mapped[datetime | None]
+    published_by: Mapped[str | None] = mapped_column(sa.String(254))
+    cancelled_at: Mapped[datetime | None]
+
+    meeting_form: Mapped[MeetingForm] = relationship()
+    term: Mapped[Term] = relationship()
+    district: Mapped[District | None] = relationship()
+    school: Mapped[School | None] = relationship()
+    group: Mapped[SchoolGroup | None] = relationship()
+    invitations: Mapped[list[Invitation]] = relationship(
+        back_populates="meeting", cascade="all, delete-orphan", order_by="Invitation.person_id"
+    )
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status is MeetingStatus.CANCELLED
+
+
+class Invitation(Base):
+    """A person invited to a meeting, for the function they hold there."""
+    __tablename__ = "invitation"
+
+    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meeting.id", ondelete="CASCADE"), primary_key=True)
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id"), primary_key=True, index=True)
+    function: Mapped[Function | None] = mapped_column(enum_column(Function))
+
+    meeting: Mapped[Meeting] = relationship(back_populates="invitations")
+    person: Mapped[Person] = relationship()
