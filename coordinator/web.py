@@ -1,12 +1,16 @@
 """Flask glue shared by every blueprint: database session per request, locale, time display."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, g, request, session as cookie
-from flask_babel import Babel, format_datetime
+import sqlalchemy as sa
+from flask import Flask, current_app, g, render_template, request, session as cookie
+from flask_babel import Babel, format_datetime, get_locale
+from flask_babel import gettext as _
 from flask_wtf import CSRFProtect
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -25,14 +29,22 @@ def init_app(app: Flask) -> None:
     app.extensions["coordinator.sessions"] = make_session_factory(engine)
     app.teardown_appcontext(_close_session)
 
+    # Flask-WTF's default (1 hour) would reject an agreement edited over a long meeting; a
+    # working day is long enough, and the token still dies with the session.
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", 8 * 3600)
     csrf.init_app(app)
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "sv")
     app.config["BABEL_DEFAULT_TIMEZONE"] = settings.timezone
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(
         __import__("pathlib").Path(__file__).parent / "translations")
     babel.init_app(app, locale_selector=select_locale)
+    app.before_request(remember_language)
     app.jinja_env.filters["local"] = local_time
+    app.jinja_env.globals.update(get_locale=get_locale, url_with_lang=url_with_lang)
     app.add_url_rule("/healthz", "healthz", healthz)
+    app.add_url_rule("/tillganglighet", "accessibility", accessibility)
+    app.register_error_handler(CSRFError, csrf_failed)
+    app.register_error_handler(404, not_found)
 
 
 def settings() -> Settings:
@@ -63,6 +75,19 @@ def select_locale() -> str:
     return request.accept_languages.best_match(LANGUAGES, default="sv") or "sv"
 
 
+def remember_language() -> None:
+    """Keep a `?lang=` choice in the session cookie, so the next pages stay in that language."""
+    chosen = request.args.get("lang")
+    if chosen in LANGUAGES and cookie.get("lang") != chosen:
+        cookie["lang"] = chosen
+
+
+def url_with_lang(language: str) -> str:
+    """This page's address with `lang` set (the language switch for anonymous visitors)."""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"] + [("lang", language)]
+    return f"{request.path}?{urlencode(args)}"
+
+
 def local_time(value: datetime | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
     """Show a stored (UTC) time in the configured timezone."""
     if value is None:
@@ -79,3 +104,39 @@ def healthz() -> tuple[dict[str, str], int]:
         current_app.logger.warning("healthz: database unreachable: %s", exc)
         return {"status": "unavailable", "database": "unreachable"}, 503
     return {"status": "ok", "database": "ok"}, 200
+
+
+# The accessibility statement's dates: update them whenever the statement is reviewed.
+ACCESSIBILITY_ASSESSED_ON = date(2026, 11, 24)
+ACCESSIBILITY_UPDATED_ON = date(2026, 11, 24)
+
+
+def accessibility() -> str:
+    """The accessibility statement required by DOS-lagen, with a way to report problems."""
+    from coordinator.org.models import Municipality
+
+    owners = db().scalars(sa.select(Municipality.name).order_by(Municipality.name)).all()
+    return render_template(
+        "pages/accessibility.html", owners=owners, contact=settings().mail_from,
+        assessed_on=ACCESSIBILITY_ASSESSED_ON, updated_on=ACCESSIBILITY_UPDATED_ON,
+    )
+
+
+def csrf_failed(_error: CSRFError) -> tuple[str, int]:
+    """A form sent without a valid CSRF token: explain, in the layout, instead of a bare 400."""
+    if "user" not in g:  # the CSRF check runs before the user is loaded; show the page in their language
+        from coordinator.auth.views import load_user
+
+        load_user()
+    return render_template(
+        "pages/error.html", title=_("Formuläret kunde inte skickas"),
+        message=_("Formuläret var för gammalt eller kom inte från den här tjänsten. "
+                  "Gå tillbaka, ladda om sidan och försök igen."),
+    ), 400
+
+
+def not_found(_error: Exception) -> tuple[str, int]:
+    return render_template(
+        "pages/error.html", title=_("Sidan finns inte"),
+        message=_("Kontrollera adressen, eller gå till startsidan."),
+    ), 404
