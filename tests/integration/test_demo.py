@@ -1,0 +1,121 @@
+"""`coordinator demo` on both databases: what it loads, that it is fully staffed, and that it loads once."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from coordinator.agreements.models import Agreement, AgreementVersion, FormKind, VersionStatus
+from coordinator.agreements.services import staffing_warnings
+from coordinator.auth.models import Role, User
+from coordinator.auth.passwords import verify_password
+from coordinator.cli import cli
+from coordinator.db import all_models
+from coordinator.org.functions import Function
+from coordinator.org.models import (
+    District, Language, OrganiserType, Person, PersonFunction, School, SchoolForm, Unit, UnitKind,
+)
+
+
+def load(runner, *args: str) -> str:
+    result = runner.invoke(cli, ["demo", *args])
+    assert result.exit_code == 0, result.output + repr(result.exception)
+    return result.output
+
+
+def row_counts(session) -> dict[str, int]:
+    session.expire_all()
+    return {table.name: session.scalar(sa.select(sa.func.count()).select_from(table))
+            for table in all_models().sorted_tables}
+
+
+def test_the_demo_has_two_districts_and_enough_schools_a_third_of_them_independent(runner, session):
+    load(runner)
+
+    assert sorted(session.scalars(sa.select(District.code))) == ["NORRVIKEN", "SODERBY"]
+    schools = session.scalars(sa.select(School)).all()
+    assert len(schools) >= 14
+    assert 3 * sum(s.organiser_type is OrganiserType.INDEPENDENT for s in schools) >= len(schools)
+    assert all(len(s.unit_code) == 8 and s.unit_code.isdigit() for s in schools)
+    forms = {form for s in schools for form in s.school_forms}
+    assert {SchoolForm.GY.value, SchoolForm.GRAN.value, SchoolForm.GR.value} <= forms
+
+
+def test_the_demo_has_the_districts_units_and_the_police(runner, session):
+    load(runner)
+
+    for district in session.scalars(sa.select(District)):
+        kinds = set(session.scalars(sa.select(Unit.kind).where(Unit.district_id == district.id)))
+        assert {UnitKind.SOCIAL_SERVICES, UnitKind.LEISURE, UnitKind.PRESCHOOL, UnitKind.FIELD_WORKERS,
+                UnitKind.ADMINISTRATION, UnitKind.POLICE} <= kinds
+
+
+def test_the_demo_people_hold_every_function_and_every_school_has_a_principal(runner, session):
+    load(runner)
+
+    held = set(session.scalars(sa.select(PersonFunction.function)))
+    assert held == set(Function)
+    principal_schools = set(session.scalars(
+        sa.select(Person.school_id).join(PersonFunction).where(PersonFunction.function == Function.PRINCIPAL)))
+    assert principal_schools == set(session.scalars(sa.select(School.id)))
+    people = session.scalars(sa.select(Person)).all()
+    assert len(people) >= 50
+    assert sum(p.language is Language.EN for p in people) >= 2
+    assert any(p.deputy_id is not None for p in people)
+    assert any(p.name.startswith("Mottagningsgruppen") for p in people)  # the intake group's mailbox
+
+
+def test_each_district_has_one_active_agreement_signed_by_all_its_schools_and_the_city_one(runner, session):
+    load(runner)
+
+    for district in session.scalars(sa.select(District)):
+        [agreement] = session.scalars(sa.select(Agreement).where(Agreement.district_id == district.id)).all()
+        version = agreement.active_version
+        assert version is not None and version.contact_person is not None
+        assert {p.school_id for p in version.parties} == {s.id for s in district.schools}
+        assert all(p.signed_on and p.signed_by for p in version.parties)
+        assert {f.kind for f in version.meeting_forms} >= {
+            FormKind.OVERARCHING_FORUM, FormKind.OPERATIVE_FORUM, FormKind.STUDENT_HEALTH_CONFERENCE,
+            FormKind.REPORT_MEETING, FormKind.CONSULTATION, FormKind.STAFF_MEETING_VISIT}
+    [city] = session.scalars(sa.select(Agreement).where(Agreement.district_id.is_(None))).all()
+    assert [f.kind for f in city.active_version.meeting_forms] == [FormKind.STEERING_GROUP]
+    assert session.scalar(sa.select(sa.func.count()).where(AgreementVersion.status == VersionStatus.ACTIVE)) == 3
+
+
+def test_the_demo_is_fully_staffed(runner, session):
+    load(runner)
+
+    for version in session.scalars(sa.select(AgreementVersion)):
+        assert staffing_warnings(session, version) == [], version.agreement.title
+
+
+def test_loading_twice_changes_nothing(runner, session):
+    load(runner)
+    before = row_counts(session)
+
+    output = load(runner)
+
+    assert row_counts(session) == before
+    assert "redan inläst" in output
+
+
+def test_if_empty_does_nothing_on_a_loaded_database_and_loads_an_empty_one(runner, session):
+    assert "Demon är inläst" in load(runner, "--if-empty")
+    before = row_counts(session)
+
+    output = load(runner, "--if-empty")
+
+    assert row_counts(session) == before
+    assert "lästes inte in" in output
+
+
+def test_the_demo_logins_work_with_the_password_demo_and_are_printed(runner, session):
+    output = load(runner)
+
+    users = session.scalars(sa.select(User)).all()
+    assert all(verify_password(password_hash, "demo") for password_hash in {u.password_hash for u in users})
+    assert not verify_password(users[0].password_hash, "Demo")
+    roles = [u.role for u in users]
+    assert roles.count(Role.DISTRICT_DIRECTOR) == 2 and roles.count(Role.DISTRICT_ADMIN) == 2
+    assert {Role.CITY_ADMIN, Role.PARTICIPANT, Role.AUDITOR} <= set(roles)
+    directors = [u for u in users if u.role is Role.DISTRICT_DIRECTOR]
+    assert {u.district.code for u in directors} == {"NORRVIKEN", "SODERBY"}
+    assert all(u.email in output for u in users)
