@@ -50,9 +50,10 @@ def _register() -> None:
     from coordinator.demo import demo
     from coordinator.org.cli import district, import_group
     from coordinator.runner import run
+    from coordinator.terms.cli import term
     from jobs.cli import jobs
 
-    for command in (run, demo, district, import_group, user, jobs):
+    for command in (run, demo, district, import_group, user, term, jobs):
         cli.add_command(command)
 
 

@@ -27,6 +27,7 @@ from coordinator.clock import utcnow
 from coordinator.i18n import DomainError
 from coordinator.org.functions import Function
 from coordinator.org.models import District, Language, Municipality, Person, PersonFunction, School, Unit
+from coordinator.terms.models import Term, TermBreak
 from coordinator.web import db
 
 ACTOR = "demo"
@@ -42,8 +43,22 @@ def load_demo(session: Session, *, now: datetime) -> Counter[str]:
     people = _people(session, municipality, schools, units, created)
     for agreement in data.AGREEMENTS:
         _agreement(session, agreement, municipality, districts, schools, people, now, created)
+    _terms(session, municipality, created)
     _logins(session, districts, people, now, created)
     return created
+
+
+def _terms(session: Session, municipality: Municipality, created: Counter[str]) -> None:
+    existing = set(session.scalars(sa.select(Term.name).where(Term.municipality_id == municipality.id)))
+    for term in data.TERMS:
+        if term.name in existing:
+            continue
+        session.add(Term(
+            municipality=municipality, name=term.name, starts_on=term.starts_on, ends_on=term.ends_on,
+            breaks=[TermBreak(kind=kind, name=name, starts_on=start, ends_on=end)
+                    for kind, name, start, end in term.breaks],
+        ))
+        created["terminer"] += 1
 
 
 def _municipality(session: Session, created: Counter[str]) -> Municipality:

@@ -17,6 +17,7 @@ from coordinator.agreements.models import FormKind
 from coordinator.auth.models import Role
 from coordinator.org.functions import Function as F
 from coordinator.org.models import Language, OrganiserType, UnitKind
+from coordinator.terms.models import BreakKind
 
 PASSWORD = "demo"
 MUNICIPALITY = ("0180", "Stockholms stad")
@@ -299,3 +300,34 @@ def login_email(login: LoginData) -> str:
     if login.email is not None:
         return login.email
     return person_email(next(p for p in PEOPLE if p.name == login.person))
+
+
+@dataclass(frozen=True)
+class TermData:
+    name: str
+    starts_on: date
+    ends_on: date
+    breaks: tuple[tuple[BreakKind, str, date, date], ...]
+
+
+# Stockholm-county school years 2026/27 and 2027/28 (each organiser sets its own; these are typical)
+TERMS = [
+    TermData("HT2026", date(2026, 8, 18), date(2026, 12, 22), (
+        (BreakKind.STUDY_DAY, "Studiedag", date(2026, 9, 25), date(2026, 9, 25)),
+        (BreakKind.HOSTLOV, "Höstlov", date(2026, 10, 26), date(2026, 10, 30)),
+    )),
+    TermData("VT2027", date(2027, 1, 11), date(2027, 6, 11), (
+        (BreakKind.SPORTLOV, "Sportlov", date(2027, 3, 1), date(2027, 3, 5)),
+        (BreakKind.PASKLOV, "Påsklov", date(2027, 3, 29), date(2027, 4, 2)),
+        (BreakKind.STUDY_DAY, "Studiedag", date(2027, 5, 7), date(2027, 5, 7)),
+    )),
+    TermData("HT2027", date(2027, 8, 19), date(2027, 12, 21), (
+        (BreakKind.STUDY_DAY, "Studiedag", date(2027, 10, 8), date(2027, 10, 8)),
+        (BreakKind.HOSTLOV, "Höstlov", date(2027, 11, 1), date(2027, 11, 5)),
+    )),
+    TermData("VT2028", date(2028, 1, 10), date(2028, 6, 13), (
+        (BreakKind.SPORTLOV, "Sportlov", date(2028, 2, 28), date(2028, 3, 3)),
+        (BreakKind.PASKLOV, "Påsklov", date(2028, 4, 10), date(2028, 4, 14)),
+        (BreakKind.STUDY_DAY, "Studiedag", date(2028, 5, 26), date(2028, 5, 26)),
+    )),
+]
