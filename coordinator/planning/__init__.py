@@ -1,0 +1,1 @@
+"""Planning a term's meetings from the active agreement."""

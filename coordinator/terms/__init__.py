@@ -1,0 +1,1 @@
+"""School terms, their breaks and the Swedish holidays."""
