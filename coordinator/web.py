@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -35,8 +36,7 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "sv")
     app.config["BABEL_DEFAULT_TIMEZONE"] = settings.timezone
-    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(
-        __import__("pathlib").Path(__file__).parent / "translations")
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(Path(__file__).parent / "translations")
     babel.init_app(app, locale_selector=select_locale)
     app.before_request(remember_language)
     app.jinja_env.filters["local"] = local_time
