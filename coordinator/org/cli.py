@@ -1,11 +1,18 @@
 """Commands for the organisation: `district list`, `import schools|people FILE`."""
 from __future__ import annotations
 
+import getpass
 import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import click
 import sqlalchemy as sa
 
+from coordinator.clock import utcnow
+from coordinator.org.importers import ImportFile, read_people, read_schools
+from coordinator.org.imports import ImportFailed, ImportResult, import_people, import_schools
 from coordinator.org.models import District, School
 from coordinator.web import db
 
@@ -47,3 +54,55 @@ def district_list(as_json: bool) -> None:
 @click.group("import")
 def import_group() -> None:
     """Import schools or people from CSV, XLSX or a Skolverket JSON export (all or nothing)."""
+
+
+def _actor() -> str:
+    """Audit actor for a command run from a shell: cli:<login name>."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (OSError, KeyError):  # containers may run as a uid with no name
+        return "cli"
+
+
+def _run_import(path: str, read: Callable[..., ImportFile[Any]], apply: Callable[..., ImportResult],
+                district_code: str | None, what: str) -> None:
+    """Read, check and apply a file in one transaction; report problems and exit 1 on any."""
+    file = read(path, Path(path).read_bytes(), district=district_code)
+    session = db()
+    try:
+        result = apply(session, file, actor=_actor(), now=utcnow())
+    except ImportFailed as failed:
+        session.rollback()
+        click.echo(f"{len(failed.problems)} fel i {path}:", err=True)
+        for problem in failed.problems:
+            click.echo(f"  {problem.message}", err=True)
+        click.echo("Inget importerades.", err=True)
+        raise click.exceptions.Exit(1) from None
+    session.commit()
+    line = f"{what}: {result.created} nya, {result.updated} uppdaterade, {result.unchanged} oförändrade"
+    if result.skipped:
+        line += f", {result.skipped} hoppades över (ingen skolform som samverkan gäller)"
+    if result.units_created:
+        line += f"; {result.units_created} nya enheter"
+    click.echo(line + ".")
+
+
+_FILE = click.Path(exists=True, dir_okay=False, readable=True)
+_DISTRICT = click.option("--district", "district_code", metavar="CODE",
+                         help="The district (code) of every row; required for a Skolverket JSON export.")
+
+
+@import_group.command("schools")
+@click.argument("path", type=_FILE)
+@_DISTRICT
+def import_schools_command(path: str, district_code: str | None) -> None:
+    """Import schools from CSV, XLSX or Skolverket JSON (keyed by school-unit code)."""
+    _run_import(path, read_schools, import_schools, district_code, "Skolor")
+
+
+@import_group.command("people")
+@click.argument("path", type=_FILE)
+@_DISTRICT
+def import_people_command(path: str, district_code: str | None) -> None:
+    """Import people from CSV or XLSX (keyed by email)."""
+    _run_import(path, read_people, import_people, district_code, "Personer")
