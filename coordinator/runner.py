@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import click
 from flask import current_app
+from werkzeug.serving import run_simple
 
 
 @click.command("run")
@@ -17,7 +18,8 @@ def run(host: str, port: int, no_scheduler: bool) -> None:
     scheduler = None if no_scheduler else start_background_scheduler(app)
     click.echo(f"Samverkan coordinator at http://{host}:{port}/")
     try:
-        app.run(host=host, port=port, use_reloader=False, threaded=True)
+        # run_simple, not app.run(): Flask ignores app.run() inside its own CLI
+        run_simple(host, port, app, use_reloader=False, threaded=True)
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)

@@ -63,3 +63,20 @@ def _get_when_up(url: str, server: subprocess.Popen[bytes], seconds: float = 20)
             if server.poll() is not None or time.monotonic() > deadline:
                 raise AssertionError(f"gunicorn did not serve {url}: {server.stderr.read()!r}")
             time.sleep(0.2)
+
+
+def test_coordinator_run_serves_the_home_page_with_the_scheduler(tmp_path: Path):
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    upgrade(url)
+    port = free_port()
+    env = {**os.environ, "COORDINATOR_DATABASE_URL": url, "COORDINATOR_INSTANCE_PATH": str(tmp_path)}
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "coordinator"), "run", "--port", str(port)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    try:
+        body = _get_when_up(f"http://127.0.0.1:{port}/", server)
+        assert b"<html" in body
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
