@@ -10,7 +10,7 @@ COPY jobs ./jobs
 COPY templates ./templates
 # editable, so the package finds templates/ beside it at /app in the runtime stage too
 RUN pip install -e . \
- && find coordinator/translations -name messages.po -execdir pybabel compile -i messages.po -o messages.mo \;
+ && python -m coordinator.translations.compile
 
 FROM python:3.11-slim
 RUN useradd --system --uid 10001 --home-dir /var/lib/coordinator --create-home coordinator

@@ -2,7 +2,6 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-CATALOGUES := $(wildcard coordinator/translations/*/LC_MESSAGES/messages.po)
 
 .PHONY: run test install install-test translations extract-messages clean
 
@@ -27,13 +26,12 @@ $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 	touch $@
 
 # compiled catalogues (.mo) are built, not committed
-translations: $(CATALOGUES:.po=.mo)
-%.mo: %.po $(VENV)/.installed
-	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@ 2>/dev/null
+translations: $(VENV)/.installed
+	$(BIN)/python -m coordinator.translations.compile
 
 # after marking new UI strings: refresh the English catalogue, then translate the empty msgstrs
 extract-messages: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k N_ -k lazy_gettext -o coordinator/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k lazy_gettext -k _l -o coordinator/translations/messages.pot .
 	$(BIN)/pybabel update -i coordinator/translations/messages.pot -d coordinator/translations --no-fuzzy-matching
 
 clean:

@@ -94,6 +94,14 @@ def _postgres_url(urls: dict[str, str]) -> str:
 _engines: dict[str, Engine] = {}
 
 
+@pytest.fixture(scope="session", autouse=True)
+def compiled_translations() -> None:
+    """The English catalogue compiled, as `make` does, so pytest alone also sees English pages."""
+    from coordinator.translations.compile import compile_catalogues
+
+    compile_catalogues()
+
+
 @pytest.fixture(params=BACKENDS)
 def database_url(request: pytest.FixtureRequest, migrated_urls: dict[str, str]) -> Iterator[str]:
     """A migrated, empty database on each backend; emptied again after the test."""

@@ -1,0 +1,1 @@
+"""UI translations: Swedish message ids, an English catalogue."""
