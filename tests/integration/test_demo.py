@@ -1,6 +1,8 @@
 """`coordinator demo` on both databases: what it loads, that it is fully staffed, and that it loads once."""
 from __future__ import annotations
 
+from datetime import date
+
 import sqlalchemy as sa
 
 from coordinator.agreements.models import Agreement, AgreementVersion, FormKind, VersionStatus
@@ -13,6 +15,8 @@ from coordinator.org.functions import Function
 from coordinator.org.models import (
     District, Language, OrganiserType, Person, PersonFunction, School, SchoolForm, Unit, UnitKind,
 )
+from coordinator.terms.models import BreakKind, Term
+from coordinator.terms.services import breaks_of, calendar_for, check_term
 
 
 def load(runner, *args: str) -> str:
@@ -119,3 +123,23 @@ def test_the_demo_logins_work_with_the_password_demo_and_are_printed(runner, ses
     directors = [u for u in users if u.role is Role.DISTRICT_DIRECTOR]
     assert {u.district.code for u in directors} == {"NORRVIKEN", "SODERBY"}
     assert all(u.email in output for u in users)
+
+
+def test_the_demo_has_two_school_years_of_terms_with_breaks_and_enough_teaching_days(runner, session):
+    load(runner)
+
+    terms = session.scalars(sa.select(Term).order_by(Term.starts_on)).all()
+    assert [t.name for t in terms] == ["HT2026", "VT2027", "HT2027", "VT2028"]
+    expected_breaks = {
+        "HT2026": [BreakKind.STUDY_DAY, BreakKind.HOSTLOV],
+        "VT2027": [BreakKind.SPORTLOV, BreakKind.PASKLOV, BreakKind.STUDY_DAY],
+        "HT2027": [BreakKind.STUDY_DAY, BreakKind.HOSTLOV],
+        "VT2028": [BreakKind.SPORTLOV, BreakKind.PASKLOV, BreakKind.STUDY_DAY],
+    }
+    for term in terms:
+        assert [b.kind for b in term.breaks] == expected_breaks[term.name]
+        others = [t for t in terms if t is not term]
+        assert check_term(term.name, term.starts_on, term.ends_on, breaks_of(term), others=others) == []
+        assert len(calendar_for(session, term).teaching_days()) > 80, term.name
+    hostlov = next(b for b in terms[2].breaks if b.kind is BreakKind.HOSTLOV)
+    assert (hostlov.starts_on, hostlov.ends_on) == (date(2027, 11, 1), date(2027, 11, 5))  # week 44

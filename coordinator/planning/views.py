@@ -1,0 +1,283 @@
+"""The planning page of a district's term: warnings, the meetings by form and by week; plan, move, cancel, add, publish."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from itertools import groupby
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale, gettext, lazy_gettext as _l, ngettext
+from werkzeug.wrappers import Response
+
+from coordinator.agreements.models import Agreement, AgreementVersion, MeetingForm, VersionStatus
+from coordinator.auth.access import login_required, require
+from coordinator.auth.models import User
+from coordinator.auth.permissions import Action, allows
+from coordinator.clock import utcnow
+from coordinator.i18n import DomainError
+from coordinator.org.models import District, School
+from coordinator.planning.forms import AddMeetingForm, MoveForm
+from coordinator.planning.models import Meeting, MeetingStatus
+from coordinator.planning.services import (
+    UID_DOMAIN, MeetingEntry, PlanningWarning, add_meeting, cancel_meeting, district_term, move_meeting, plan_district_term, publish,
+    review,
+)
+from coordinator.terms.calendar import REASON_HALF_DAY, TermCalendar
+from coordinator.terms.models import Term
+from coordinator.web import db, settings
+
+bp = Blueprint("planning", __name__)
+
+STATUSES = {MeetingStatus.DRAFT: _l("Utkast"), MeetingStatus.SCHEDULED: _l("Publicerat"),
+            MeetingStatus.CANCELLED: _l("Inställt")}
+WEEKDAYS = (_l("Måndag"), _l("Tisdag"), _l("Onsdag"), _l("Torsdag"), _l("Fredag"))
+
+
+@bp.app_template_global()
+def planning_terms(district: District) -> list[str]:
+    """The names of the district's municipality's terms, for links to their planning pages."""
+    return list(db().scalars(sa.select(Term.name).where(Term.municipality_id == district.municipality_id)
+                             .order_by(Term.starts_on)))
+
+
+@bp.context_processor
+def labels() -> dict[str, Any]:
+    return {"statuses": STATUSES, "weekdays": WEEKDAYS, "warning_text": warning_text}
+
+
+def warning_text(warning: PlanningWarning) -> str:
+    """A warning in the reader's language: its template, function names and free-day reasons translated."""
+    params = warning.params_in(get_locale().language if get_locale() else "sv")
+    if "reason" in params:  # a Swedish text of the calendar's (helg, Höstlov, a holiday's name)
+        params["reason"] = gettext(str(params["reason"]))
+    return gettext(warning.template, **params)
+
+
+# -- the page ------------------------------------------------------------------------------------
+
+@bp.get("/districts/<code>/terms/<term>/plan")
+@login_required
+def plan(code: str, term: str) -> str | tuple[str, int]:
+    """The term's plan: the warnings, the meetings by form and as a week grid; buttons for those who may edit."""
+    district, term_row, user = _district_term(code, term, Action.VIEW)
+    try:
+        result = review(db(), district, term_row, utcnow(), timezone=settings().timezone)
+    except DomainError as error:  # e.g. a break stored outside its term
+        return render_template("pages/error.html", title=gettext("Terminen kan inte planeras"),
+                               message=gettext(error.template, **error.params)), 409
+    zone = _zone()
+    groups = [(name, list(entries)) for (_, name), entries in groupby(
+        sorted(result.meetings, key=lambda m: (m.form_position, m.form_name, m.starts_at, m.id)),
+        key=lambda m: (m.form_position, m.form_name))]
+    return render_template(
+        "planning/plan.html", result=result, district=district, term=term_row, groups=groups,
+        weeks=week_rows(result.calendar, result.meetings, zone), may_edit=allows(user, Action.EDIT, district.id),
+    )
+
+
+@bp.post("/districts/<code>/terms/<term>/plan")
+@login_required
+def plan_post(code: str, term: str) -> Response:
+    """Plan the term: add the meetings missing from it as drafts."""
+    district, term_row, user = _district_term(code, term, Action.EDIT)
+    session = db()
+    try:
+        result = plan_district_term(session, district, term_row, actor=user.email, now=utcnow(),
+                                    timezone=settings().timezone, uid_domain=_uid_domain())
+    except DomainError as error:
+        session.rollback()
+        flash(gettext(error.template, **error.params), "error")
+    else:
+        session.commit()
+        if result.added:
+            flash(ngettext("%(num)d nytt möte planerades som utkast.", "%(num)d nya möten planerades som utkast.",
+                           result.added), "success")
+        else:
+            flash(gettext("Inget saknades i planen; inga nya möten lades till."), "info")
+    return redirect(url_for(".plan", code=district.code, term=term_row.name))
+
+
+@bp.post("/districts/<code>/terms/<term>/publish")
+@login_required
+def publish_post(code: str, term: str) -> Response:
+    """Publish the term's drafts: they become scheduled."""
+    district, term_row, user = _district_term(code, term, Action.EDIT)
+    session = db()
+    try:
+        result = publish(session, district, term_row, actor=user.email, now=utcnow(), timezone=settings().timezone)
+    except DomainError as error:
+        session.rollback()
+        flash(gettext(error.template, **error.params), "error")
+    else:
+        session.commit()
+        if result.published:
+            flash(ngettext("%(num)d möte publicerades.", "%(num)d möten publicerades.", result.published), "success")
+        else:
+            flash(gettext("Det fanns inga utkast att publicera."), "info")
+    return redirect(url_for(".plan", code=district.code, term=term_row.name))
+
+
+# -- one meeting -----------------------------------------------------------------------------------
+
+@bp.route("/districts/<code>/terms/<term>/meetings/<int:meeting_id>/move", methods=["GET", "POST"])
+@login_required
+def move(code: str, term: str, meeting_id: int) -> str | Response:
+    """Move a meeting to another day or time."""
+    district, term_row, user = _district_term(code, term, Action.EDIT)
+    meeting = _meeting(district, term_row, meeting_id)
+    session, zone = db(), _zone()
+    form = MoveForm()
+    if request.method == "GET":
+        starts, ends = meeting.starts_at.astimezone(zone), meeting.ends_at.astimezone(zone)
+        form.day.data, form.starts.data, form.ends.data = starts.date(), starts.time(), ends.time()
+    elif form.validate_on_submit():
+        assert form.day.data and form.starts.data and form.ends.data
+        try:
+            move_meeting(session, meeting, _at(form.day.data, form.starts.data, zone),
+                         _at(form.day.data, form.ends.data, zone), actor=user.email, now=utcnow(),
+                         district=district, timezone=settings().timezone)
+        except DomainError as error:
+            session.rollback()
+            form.form_errors.append(gettext(error.template, **error.params))
+        else:
+            session.commit()
+            flash(gettext("Mötet flyttades."), "success")
+            return redirect(_back(district, term_row, meeting.id))
+    return render_template("planning/move.html", district=district, term=term_row, meeting=meeting, form=form)
+
+
+@bp.route("/districts/<code>/terms/<term>/meetings/<int:meeting_id>/cancel", methods=["GET", "POST"])
+@login_required
+def cancel(code: str, term: str, meeting_id: int) -> str | Response:
+    """Ask, then cancel a meeting; it stays in the plan as cancelled."""
+    district, term_row, user = _district_term(code, term, Action.EDIT)
+    meeting = _meeting(district, term_row, meeting_id)
+    if request.method == "GET":
+        return render_template("planning/cancel.html", district=district, term=term_row, meeting=meeting)
+    session = db()
+    try:
+        cancel_meeting(session, meeting, actor=user.email, now=utcnow(), district=district)
+    except DomainError as error:
+        session.rollback()
+        flash(gettext(error.template, **error.params), "error")
+    else:
+        session.commit()
+        flash(gettext("Mötet ställdes in."), "success")
+    return redirect(_back(district, term_row, meeting_id))
+
+
+@bp.route("/districts/<code>/terms/<term>/meetings/new", methods=["GET", "POST"])
+@login_required
+def add(code: str, term: str) -> str | Response:
+    """Add a meeting by hand, e.g. a report meeting or an extra forum."""
+    district, term_row, user = _district_term(code, term, Action.EDIT)
+    session, zone = db(), _zone()
+    forms = list(session.scalars(
+        sa.select(MeetingForm).join(MeetingForm.version).join(AgreementVersion.agreement)
+        .where(Agreement.district_id == district.id, AgreementVersion.status == VersionStatus.ACTIVE)
+        .order_by(Agreement.id, MeetingForm.position, MeetingForm.id)))
+    schools = list(session.scalars(
+        sa.select(School).where(School.district_id == district.id, School.is_active).order_by(School.name)))
+    form = AddMeetingForm()
+    form.form_id.choices = [(f.id, f.name) for f in forms]
+    form.school_id.choices = [("", gettext("Ingen skola (mötet gäller hela stadsdelen)"))] + [
+        (s.id, s.name) for s in schools]
+    if form.validate_on_submit():
+        assert form.day.data and form.starts.data
+        meeting_form = next(f for f in forms if f.id == form.form_id.data)
+        school = next((s for s in schools if s.id == form.school_id.data), None)
+        ends = _at(form.day.data, form.ends.data, zone) if form.ends.data else None
+        try:
+            meeting = add_meeting(session, meeting_form, term_row, _at(form.day.data, form.starts.data, zone), ends,
+                                  school=school, actor=user.email, now=utcnow(), timezone=settings().timezone,
+                                  uid_domain=_uid_domain())
+        except DomainError as error:
+            session.rollback()
+            form.form_errors.append(gettext(error.template, **error.params))
+        else:
+            session.commit()
+            flash(gettext("Mötet lades till som utkast."), "success")
+            return redirect(_back(district, term_row, meeting.id))
+    return render_template("planning/add.html", district=district, term=term_row, form=form)
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+
+def _district_term(code: str, term: str, action: Action) -> tuple[District, Term, User]:
+    """The district and term of the address, once the user may `action` the district; else 404."""
+    session = db()
+    district = session.scalars(sa.select(District).where(District.code == code)).one_or_none()
+    if district is None:
+        abort(404)
+    user = require(action, district.id)
+    try:
+        return district, district_term(session, district, term), user
+    except DomainError:
+        abort(404)
+
+
+def _meeting(district: District, term: Term, meeting_id: int) -> Meeting:
+    meeting = db().get(Meeting, meeting_id)
+    if meeting is None or meeting.district_id != district.id or meeting.term_id != term.id:
+        abort(404)
+    return meeting
+
+
+def _back(district: District, term: Term, meeting_id: int) -> str:
+    return url_for(".plan", code=district.code, term=term.name, _anchor=f"meeting-{meeting_id}")
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(settings().timezone)
+
+
+def _uid_domain() -> str:
+    return urlsplit(settings().base_url).hostname or UID_DOMAIN
+
+
+def _at(day: date, clock: time, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, clock, tzinfo=zone)
+
+
+# -- the week grid ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class GridDay:
+    day: date
+    free: str | None          # why no meetings are planned: a holiday, a break, outside the term
+    half_day: str | None      # a half day's name: free from 14.00
+    meetings: tuple[MeetingEntry, ...]
+
+
+@dataclass(frozen=True)
+class GridWeek:
+    number: int
+    days: tuple[GridDay, ...]  # Monday to Friday
+
+
+def week_rows(calendar: TermCalendar, meetings: tuple[MeetingEntry, ...], zone: ZoneInfo) -> list[GridWeek]:
+    """One row per week from the term's first to its last (or its last meeting's), Monday to Friday."""
+    by_day: dict[date, list[MeetingEntry]] = defaultdict(list)
+    for meeting in meetings:
+        by_day[meeting.starts_at.astimezone(zone).date()].append(meeting)
+    first = min([calendar.starts_on, *by_day])
+    last = max([calendar.ends_on, *by_day])
+    monday = first - timedelta(days=first.weekday())
+    weeks = []
+    while monday <= last:
+        days = []
+        for offset in range(5):
+            day = monday + timedelta(days=offset)
+            reason = calendar.free_reason(datetime.combine(day, time(8)), datetime.combine(day, time(9)))
+            half = calendar.half_days.get(day)
+            days.append(GridDay(day, gettext(reason) if reason else None,
+                                f"{half}: {gettext(REASON_HALF_DAY)}" if half and not reason else None,
+                                tuple(sorted(by_day.get(day, ()), key=lambda m: (m.starts_at, m.id)))))
+        weeks.append(GridWeek(monday.isocalendar()[1], tuple(days)))
+        monday += timedelta(days=7)
+    return weeks

@@ -1,0 +1,251 @@
+"""The planning page on the demo: a director plans, moves, cancels, adds and publishes with CSRF; who may see what."""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from html import unescape
+from zoneinfo import ZoneInfo
+
+import pytest
+import sqlalchemy as sa
+from helpers import csrf_token
+
+from coordinator.auth.models import Role, User
+from coordinator.cli import cli
+from coordinator.org.models import Person
+from coordinator.planning.models import Meeting, MeetingStatus
+from coordinator.planning.services import move_meeting, plan_district_term
+from coordinator.web import db
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+PLAN = "/districts/NORRVIKEN/terms/HT2027/plan"
+NOW = datetime(2027, 5, 3, 8, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def demo(app, runner):
+    result = runner.invoke(cli, ["demo"])
+    assert result.exit_code == 0, result.output
+    return app
+
+
+def page(response) -> str:
+    return unescape(response.get_data(as_text=True))
+
+
+def log_in_as(client, app, role: Role, district_code: str | None = None) -> User:
+    """Log in without the login form: the auth blueprint loads `g.user` from the session."""
+    with app.app_context():
+        query = sa.select(User).where(User.role == role)
+        if district_code is not None:
+            query = query.where(User.district.has(code=district_code))
+        user = db().scalars(query).first()
+    with client.session_transaction() as session:
+        session["user_id"] = user.id
+    return user
+
+
+def meetings(app) -> list[Meeting]:
+    with app.app_context():
+        session = db()
+        found = session.scalars(sa.select(Meeting).order_by(Meeting.starts_at, Meeting.id)).all()
+        for meeting in found:
+            meeting.meeting_form  # noqa: B018  (loaded before the session closes)
+        session.expunge_all()
+        return list(found)
+
+
+def forum(app) -> Meeting:
+    return next(m for m in meetings(app) if m.meeting_form.name == "Övergripande samverkansforum")
+
+
+def plan_with_service(app) -> None:
+    with app.app_context():
+        plan_district_term(db(), "NORRVIKEN", "HT2027", actor="test", now=NOW)
+        db().commit()
+
+
+def post(client, url: str, data: dict[str, str] | None = None, token_from: str = PLAN):
+    token = csrf_token(page(client.get(token_from)))
+    return client.post(url, data={"csrf_token": token, **(data or {})})
+
+
+def test_a_director_plans_moves_cancels_and_publishes_through_the_page(client, demo):
+    log_in_as(client, demo, Role.DISTRICT_DIRECTOR, "NORRVIKEN")
+    html = page(client.get(PLAN))
+    assert "Planera terminen" in html and "Inga möten ännu." in html and "35 möten saknas i planen." in html
+
+    response = post(client, PLAN)
+
+    assert response.status_code == 302 and response.headers["Location"].endswith(PLAN)
+    html = page(client.get(PLAN))
+    assert "35 nya möten planerades som utkast." in html
+    assert "35 möten i terminen, 35 utkast." in html
+    assert len(meetings(demo)) == 35
+
+    # move the forum a week later
+    meeting = forum(demo)
+    move_url = f"/districts/NORRVIKEN/terms/HT2027/meetings/{meeting.id}/move"
+    move_page = page(client.get(move_url))
+    assert 'value="2027-10-12"' in move_page and 'value="13:00"' in move_page
+    response = post(client, move_url, {"day": "2027-10-19", "starts": "13:30", "ends": "15:30"}, token_from=move_url)
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"{PLAN}#meeting-{meeting.id}")
+    moved = forum(demo)
+    assert (moved.starts_at.astimezone(STOCKHOLM).isoformat(), moved.is_moved_by_hand) == (
+        "2027-10-19T13:30:00+02:00", True)
+
+    # cancel the first operative forum, after the confirmation page
+    operative = next(m for m in meetings(demo) if m.meeting_form.name == "Lokalt operativt samverkansforum")
+    cancel_url = f"/districts/NORRVIKEN/terms/HT2027/meetings/{operative.id}/cancel"
+    assert "Ställa in mötet?" in page(client.get(cancel_url))
+    assert post(client, cancel_url, token_from=cancel_url).status_code == 302
+    assert next(m for m in meetings(demo) if m.id == operative.id).status is MeetingStatus.CANCELLED
+
+    response = post(client, "/districts/NORRVIKEN/terms/HT2027/publish")
+
+    assert response.status_code == 302
+    html = page(client.get(PLAN))
+    assert "34 möten publicerades." in html and "Inställt" in html and "flyttat för hand" in html
+    assert {m.status for m in meetings(demo)} == {MeetingStatus.SCHEDULED, MeetingStatus.CANCELLED}
+    assert {m.published_by for m in meetings(demo) if m.status is MeetingStatus.SCHEDULED} == {
+        "eva.lindqvist@stockholm.example"}
+    assert ">Publicera</button>" not in html  # nothing left to publish
+
+
+def test_a_director_adds_a_meeting_through_the_page(client, demo):
+    log_in_as(client, demo, Role.DISTRICT_DIRECTOR, "NORRVIKEN")
+    add_url = "/districts/NORRVIKEN/terms/HT2027/meetings/new"
+    html = page(client.get(add_url))
+    form_id = re.search(r'<option value="(\d+)">Anmälningsmöte</option>', html).group(1)
+    school_id = re.search(r'<option value="(\d+)">Sjöängsskolan</option>', html).group(1)
+
+    response = post(client, add_url, {"form_id": form_id, "school_id": school_id, "day": "2027-09-07",
+                                      "starts": "10:00", "ends": ""}, token_from=add_url)
+
+    assert response.status_code == 302
+    [added] = meetings(demo)
+    assert (added.is_added_by_hand, added.ends_at.astimezone(STOCKHOLM).isoformat()) == (
+        True, "2027-09-07T11:00:00+02:00")
+    assert "tillagt för hand" in page(client.get(PLAN))
+
+
+def test_an_added_per_school_meeting_without_a_school_is_sent_back_with_the_error(client, demo):
+    log_in_as(client, demo, Role.DISTRICT_DIRECTOR, "NORRVIKEN")
+    add_url = "/districts/NORRVIKEN/terms/HT2027/meetings/new"
+    form_id = re.search(r'<option value="(\d+)">Elevhälsokonferens</option>', page(client.get(add_url))).group(1)
+
+    response = post(client, add_url, {"form_id": form_id, "school_id": "", "day": "2027-09-07", "starts": "10:00"},
+                    token_from=add_url)
+
+    assert response.status_code == 200
+    html = page(response)
+    assert "Något behöver rättas" in html and "Elevhälsokonferens hålls för varje skola" in html
+    assert meetings(demo) == []
+
+
+def test_a_move_that_ends_before_it_starts_shows_the_error_summary(client, demo):
+    plan_with_service(demo)
+    log_in_as(client, demo, Role.DISTRICT_DIRECTOR, "NORRVIKEN")
+    meeting = forum(demo)
+    move_url = f"/districts/NORRVIKEN/terms/HT2027/meetings/{meeting.id}/move"
+
+    response = post(client, move_url, {"day": "2027-10-19", "starts": "15:00", "ends": "13:00"}, token_from=move_url)
+
+    assert response.status_code == 200
+    html = page(response)
+    assert "Något behöver rättas" in html and 'href="#ends"' in html
+    assert "Mötet måste sluta efter att det börjar." in html
+    assert forum(demo).starts_at == meeting.starts_at
+
+
+def test_posting_without_a_csrf_token_plans_nothing(client, demo):
+    log_in_as(client, demo, Role.DISTRICT_DIRECTOR, "NORRVIKEN")
+
+    response = client.post(PLAN)
+
+    assert response.status_code == 400
+    assert meetings(demo) == []
+
+
+def test_the_page_shows_the_warnings_on_top_and_the_term_week_by_week(client, demo):
+    with demo.app_context():
+        session = db()
+        session.scalars(sa.select(Person).where(Person.email == "sofia.lindberg@edu.stockholm.example")).one() \
+            .is_active = False
+        session.commit()
+    plan_with_service(demo)
+    meeting = forum(demo)
+    with demo.app_context():
+        move_meeting(db(), db().get(Meeting, meeting.id), datetime(2027, 11, 3, 13, tzinfo=STOCKHOLM),
+                     datetime(2027, 11, 3, 15, tzinfo=STOCKHOLM), actor="test", now=NOW)
+        db().commit()
+    log_in_as(client, demo, Role.DISTRICT_DIRECTOR, "NORRVIKEN")
+
+    html = page(client.get(PLAN))
+
+    warning = "Ingen aktiv person vid Norrvikens skola har funktionen kurator för Elevhälsokonferens."
+    assert warning in html
+    assert (f'<a href="#meeting-{meeting.id}">Övergripande samverkansforum 2027-11-03 13:00 ligger inte på skoltid: '
+            "Höstlov.</a>") in html
+    assert html.index(warning) < html.index("Möten per mötesform") < html.index("Terminen vecka för vecka")
+    grid = html[html.index('<table class="plan-grid">'):]
+    assert [re.sub(r"<[^>]+>", "", h) for h in re.findall(r'<th scope="col">.*?</th>', grid)[:6]] == [
+        "Vecka", "Måndag", "Tisdag", "Onsdag", "Torsdag", "Fredag"]
+    rows = re.findall(r"<tr>\s*<th scope=\"row\">v\. (\d+)</th>(.*?)</tr>", grid, re.S)
+    assert [int(week) for week, _ in rows] == [*range(33, 52)]  # 33-51, the höstlov week 44 too
+    week_44 = dict(rows)["44"]
+    assert week_44.count('class="plan-grid__free"') == 5 and "Höstlov" in week_44
+    week_40 = dict(rows)["40"]
+    assert week_40.count('class="plan-grid__free"') == 1 and "Studiedag" in week_40
+    assert "13:00 Övergripande samverkansforum" in dict(rows)["44"]  # moved into the höstlov
+    assert "09:00 Lokalt operativt samverkansforum" in dict(rows)["41"]
+    assert "utanför terminen" in dict(rows)["33"]  # Monday-Wednesday before the start
+
+
+def test_the_district_page_links_the_planning_of_each_term(client, demo):
+    log_in_as(client, demo, Role.DISTRICT_DIRECTOR, "NORRVIKEN")
+
+    html = page(client.get("/districts/NORRVIKEN"))
+
+    for term in ("HT2026", "VT2027", "HT2027", "VT2028"):
+        assert f'href="/districts/NORRVIKEN/terms/{term}/plan"' in html
+
+
+def test_another_districts_director_gets_404(client, demo):
+    plan_with_service(demo)
+    meeting = forum(demo)
+    log_in_as(client, demo, Role.DISTRICT_DIRECTOR, "SODERBY")
+
+    assert client.get(PLAN).status_code == 404
+    assert post(client, PLAN, token_from="/districts/SODERBY/terms/HT2027/plan").status_code == 404
+    # nor through their own district's address
+    assert client.get(f"/districts/SODERBY/terms/HT2027/meetings/{meeting.id}/move").status_code == 404
+    assert client.get(f"/districts/SODERBY/terms/HT2027/meetings/{meeting.id}/cancel").status_code == 404
+    assert client.get("/districts/SODERBY/terms/HT2035/plan").status_code == 404
+    assert len(meetings(demo)) == 35
+
+
+def test_a_participant_may_neither_see_nor_plan(client, demo):
+    log_in_as(client, demo, Role.PARTICIPANT)
+
+    assert client.get(PLAN).status_code == 404
+    assert post(client, PLAN, token_from="/").status_code == 404
+    assert meetings(demo) == []
+
+
+def test_an_auditor_sees_the_plan_but_cannot_change_it(client, demo):
+    plan_with_service(demo)
+    log_in_as(client, demo, Role.AUDITOR)
+
+    html = page(client.get(PLAN))
+
+    assert "Övergripande samverkansforum" in html
+    assert "Planera terminen</button>" not in html and "/move" not in html
+    assert post(client, "/districts/NORRVIKEN/terms/HT2027/publish", token_from="/").status_code == 404
+    assert {m.status for m in meetings(demo)} == {MeetingStatus.DRAFT}
+
+
+def test_anonymous_visitors_are_sent_to_the_login(client, demo):
+    response = client.get(PLAN)
+
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
