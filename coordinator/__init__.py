@@ -28,10 +28,18 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["coordinator.mail"] = transport_from_url(settings.mail_url)
 
     from coordinator import web
+    from coordinator.agreements.views import bp as agreements_bp
     from coordinator.auth.views import bp as auth_bp
+    from coordinator.org.admin import bp as org_admin_bp
     from coordinator.org.views import bp as org_bp
+    from coordinator.planning.views import bp as planning_bp
+    from coordinator.terms.views import bp as terms_bp
 
     web.init_app(app)
     app.register_blueprint(auth_bp)
     app.register_blueprint(org_bp)
+    app.register_blueprint(org_admin_bp)
+    app.register_blueprint(agreements_bp)
+    app.register_blueprint(planning_bp)
+    app.register_blueprint(terms_bp)
     return app

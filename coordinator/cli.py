@@ -49,6 +49,7 @@ def _register() -> None:
     from coordinator.auth.cli import user
     from coordinator.demo import demo
     from coordinator.org.cli import district, import_group
+    from coordinator.planning import cli as _planning_cli  # noqa: F401  (adds `term plan|publish`)
     from coordinator.runner import run
     from coordinator.terms.cli import term
     from jobs.cli import jobs

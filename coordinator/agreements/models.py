@@ -155,13 +155,13 @@ class MeetingForm(Base):
     minutes_due_days: Mapped[int] = mapped_column(default=14)
     requires_approval: Mapped[bool] = mapped_column(default=True)
     reports_to_committee: Mapped[bool] = mapped_column(default=False)
-    # reminder policy
+    # reminder policy; empty means no such reminder (defaults per kind: agreements/defaults.py)
     invite_lead_days: Mapped[int] = mapped_column(default=21)
-    rsvp_reminder_days: Mapped[int | None] = mapped_column(default=7)
-    pre_meeting_reminder_hours: Mapped[int | None] = mapped_column(default=24)
-    minutes_reminder_days: Mapped[int | None] = mapped_column(default=3)
-    minutes_reminder_repeat_days: Mapped[int | None] = mapped_column(default=3)
-    minutes_escalation_days: Mapped[int | None] = mapped_column(default=14)
+    rsvp_reminder_days: Mapped[int | None]
+    pre_meeting_reminder_hours: Mapped[int | None]
+    minutes_reminder_days: Mapped[int | None]
+    minutes_reminder_repeat_days: Mapped[int | None]
+    minutes_escalation_days: Mapped[int | None]
 
     version: Mapped[AgreementVersion] = relationship(back_populates="meeting_forms")
     group: Mapped[SchoolGroup | None] = relationship()

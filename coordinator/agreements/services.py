@@ -6,14 +6,19 @@ with a Swedish message template the UI translates.
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+import enum
+from collections.abc import Collection
+from datetime import date, datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from coordinator import audit
+from coordinator.agreements import rules
 from coordinator.agreements.defaults import default_form
+from coordinator.agreements.document import Contact, FormValues, PartyValues, VersionValues
 from coordinator.agreements.models import (
     Agreement, AgreementVersion, FormKind, MeetingForm, MeetingFormFunction, Party, Scope, VersionStatus,
 )
@@ -199,3 +204,288 @@ def overdue_revisions(session: Session, today: date) -> list[AgreementVersion]:
         .where(AgreementVersion.status == VersionStatus.ACTIVE, AgreementVersion.revision_due_on < today)
         .order_by(AgreementVersion.revision_due_on)
     ))
+
+
+# --- the editor: drafts are edited, every change is audited with before and after -------------
+
+def snapshot(row: Any, *, exclude: Collection[str] = ("id",)) -> dict[str, Any]:
+    """The row's column values as JSON-safe values (enums by value, dates and times as ISO text)."""
+    return {attr.key: _json_safe(getattr(row, attr.key))
+            for attr in sa.inspect(type(row)).column_attrs if attr.key not in exclude}
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, (date, time, datetime)):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(_json_safe(k)): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+def _changes(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Only the keys whose values differ, before and after."""
+    keys = [key for key in after if before.get(key) != after[key]]
+    return {key: before.get(key) for key in keys}, {key: after[key] for key in keys}
+
+
+def require_draft(version: AgreementVersion) -> None:
+    """Only a draft is edited; an activated version stays as it was signed."""
+    if version.status is not VersionStatus.DRAFT:
+        raise DomainError(N_("Version %(number)s har aktiverats och kan inte ändras. Skapa en ny version för "
+                             "att ändra överenskommelsen."), number=version.number)
+
+
+def draft_of(agreement: Agreement) -> AgreementVersion | None:
+    """The agreement's draft being edited, if there is one (the newest)."""
+    return next((v for v in reversed(agreement.versions) if v.status is VersionStatus.DRAFT), None)
+
+
+def open_draft(session: Session, agreement: Agreement, *, actor: str, now: datetime) -> tuple[AgreementVersion, bool]:
+    """The draft to edit: the one already open, else a new copy of the active version; and whether it is new."""
+    draft = draft_of(agreement)
+    if draft is not None:
+        return draft, False
+    return new_version(session, agreement, actor=actor, now=now), True
+
+
+def contact_choices(session: Session, agreement: Agreement, *, keep: int | None = None) -> list[Person]:
+    """Who may be the social-services contact: active people of the district outside the schools
+    (of the whole municipality for a city-level agreement), and `keep` (the current contact) anyway,
+    so that saving the header never drops a contact the list would not offer today."""
+    offered = [Person.municipality_id == agreement.municipality_id, Person.school_id.is_(None), Person.is_active]
+    if agreement.district_id is not None:
+        offered.append(Person.district_id == agreement.district_id)
+    condition = sa.and_(*offered) if keep is None else sa.or_(sa.and_(*offered), Person.id == keep)
+    return list(session.scalars(
+        sa.select(Person).where(condition).options(selectinload(Person.functions)).order_by(Person.name)
+    ))
+
+
+HEADER_FIELDS = ("valid_from_on", "valid_to_on", "revision_due_on", "contact_person_id")
+
+
+def update_header(
+    session: Session, version: AgreementVersion, *, valid_from_on: date | None, valid_to_on: date | None,
+    revision_due_on: date | None, contact_person_id: int | None, actor: str, now: datetime,
+) -> bool:
+    """Change a draft's validity, revision date and contact; whether anything changed."""
+    require_draft(version)
+    values = {"valid_from_on": valid_from_on, "valid_to_on": valid_to_on, "revision_due_on": revision_due_on,
+              "contact_person_id": contact_person_id}
+    contact_ids = {p.id for p in contact_choices(session, version.agreement, keep=version.contact_person_id)}
+    problems = rules.check_header(values, contact_ids=contact_ids)
+    if problems:
+        raise rules.RulesBroken(problems)
+    before = {name: _json_safe(getattr(version, name)) for name in HEADER_FIELDS}
+    for name, value in values.items():
+        setattr(version, name, value)
+    after = {name: _json_safe(getattr(version, name)) for name in HEADER_FIELDS}
+    before, after = _changes(before, after)
+    if not after:
+        return False
+    session.flush()
+    audit.record(session, at=now, actor=actor, action="agreement_version.updated", entity=version,
+                 district_id=version.agreement.district_id, before={"number": version.number, **before},
+                 after={"number": version.number, **after})
+    return True
+
+
+def joinable_schools(session: Session, version: AgreementVersion) -> list[School]:
+    """Active schools that may still sign on to `version`: the district's (the municipality's for the city)."""
+    agreement = version.agreement
+    joined = {p.school_id for p in version.parties}
+    query = sa.select(School).join(School.district).where(School.is_active)
+    if agreement.district_id is not None:
+        query = query.where(School.district_id == agreement.district_id)
+    else:
+        query = query.where(District.municipality_id == agreement.municipality_id)
+    return [s for s in session.scalars(query.order_by(School.name)) if s.id not in joined]
+
+
+def add_draft_party(
+    session: Session, version: AgreementVersion, school: School, *, signed_on: date | None,
+    signed_by: str | None, actor: str, now: datetime,
+) -> Party:
+    """Sign `school` on to a draft (the editor changes drafts only)."""
+    require_draft(version)
+    return add_party(session, version, school, signed_on=signed_on, signed_by=signed_by, actor=actor, now=now)
+
+
+def remove_party(session: Session, party: Party, *, actor: str, now: datetime) -> None:
+    """Take a school off a draft's parties."""
+    version = party.version
+    require_draft(version)
+    before = {"version": version.number, "school": party.school.unit_code, "school_name": party.school.name,
+              **snapshot(party, exclude=("id", "version_id"))}
+    version.parties.remove(party)
+    session.flush()
+    audit.record(session, at=now, actor=actor, action="party.removed", entity=party,
+                 district_id=version.agreement.district_id, before=before)
+
+
+FORM_KEYS = tuple(attr.key for attr in sa.inspect(MeetingForm).column_attrs
+                  if attr.key not in ("id", "version_id", "position"))
+
+
+def meeting_form_values(form: MeetingForm) -> dict[str, Any]:
+    """A stored meeting form in the shape of `default_form(kind)`: its fields and `functions`."""
+    values = {key: getattr(form, key) for key in FORM_KEYS}
+    values["functions"] = {f.function: f.is_required for f in form.functions}
+    return values
+
+
+def school_groups(session: Session, agreement: Agreement) -> list[SchoolGroup]:
+    """The school groups a meeting form of `agreement` may name."""
+    query = sa.select(SchoolGroup).order_by(SchoolGroup.name)
+    if agreement.district_id is not None:
+        query = query.where(SchoolGroup.district_id == agreement.district_id)
+    else:
+        query = query.join(District, SchoolGroup.district_id == District.id).where(
+            District.municipality_id == agreement.municipality_id)
+    return list(session.scalars(query))
+
+
+def form_context(session: Session, version: AgreementVersion) -> rules.FormContext:
+    """What the meeting-form rules need to know of `version`."""
+    return rules.FormContext(
+        party_count=len(version.parties),
+        group_ids=frozenset(g.id for g in school_groups(session, version.agreement)),
+        is_city_level=version.agreement.is_city_level,
+    )
+
+
+def _checked_form_values(session: Session, version: AgreementVersion, values: dict[str, Any]) -> dict[str, Any]:
+    values = rules.normalise_form_values(values)
+    problems = rules.check_meeting_form(values, form_context(session, version))
+    if problems:
+        raise rules.RulesBroken(problems)
+    return values
+
+
+def _form_snapshot(form: MeetingForm) -> dict[str, Any]:
+    return {**snapshot(form, exclude=("id", "version_id")),
+            "functions": {f.function.value: f.is_required for f in form.functions}}
+
+
+def add_meeting_form(
+    session: Session, version: AgreementVersion, values: dict[str, Any], *, actor: str, now: datetime,
+) -> MeetingForm:
+    """A new meeting form on a draft, last in order; `values` in the shape of `default_form(kind)`."""
+    require_draft(version)
+    values = _checked_form_values(session, version, values)
+    position = max((f.position for f in version.meeting_forms), default=-1) + 1
+    changes = {key: value for key, value in values.items() if key != "kind"}
+    form = meeting_form_from_defaults(values["kind"], position=position, **changes)
+    version.meeting_forms.append(form)
+    session.flush()
+    audit.record(session, at=now, actor=actor, action="meeting_form.added", entity=form,
+                 district_id=version.agreement.district_id,
+                 after={"version": version.number, **_form_snapshot(form)})
+    return form
+
+
+def update_meeting_form(
+    session: Session, form: MeetingForm, values: dict[str, Any], *, actor: str, now: datetime,
+) -> bool:
+    """Change a draft's meeting form to `values` (the shape of `default_form`); whether anything changed."""
+    version = form.version
+    require_draft(version)
+    values = _checked_form_values(session, version, values)
+    before = _form_snapshot(form)
+    for key in FORM_KEYS:
+        if key in values:
+            setattr(form, key, values[key])
+    if "functions" in values:
+        wanted: dict[Function, bool] = values["functions"]
+        # changed in place: removing and re-adding a function would clash on its primary key
+        for held in list(form.functions):
+            if held.function in wanted:
+                held.is_required = wanted[held.function]
+            else:
+                form.functions.remove(held)
+        present = {held.function for held in form.functions}
+        form.functions.extend(MeetingFormFunction(function=f, is_required=required)
+                              for f, required in wanted.items() if f not in present)
+    session.flush()
+    before, after = _changes(before, _form_snapshot(form))
+    if not after:
+        return False
+    audit.record(session, at=now, actor=actor, action="meeting_form.updated", entity=form,
+                 district_id=version.agreement.district_id,
+                 before={"version": version.number, "name": form.name, **before},
+                 after={"version": version.number, "name": form.name, **after})
+    return True
+
+
+def remove_meeting_form(session: Session, form: MeetingForm, *, actor: str, now: datetime) -> None:
+    """Take a meeting form out of a draft."""
+    version = form.version
+    require_draft(version)
+    before = {"version": version.number, **_form_snapshot(form)}
+    version.meeting_forms.remove(form)
+    session.flush()
+    audit.record(session, at=now, actor=actor, action="meeting_form.removed", entity=form,
+                 district_id=version.agreement.district_id, before=before)
+
+
+def activation_problems(session: Session, version: AgreementVersion, *, language: str = "sv") -> list[rules.ActivationProblem]:
+    """What stops `version` from coming into force; empty when it may be activated."""
+    header = {name: getattr(version, name) for name in HEADER_FIELDS}
+    contact_ids = {p.id for p in contact_choices(session, version.agreement)}
+    problems = rules.check_activation(
+        header, [(f.name, meeting_form_values(f)) for f in version.meeting_forms],
+        form_context(session, version), contact_ids=contact_ids, language=language,
+    )
+    if version.contact_person is not None and not version.contact_person.is_active:
+        problems = [p for p in problems if p.message.template != rules.CONTACT_NOT_LISTED]
+        problems.insert(0, rules.ActivationProblem(rules.Message(
+            N_("Kontakten %(name)s är inte längre aktiv. Välj en ny kontakt i socialtjänsten."),
+            {"name": version.contact_person.name})))
+    return problems
+
+
+# --- plain values, for the diff and the document ---------------------------------------------
+
+_CATALOGUE_ORDER = {function: i for i, function in enumerate(Function)}
+
+
+def version_values(version: AgreementVersion, *, timezone: str) -> VersionValues:
+    """A version as plain values (what the diff compares and the document shows)."""
+    agreement = version.agreement
+    zone = ZoneInfo(timezone)
+    contact = version.contact_person
+    return VersionValues(
+        title=agreement.title,
+        owner=agreement.district.name if agreement.district is not None else agreement.municipality.name,
+        municipality=agreement.municipality.name,
+        is_city_level=agreement.is_city_level,
+        number=version.number,
+        status=version.status,
+        valid_from_on=version.valid_from_on,
+        valid_to_on=version.valid_to_on,
+        revision_due_on=version.revision_due_on,
+        contact=Contact(contact.id, contact.name, contact.email, contact.phone) if contact is not None else None,
+        activated_on=version.activated_at.astimezone(zone).date() if version.activated_at else None,
+        superseded_on=version.superseded_at.astimezone(zone).date() if version.superseded_at else None,
+        parties=tuple(
+            PartyValues(p.school_id, p.school.name, p.school.is_independent, p.school.organiser_name,
+                        p.signed_on, p.signed_by)
+            for p in version.parties
+        ),
+        forms=tuple(form_values(form) for form in version.meeting_forms),
+    )
+
+
+def form_values(form: MeetingForm) -> FormValues:
+    functions = sorted(form.functions, key=lambda f: _CATALOGUE_ORDER[f.function])
+    fields = {key: getattr(form, key) for key in FORM_KEYS if key != "group_id"}
+    return FormValues(
+        **fields,
+        group=form.group.name if form.group is not None else None,
+        invited=tuple(f.function for f in functions),
+        required=tuple(f.function for f in functions if f.is_required),
+    )

@@ -9,6 +9,7 @@ from coordinator.auth.models import Role, User
 class Action(enum.Enum):
     VIEW = "view"
     EDIT = "edit"
+    EDIT_AGREEMENT = "edit_agreement"  # the agreement is the director's decision, not the registrar's
 
 
 def allows(user: User | None, action: Action, district_id: int | None) -> bool:
@@ -17,6 +18,8 @@ def allows(user: User | None, action: Action, district_id: int | None) -> bool:
         return False
     if user.role is Role.CITY_ADMIN:
         return True
+    if action is Action.EDIT_AGREEMENT:
+        return user.role is Role.DISTRICT_DIRECTOR and district_id is not None and district_id == user.district_id
     if user.role is Role.AUDITOR:
         return action is Action.VIEW
     if user.role in (Role.DISTRICT_DIRECTOR, Role.DISTRICT_ADMIN):

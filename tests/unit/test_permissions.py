@@ -14,22 +14,27 @@ MATRIX: dict[Role, dict[tuple[Action, int | None], bool]] = {
     Role.CITY_ADMIN: {
         (Action.VIEW, OWN): True, (Action.VIEW, OTHER): True, (Action.VIEW, CITY): True,
         (Action.EDIT, OWN): True, (Action.EDIT, OTHER): True, (Action.EDIT, CITY): True,
+        (Action.EDIT_AGREEMENT, OWN): True, (Action.EDIT_AGREEMENT, OTHER): True, (Action.EDIT_AGREEMENT, CITY): True,
     },
     Role.DISTRICT_DIRECTOR: {
         (Action.VIEW, OWN): True, (Action.VIEW, OTHER): False, (Action.VIEW, CITY): True,
         (Action.EDIT, OWN): True, (Action.EDIT, OTHER): False, (Action.EDIT, CITY): False,
+        (Action.EDIT_AGREEMENT, OWN): True, (Action.EDIT_AGREEMENT, OTHER): False, (Action.EDIT_AGREEMENT, CITY): False,
     },
     Role.DISTRICT_ADMIN: {
         (Action.VIEW, OWN): True, (Action.VIEW, OTHER): False, (Action.VIEW, CITY): True,
         (Action.EDIT, OWN): True, (Action.EDIT, OTHER): False, (Action.EDIT, CITY): False,
+        (Action.EDIT_AGREEMENT, OWN): False, (Action.EDIT_AGREEMENT, OTHER): False, (Action.EDIT_AGREEMENT, CITY): False,
     },
     Role.PARTICIPANT: {
         (Action.VIEW, OWN): False, (Action.VIEW, OTHER): False, (Action.VIEW, CITY): False,
         (Action.EDIT, OWN): False, (Action.EDIT, OTHER): False, (Action.EDIT, CITY): False,
+        (Action.EDIT_AGREEMENT, OWN): False, (Action.EDIT_AGREEMENT, OTHER): False, (Action.EDIT_AGREEMENT, CITY): False,
     },
     Role.AUDITOR: {
         (Action.VIEW, OWN): True, (Action.VIEW, OTHER): True, (Action.VIEW, CITY): True,
         (Action.EDIT, OWN): False, (Action.EDIT, OTHER): False, (Action.EDIT, CITY): False,
+        (Action.EDIT_AGREEMENT, OWN): False, (Action.EDIT_AGREEMENT, OTHER): False, (Action.EDIT_AGREEMENT, CITY): False,
     },
 }
 TARGET_NAMES = {OWN: "own district", OTHER: "other district", CITY: "city"}
