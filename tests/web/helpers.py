@@ -1,6 +1,6 @@
 """Helpers for web tests: CSRF tokens from rendered forms, users in the app's database, logging in.
 
-Import as `from helpers import ...` (pytest puts this folder on sys.path; tests have no packages).
+Import as `from tests.web.helpers import ...`.
 """
 from __future__ import annotations
 

@@ -21,7 +21,7 @@ from coordinator.org.models import District, OrganiserType, Person, School, Scho
 from coordinator.planning.models import Meeting
 from coordinator.terms.models import Term
 from coordinator.web import db
-from helpers import csrf_token, log_in, log_out, text
+from tests.web.helpers import csrf_token, log_in, log_out, text
 
 DEMO_PASSWORD = "demo"
 DIRECTOR = "eva.lindqvist@stockholm.example"           # Norrviken

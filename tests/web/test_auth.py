@@ -9,7 +9,7 @@ from flask import Blueprint
 
 from coordinator.auth.access import login_required, require
 from coordinator.auth.permissions import Action
-from helpers import (PASSWORD, add_district, add_user, csrf_token, get_user, log_in, log_out, set_active,
+from tests.web.helpers import (PASSWORD, add_district, add_user, csrf_token, get_user, log_in, log_out, set_active,
                      text)
 
 FAILED = "Fel e-postadress eller lösenord."

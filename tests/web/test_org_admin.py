@@ -15,7 +15,7 @@ from coordinator.cli import cli
 from coordinator.org.functions import Function
 from coordinator.org.models import Person, School, Unit
 from coordinator.web import db
-from helpers import csrf_token, log_in, text
+from tests.web.helpers import csrf_token, log_in, text
 
 NORRVIKEN_ADMIN = demo_data.login_email(demo_data.LOGINS[2])   # Karin Wallin, district_admin
 SODERBY_ADMIN = demo_data.login_email(demo_data.LOGINS[4])     # Jessica Palm, district_admin

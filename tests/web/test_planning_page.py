@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
-from helpers import csrf_token
+from tests.web.helpers import csrf_token
 
 from coordinator.auth.models import Role, User
 from coordinator.cli import cli

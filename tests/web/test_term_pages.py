@@ -15,7 +15,7 @@ from coordinator.terms.calendar import Break
 from coordinator.terms.models import BreakKind, Term
 from coordinator.terms.services import create_term, find_term, municipality_for
 from coordinator.web import db
-from helpers import NOW, add_district, add_user, csrf_token, log_in, text
+from tests.web.helpers import NOW, add_district, add_user, csrf_token, log_in, text
 
 ADMIN = "admin@stockholm.example"
 
