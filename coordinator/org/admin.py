@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext, lazy_gettext as _l
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from coordinator.audit import AuditEvent
@@ -54,6 +55,20 @@ def _school_form_label(code: str) -> str:
     return str(SCHOOL_FORM_LABELS[form]) if form else code
 
 
+def _save(form: Any, change: Callable[[Session], Any]) -> tuple[bool, Any]:
+    """Run a service change and commit it; when it breaks a rule, put the problems on the
+    form's fields and write nothing. Whether it was saved, and what the service answered."""
+    session = db()
+    try:
+        result = change(session)
+    except services.Invalid as invalid:
+        session.rollback()
+        form.show_problems(invalid.problems)
+        return False, None
+    session.commit()
+    return True, result
+
+
 def _district(code: str, action: Action) -> tuple[District, User]:
     """The district and the user, if the user may `action` it; 404 otherwise."""
     district = services.find_district(db(), code)
@@ -93,14 +108,9 @@ def new_school(code: str) -> str | Response:
     district, user = _district(code, Action.EDIT)
     form = SchoolRecordForm()
     if form.validate_on_submit():
-        session = db()
-        try:
-            school = services.add_school(session, district, form.values(), actor=user.email, now=utcnow())
-        except services.Invalid as invalid:
-            session.rollback()
-            form.show_problems(invalid.problems)
-        else:
-            session.commit()
+        saved, school = _save(form, lambda session: services.add_school(
+            session, district, form.values(), actor=user.email, now=utcnow()))
+        if saved:
             flash(gettext("%(name)s är tillagd.", name=school.name), "success")
             return redirect(url_for(".schools", code=district.code))
     return render_template("org/admin/school.html", district=district, form=form, school=None, may_edit=True,
@@ -116,13 +126,9 @@ def school(code: str, school_id: int) -> str | Response:
     record = services.find_school(session, district, school_id) or abort(404)
     form = SchoolRecordForm.of(record) if request.method == "GET" else SchoolRecordForm()
     if request.method == "POST" and form.validate():
-        try:
-            changed = services.update_school(session, record, form.values(), actor=user.email, now=utcnow())
-        except services.Invalid as invalid:
-            session.rollback()
-            form.show_problems(invalid.problems)
-        else:
-            session.commit()
+        saved, changed = _save(form, lambda session: services.update_school(
+            session, record, form.values(), actor=user.email, now=utcnow()))
+        if saved:
             _flash_saved(changed, record.name)
             return redirect(url_for(".schools", code=district.code))
     return render_template("org/admin/school.html", district=district, form=form, school=record,
@@ -167,14 +173,9 @@ def new_unit(code: str) -> str | Response:
     district, user = _district(code, Action.EDIT)
     form = UnitRecordForm()
     if form.validate_on_submit():
-        session = db()
-        try:
-            unit = services.add_unit(session, district, form.values(), actor=user.email, now=utcnow())
-        except services.Invalid as invalid:
-            session.rollback()
-            form.show_problems(invalid.problems)
-        else:
-            session.commit()
+        saved, unit = _save(form, lambda session: services.add_unit(
+            session, district, form.values(), actor=user.email, now=utcnow()))
+        if saved:
             flash(gettext("%(name)s är tillagd.", name=unit.name), "success")
             return redirect(url_for(".units", code=district.code))
     return render_template("org/admin/unit.html", district=district, form=form, unit=None, may_edit=True,
@@ -190,13 +191,9 @@ def unit(code: str, unit_id: int) -> str | Response:
     record = services.find_unit(session, district, unit_id) or abort(404)
     form = UnitRecordForm.of(record) if request.method == "GET" else UnitRecordForm()
     if request.method == "POST" and form.validate():
-        try:
-            changed = services.update_unit(session, record, form.values(), actor=user.email, now=utcnow())
-        except services.Invalid as invalid:
-            session.rollback()
-            form.show_problems(invalid.problems)
-        else:
-            session.commit()
+        saved, changed = _save(form, lambda session: services.update_unit(
+            session, record, form.values(), actor=user.email, now=utcnow()))
+        if saved:
             _flash_saved(changed, record.name)
             return redirect(url_for(".units", code=district.code))
     return render_template("org/admin/unit.html", district=district, form=form, unit=record,
@@ -255,14 +252,9 @@ def new_person(code: str) -> str | Response:
     district, user = _district(code, Action.EDIT)
     form = _person_form(PersonRecordForm(), district, None)
     if form.validate_on_submit():
-        session = db()
-        try:
-            person = services.add_person(session, district, form.values(), actor=user.email, now=utcnow())
-        except services.Invalid as invalid:
-            session.rollback()
-            form.show_problems(invalid.problems)
-        else:
-            session.commit()
+        saved, person = _save(form, lambda session: services.add_person(
+            session, district, form.values(), actor=user.email, now=utcnow()))
+        if saved:
             flash(gettext("%(name)s är tillagd.", name=person.name), "success")
             return redirect(url_for(".people", code=district.code))
     return render_template("org/admin/person.html", district=district, form=form, person=None, may_edit=True,
@@ -279,14 +271,9 @@ def person(code: str, person_id: int) -> str | Response:
     form = _person_form(PersonRecordForm.of(record) if request.method == "GET" else PersonRecordForm(),
                         district, record)
     if request.method == "POST" and form.validate():
-        try:
-            changed = services.update_person(session, record, district, form.values(), actor=user.email,
-                                             now=utcnow())
-        except services.Invalid as invalid:
-            session.rollback()
-            form.show_problems(invalid.problems)
-        else:
-            session.commit()
+        saved, changed = _save(form, lambda session: services.update_person(
+            session, record, district, form.values(), actor=user.email, now=utcnow()))
+        if saved:
             _flash_saved(changed, record.name)
             return redirect(url_for(".people", code=district.code))
     stands_in_for = [p for p in services.people_of(session, district) if p.deputy_id == record.id]
