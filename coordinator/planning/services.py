@@ -35,13 +35,13 @@ from coordinator.agreements.models import (
     Agreement, AgreementVersion, Cadence, FormKind, MeetingForm, Party, Scope, VersionStatus,
 )
 from coordinator.agreements.services import revision_overdue
-from coordinator.agreements.staffing import UNSTAFFED_FUNCTION, FormNeeds, Holding, unstaffed_functions
+from coordinator.agreements.staffing import FormNeeds, Holding, unstaffed_functions
 from coordinator.i18n import N_, DomainError
 from coordinator.org.functions import Function, Level
 from coordinator.org.models import District, Person, PersonFunction, School, SchoolGroup, Unit, UnitKind
 from coordinator.planning.models import Invitation, Meeting, MeetingStatus
 from coordinator.planning.planner import (
-    CADENCE_IMPOSSIBLE, DOUBLE_BOOKED, INVALID_CADENCE, MOVED_ONTO_FREE_DAY, NO_FREE_SLOT, ExistingMeeting, Plan,
+    CADENCE_IMPOSSIBLE, DOUBLE_BOOKED, INVALID_CADENCE, ExistingMeeting, Plan,
     PlanWarning, SeriesSpec, double_bookings, hand_made_warnings, plan_term,
 )
 from coordinator.terms.calendar import DEFAULT_TIMEZONE, TermCalendar

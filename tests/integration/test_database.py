@@ -8,7 +8,6 @@ import sqlalchemy as sa
 
 from coordinator.audit import AuditEvent
 from coordinator.db import all_models
-from coordinator.migrate import current_revision, upgrade
 
 
 def test_migrated_schema_has_every_model_table(engine):

@@ -18,10 +18,11 @@ from coordinator.i18n import DomainError
 from coordinator.org.functions import Function
 from coordinator.org.models import District, Municipality, Person, PersonFunction, School
 from coordinator.planning.models import Invitation, Meeting, MeetingStatus
+from coordinator.agreements.staffing import UNSTAFFED_FUNCTION
+from coordinator.planning.planner import CADENCE_IMPOSSIBLE, DOUBLE_BOOKED, MOVED_ONTO_FREE_DAY
 from coordinator.planning.services import (
-    CADENCE_IMPOSSIBLE, DOUBLE_BOOKED, MOVED_ONTO_FREE_DAY, NO_ACTIVE_AGREEMENT, NO_PRINCIPAL, REVISION_OVERDUE,
-    UNSTAFFED_FUNCTION, PlanResult, add_meeting, cancel_meeting, find_district, find_meeting, move_meeting,
-    plan_district_term, publish, review,
+    NO_ACTIVE_AGREEMENT, NO_PRINCIPAL, REVISION_OVERDUE, PlanResult, add_meeting, cancel_meeting, find_district,
+    find_meeting, move_meeting, plan_district_term, publish, review,
 )
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from coordinator.auth import services
-from coordinator.auth.models import User
+from coordinator.auth.models import Role, User
 from coordinator.org.models import District, Municipality
 from coordinator.web import db
 
@@ -100,3 +100,21 @@ def log_in(client: FlaskClient, email: str, password: str = PASSWORD, next_url: 
 def log_out(client: FlaskClient) -> TestResponse:
     token = csrf_token(text(client.get("/")))
     return client.post("/logout", data={"csrf_token": token})
+
+
+def page(response: TestResponse) -> str:
+    """The response's text with HTML entities resolved, as a reader sees it."""
+    return unescape(text(response))
+
+
+def log_in_as(client: FlaskClient, app: Flask, role: Role, district_code: str | None = None) -> User:
+    """Log in as the first user of `role` without the login form (the auth blueprint loads
+    `g.user` from the session's user id)."""
+    with app.app_context():
+        query = sa.select(User).where(User.role == role)
+        if district_code is not None:
+            query = query.where(User.district.has(code=district_code))
+        user = db().scalars(query).first()
+    with client.session_transaction() as session:
+        session["user_id"] = user.id
+    return user

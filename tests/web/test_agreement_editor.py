@@ -8,7 +8,6 @@ from html import unescape
 from html.parser import HTMLParser
 
 import pypdf
-import pytest
 import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
 
@@ -16,12 +15,11 @@ from coordinator.agreements.defaults import default_form
 from coordinator.agreements.models import Agreement, AgreementVersion, FormKind, MeetingForm, VersionStatus
 from coordinator.agreements.services import meeting_form_values
 from coordinator.audit import AuditEvent
-from coordinator.cli import cli
 from coordinator.org.models import District, OrganiserType, Person, School, SchoolGroup
 from coordinator.planning.models import Meeting
 from coordinator.terms.models import Term
 from coordinator.web import db
-from tests.web.helpers import csrf_token, log_in, log_out, text
+from tests.web.helpers import csrf_token, log_in, log_out, page, text
 
 DEMO_PASSWORD = "demo"
 DIRECTOR = "eva.lindqvist@stockholm.example"           # Norrviken
@@ -34,15 +32,6 @@ DEMO_FORMS = ["Övergripande samverkansforum", "Lokalt operativt samverkansforum
               "Anmälningsmöte", "Konsultation", "BUS-grupp", "Socialtjänsten besöker skolans APT"]
 
 
-@pytest.fixture
-def demo(app, runner):
-    result = runner.invoke(cli, ["demo"])
-    assert result.exit_code == 0, result.output
-    return app
-
-
-def page(response) -> str:
-    return unescape(text(response))
 
 
 class _FormFields(HTMLParser):

@@ -2,40 +2,18 @@
 from __future__ import annotations
 
 from datetime import date
-from html import unescape
 
-import pytest
 import sqlalchemy as sa
 
 from coordinator.agreements.models import Agreement, AgreementVersion, VersionStatus
 from coordinator.auth.models import Role, User
-from coordinator.cli import cli
 from coordinator.org.functions import Function
 from coordinator.org.models import Language, Person
 from coordinator.web import db
+from tests.web.helpers import log_in_as, page
 
 
-@pytest.fixture
-def demo(app, runner):
-    result = runner.invoke(cli, ["demo"])
-    assert result.exit_code == 0, result.output
-    return app
 
-
-def page(response) -> str:
-    return unescape(response.get_data(as_text=True))
-
-
-def log_in_as(client, app, role: Role, district_code: str | None = None) -> User:
-    """Log in without the login form: the auth blueprint loads `g.user` from the session."""
-    with app.app_context():
-        query = sa.select(User).where(User.role == role)
-        if district_code is not None:
-            query = query.where(User.district.has(code=district_code))
-        user = db().scalars(query).first()
-    with client.session_transaction() as session:
-        session["user_id"] = user.id
-    return user
 
 
 def test_the_home_page_lists_the_demo_districts_with_their_schools(client, demo):

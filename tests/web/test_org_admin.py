@@ -11,11 +11,10 @@ import sqlalchemy as sa
 
 from coordinator import demo_data
 from coordinator.audit import AuditEvent
-from coordinator.cli import cli
 from coordinator.org.functions import Function
 from coordinator.org.models import Person, School, Unit
 from coordinator.web import db
-from tests.web.helpers import csrf_token, log_in, text
+from tests.web.helpers import csrf_token, log_in, page, text
 
 NORRVIKEN_ADMIN = demo_data.login_email(demo_data.LOGINS[2])   # Karin Wallin, district_admin
 SODERBY_ADMIN = demo_data.login_email(demo_data.LOGINS[4])     # Jessica Palm, district_admin
@@ -25,12 +24,6 @@ PARTICIPANT = demo_data.login_email(demo_data.LOGINS[5])
 BASE = "/districts/NORRVIKEN"
 
 
-@pytest.fixture
-def demo(app, runner):
-    result = runner.invoke(cli, ["demo"])
-    assert result.exit_code == 0, result.output
-    return app
-
 
 @pytest.fixture
 def admin(demo, client):
@@ -38,9 +31,6 @@ def admin(demo, client):
     assert log_in(client, NORRVIKEN_ADMIN, demo_data.PASSWORD).status_code == 302
     return client
 
-
-def page(response) -> str:
-    return unescape(text(response))
 
 
 def post_form(client, url: str, fields: dict, **kwargs):

@@ -3,15 +3,12 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
-from html import unescape
 from zoneinfo import ZoneInfo
 
-import pytest
 import sqlalchemy as sa
-from tests.web.helpers import csrf_token
+from tests.web.helpers import csrf_token, log_in_as, page
 
-from coordinator.auth.models import Role, User
-from coordinator.cli import cli
+from coordinator.auth.models import Role
 from coordinator.org.models import Person
 from coordinator.planning.models import Meeting, MeetingStatus
 from coordinator.planning.services import move_meeting, plan_district_term
@@ -22,27 +19,7 @@ PLAN = "/districts/NORRVIKEN/terms/HT2027/plan"
 NOW = datetime(2027, 5, 3, 8, 0, tzinfo=timezone.utc)
 
 
-@pytest.fixture
-def demo(app, runner):
-    result = runner.invoke(cli, ["demo"])
-    assert result.exit_code == 0, result.output
-    return app
 
-
-def page(response) -> str:
-    return unescape(response.get_data(as_text=True))
-
-
-def log_in_as(client, app, role: Role, district_code: str | None = None) -> User:
-    """Log in without the login form: the auth blueprint loads `g.user` from the session."""
-    with app.app_context():
-        query = sa.select(User).where(User.role == role)
-        if district_code is not None:
-            query = query.where(User.district.has(code=district_code))
-        user = db().scalars(query).first()
-    with client.session_transaction() as session:
-        session["user_id"] = user.id
-    return user
 
 
 def meetings(app) -> list[Meeting]:
