@@ -224,10 +224,10 @@ def read_schools(filename: str, content: bytes, *, district: str | None = None) 
         if kind == "json":
             _read_skolverket(file, _decode(content), district)
             return
-        for line, cells in _records(file, _table_of(kind, content), SCHOOL_COLUMNS, district):
+        for line, cells in table_records(file, table_of(kind, content), SCHOOL_COLUMNS, district):
             _school_row(file, line, cells, district)
 
-    return _read(filename, content, district, read)
+    return read_table_file(filename, content, district, read)
 
 
 def read_people(filename: str, content: bytes, *, district: str | None = None) -> ImportFile[PersonRow]:
@@ -235,13 +235,13 @@ def read_people(filename: str, content: bytes, *, district: str | None = None) -
     def read(file: ImportFile[PersonRow], kind: str) -> None:
         if kind == "json":
             raise DomainError(N_("Personer importeras från CSV eller XLSX, inte från JSON."))
-        for line, cells in _records(file, _table_of(kind, content), PERSON_COLUMNS, district):
+        for line, cells in table_records(file, table_of(kind, content), PERSON_COLUMNS, district):
             _person_row(file, line, cells, district)
 
-    return _read(filename, content, district, read)
+    return read_table_file(filename, content, district, read)
 
 
-def _read(filename: str, content: bytes, district: str | None,
+def read_table_file(filename: str, content: bytes, district: str | None,
           read: Callable[[ImportFile[Row], str], None]) -> ImportFile[Row]:
     """An ImportFile filled by `read`; a file that cannot be read at all gets one problem saying why."""
     file: ImportFile[Row] = ImportFile(filename, labels={"district": "--district"} if district else {})
@@ -257,7 +257,7 @@ def _read(filename: str, content: bytes, district: str | None,
     return file
 
 
-def _table_of(kind: str, content: bytes) -> _Table:
+def table_of(kind: str, content: bytes) -> _Table:
     return _xlsx_table(content) if kind == "xlsx" else _csv_table(_decode(content))
 
 
@@ -391,7 +391,7 @@ def _table(rows: Sequence[tuple[int, Sequence[str | None]]]) -> _Table:
     return _Table([cell or "" for cell in header], header_line, records)
 
 
-def _records(file: ImportFile[Any], table: _Table, columns: Sequence[Column], district: str | None
+def table_records(file: ImportFile[Any], table: _Table, columns: Sequence[Column], district: str | None
              ) -> Iterator[tuple[int, dict[str, str | None]]]:
     """Each data row as {column key: text or None}, once the header names every required column.
 
@@ -421,7 +421,7 @@ def _records(file: ImportFile[Any], table: _Table, columns: Sequence[Column], di
 # Rows of a table
 
 
-class _Cells:
+class Cells:
     """One row's cells, parsed field by field; each failure becomes a problem on its line."""
 
     def __init__(self, file: ImportFile[Any], line: int, cells: dict[str, str | None]) -> None:
@@ -457,7 +457,7 @@ class _Cells:
 
 def _school_row(file: ImportFile[SchoolRow], line: int, cells: dict[str, str | None],
                 district: str | None) -> None:
-    row = _Cells(file, line, cells)
+    row = Cells(file, line, cells)
     values = dict(
         unit_code=row.parsed("unit_code", parse_unit_code, required=True),
         name=row.text("name", required=True),
@@ -495,7 +495,7 @@ def _is_repeated(file: ImportFile[Any], line: int | None, key: str, value: str |
 
 def _person_row(file: ImportFile[PersonRow], line: int, cells: dict[str, str | None],
                 district: str | None) -> None:
-    row = _Cells(file, line, cells)
+    row = Cells(file, line, cells)
     email = row.parsed("email", parse_email, required=True)
     organisation = row.text("organisation", required=True) or ""
     school_code = unit_name = None

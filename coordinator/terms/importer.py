@@ -19,10 +19,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from coordinator.i18n import N_, DomainError
-from coordinator.org.importers import Column, ImportFile
 # The file layer (encodings, delimiters, XLSX, the header row, problems per cell) is the one the
 # organisation's imports use, so both kinds of file behave alike; see docs/imports.md, "Files".
-from coordinator.org.importers import _Cells, _read, _records, _table_of
+from coordinator.org.importers import Cells, Column, ImportFile, read_table_file, table_of, table_records
 from coordinator.terms.calendar import Break, parse_term_name
 from coordinator.terms.models import BreakKind
 from coordinator.terms.services import TermProblem, check_term
@@ -86,17 +85,17 @@ def read_terms(filename: str, content: bytes) -> ImportFile[TermSpec]:
             raise DomainError(N_("Terminer importeras från CSV eller XLSX, inte från JSON."))
         rows: list[_Row] = []
         broken: set[str] = set()  # terms whose `termin` row has problems of its own
-        for line, cells in _records(file, _table_of(kind, content), TERM_COLUMNS, None):
+        for line, cells in table_records(file, table_of(kind, content), TERM_COLUMNS, None):
             row = _row(file, line, cells, broken)
             if row is not None:
                 rows.append(row)
         file.rows.extend(_terms(file, rows, broken))
 
-    return _read(filename, content, None, read)
+    return read_table_file(filename, content, None, read)
 
 
 def _row(file: ImportFile[TermSpec], line: int, cells: dict[str, str | None], broken: set[str]) -> _Row | None:
-    row = _Cells(file, line, cells)
+    row = Cells(file, line, cells)
     term = row.parsed("term", parse_term, required=True)
     kind = row.parsed("kind", parse_kind, required=True)
     name = row.parsed("name", parse_name, "")
