@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from coordinator import audit
 from coordinator.audit import AuditEvent
+from coordinator.auth.models import User
 from coordinator.i18n import N_, DomainError
 from coordinator.org.functions import Function
 from coordinator.org.importers import ImportFile, ImportProblem, PersonRow, SchoolRow, parse_email, parse_unit_code
@@ -474,7 +475,8 @@ def deactivate_person(session: Session, person: Person, *, actor: str, now: date
     """A person who leaves: inactive from `now`, never deleted; what still names them.
 
     References stay as they are (deputy of others, agreement contact, invitations, minutes), so
-    records about the past keep showing who it was; the notices say what to hand over.
+    records about the past keep showing who it was; the notices say what to hand over. Their
+    logins stop working with them (a reactivation does not reopen a login: that is deliberate).
     """
     notices = deactivation_notices(session, person)
     if person.is_active:
@@ -483,6 +485,11 @@ def deactivate_person(session: Session, person: Person, *, actor: str, now: date
         person.deactivated_at = now
         _audit_change(session, person, before, person_snapshot(person), action="person.deactivated",
                       actor=actor, now=now, district_id=person.district_id)
+        logins = session.scalars(sa.select(User).where(User.person_id == person.id, User.is_active)).all()
+        for login in logins:
+            login.is_active = False
+            audit.record(session, at=now, actor=actor, action="user.deactivated", entity=login,
+                         district_id=login.district_id, before={"is_active": True}, after={"is_active": False})
     return notices
 
 

@@ -10,6 +10,8 @@ import sqlalchemy as sa
 from coordinator import demo_data
 from coordinator.agreements.models import AgreementVersion, VersionStatus
 from coordinator.audit import AuditEvent
+from coordinator.auth.models import User
+from coordinator.auth.services import authenticate
 from coordinator.demo import load_demo
 from coordinator.org import services
 from coordinator.org.functions import Function
@@ -330,6 +332,23 @@ def test_deactivating_a_person_keeps_everything_that_names_them_readable(demo):
     assert (event.action, event.before["is_active"], event.after["is_active"]) == (
         "person.deactivated", True, False)
     assert count(demo, Person) == len(demo_data.PEOPLE)
+
+
+def test_a_person_who_leaves_can_no_longer_log_in(demo):
+    principal = person(demo, "Annika Berg")  # the demo's participant login belongs to her
+    login = demo.scalars(sa.select(User).where(User.person_id == principal.id)).one()
+    assert login.is_active
+
+    services.deactivate_person(demo, principal, actor=ACTOR, now=NOW)
+    demo.commit()
+    demo.expire_all()
+
+    assert authenticate(demo, login.email, demo_data.PASSWORD, NOW) is None
+    [event] = events(demo, login)
+    assert (event.action, event.actor, event.after) == ("user.deactivated", ACTOR, {"is_active": False})
+    services.reactivate_person(demo, principal, actor=ACTOR, now=NOW)
+    demo.commit()
+    assert authenticate(demo, login.email, demo_data.PASSWORD, NOW) is None  # reopening a login is deliberate
 
 
 def test_a_deactivated_person_comes_back_and_deactivating_twice_changes_nothing(demo):
