@@ -218,7 +218,7 @@ def test_a_deactivated_persons_name_still_shows_where_they_are_a_deputy(admin, d
     annika_page = page(admin.get(f"{BASE}/people/{annika.id}"))
     assert selected(annika_page, "deputy") == str(per.id) and "Per Olsson (avslutad)" in annika_page
     district_rows = table_rows(page(admin.get(BASE)))  # the district page still names the deputy
-    assert next(r for r in district_rows if r.startswith("Annika Berg |")).endswith("| Per Olsson")
+    assert next(r for r in district_rows if r.startswith("Annika Berg |")).endswith("| Per Olsson (avslutad)")
     stored = lookup(demo, Person, id=per.id)
     assert stored.is_active is False and stored.deactivated_at is not None
     assert count(demo, Person) == len(demo_data.PEOPLE)
@@ -231,6 +231,12 @@ def test_deactivating_the_agreements_contact_warns_first(admin, demo):
 
     assert ("Anders Nyström är kontaktperson i den gällande överenskommelsen \"Lokal samverkansöverenskommelse "
             "skola–socialtjänst, Norrviken\". Ange en ny kontakt i överenskommelsen.") in html
+    contact_left = 'Anders Nyström <span class="status">(avslutad)</span>, <a href="mailto:anders.nystrom'
+    assert contact_left not in page(admin.get(BASE))
+
+    post_form(admin, f"{BASE}/people/{anders.id}/deactivate", {})
+
+    assert contact_left in page(admin.get(BASE))  # the agreement still names its contact, marked as gone
 
 
 # ---------------------------------------------------------------------------------------------
