@@ -27,9 +27,10 @@ from coordinator.org.forms import (
     PersonSearchForm, SchoolRecordForm, SchoolSearchForm, UnitRecordForm, UploadForm, active_value,
 )
 from coordinator.org.functions import Function
-from coordinator.org.importers import PERSON_COLUMNS, SCHOOL_COLUMNS, ImportProblem, read_people, read_schools
+from coordinator.org.importers import PERSON_COLUMNS, SCHOOL_COLUMNS, read_people, read_schools
 from coordinator.org.imports import ImportFailed, ImportResult
 from coordinator.org.models import District, Language, OrganiserType, Person, SchoolForm, UnitKind
+from coordinator.org.tables import ImportProblem
 from coordinator.web import db
 
 bp = Blueprint("org_admin", __name__)

@@ -11,9 +11,10 @@ import click
 import sqlalchemy as sa
 
 from coordinator.clock import utcnow
-from coordinator.org.importers import ImportFile, read_people, read_schools
+from coordinator.org.importers import read_people, read_schools
 from coordinator.org.imports import ImportFailed, ImportResult, import_people, import_schools
 from coordinator.org.models import District, School
+from coordinator.org.tables import ImportFile
 from coordinator.web import db
 
 

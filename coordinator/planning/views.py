@@ -24,9 +24,9 @@ from coordinator.org.models import District, School
 from coordinator.planning.forms import AddMeetingForm, MoveForm
 from coordinator.planning.models import Meeting, MeetingStatus
 from coordinator.planning.services import (
-    UID_DOMAIN, MeetingEntry, PlanningWarning, add_meeting, cancel_meeting, district_term, move_meeting, plan_district_term, publish,
-    review,
+    UID_DOMAIN, MeetingEntry, add_meeting, cancel_meeting, district_term, move_meeting, plan_district_term, publish, review,
 )
+from coordinator.planning.warnings import PlanningWarning
 from coordinator.terms.calendar import REASON_HALF_DAY, TermCalendar
 from coordinator.terms.models import Term
 from coordinator.web import db, settings

@@ -20,8 +20,8 @@ from datetime import date
 
 from coordinator.i18n import N_, DomainError
 # The file layer (encodings, delimiters, XLSX, the header row, problems per cell) is the one the
-# organisation's imports use, so both kinds of file behave alike; see docs/imports.md, "Files".
-from coordinator.org.importers import Cells, Column, ImportFile, read_table_file, table_of, table_records
+# organisation's imports use (org/tables.py), so both kinds of file behave alike; see docs/imports.md, "Files".
+from coordinator.org.tables import Cells, Column, ImportFile, read_table_file, table_of, table_records
 from coordinator.terms.calendar import Break, parse_term_name
 from coordinator.terms.models import BreakKind
 from coordinator.terms.services import TermProblem, check_term

@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session, selectinload
 
 from coordinator import audit
 from coordinator.i18n import N_, DomainError
-from coordinator.org.importers import ImportFile
 from coordinator.org.imports import ImportFailed, ImportResult
 from coordinator.org.models import Municipality
+from coordinator.org.tables import ImportFile
 from coordinator.terms.calendar import (
     AUTUMN, Break, TermCalendar, TermDates, check_no_overlap, parse_term_name,
 )

@@ -21,9 +21,10 @@ from coordinator.planning.models import Invitation, Meeting, MeetingStatus
 from coordinator.agreements.staffing import UNSTAFFED_FUNCTION
 from coordinator.planning.planner import CADENCE_IMPOSSIBLE, DOUBLE_BOOKED, MOVED_ONTO_FREE_DAY
 from coordinator.planning.services import (
-    NO_ACTIVE_AGREEMENT, NO_PRINCIPAL, REVISION_OVERDUE, PlanResult, add_meeting, cancel_meeting, find_district,
-    find_meeting, move_meeting, plan_district_term, publish, review,
+    PlanResult, add_meeting, cancel_meeting, find_district, find_meeting, move_meeting, plan_district_term, publish,
+    review,
 )
+from coordinator.planning.warnings import NO_ACTIVE_AGREEMENT, NO_PRINCIPAL, REVISION_OVERDUE
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 # Early May 2027: HT2027 is planned before the summer, and the demo agreements' revision

@@ -9,8 +9,9 @@ import openpyxl
 import pytest
 
 from coordinator.org.functions import Function
-from coordinator.org.importers import ImportProblem, read_people, read_schools
+from coordinator.org.importers import read_people, read_schools
 from coordinator.org.models import Language, OrganiserType, SchoolForm, UnitKind
+from coordinator.org.tables import ImportProblem
 
 SCHOOLS_SV = (
     "Skolenhetskod;Namn;Stadsdel;Huvudman;Skolformer;E-post;Aktiv\n"
