@@ -1,9 +1,9 @@
-# The two commands: `make run` and `make test`. Everything else is what they need.
+# The commands: `make run`, `make test` and `make bench`. Everything else is what they need.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test install install-test translations extract-messages clean
+.PHONY: run test bench install install-test translations extract-messages clean
 
 run: install
 	$(BIN)/coordinator db upgrade
@@ -12,6 +12,11 @@ run: install
 
 test: install-test
 	$(BIN)/python -m pytest -n 2 -p no:cacheprovider
+
+# docs/PERFORMANCE.md; results in bench/results/ (not committed)
+bench: install-test
+	$(BIN)/python -m bench.plan_city
+	$(BIN)/python -m bench.plan_national
 
 install: $(VENV)/.installed translations
 install-test: $(VENV)/.installed-test translations

@@ -47,6 +47,7 @@ def db_upgrade(revision: str) -> None:
 
 def _register() -> None:
     from coordinator.auth.cli import user
+    from coordinator.bench import bench
     from coordinator.demo import demo
     from coordinator.org.cli import district, import_group
     from coordinator.planning import cli as _planning_cli  # noqa: F401  (adds `term plan|publish`)
@@ -54,7 +55,7 @@ def _register() -> None:
     from coordinator.terms.cli import term
     from jobs.cli import jobs
 
-    for command in (run, demo, district, import_group, user, term, jobs):
+    for command in (run, demo, district, import_group, user, term, jobs, bench):
         cli.add_command(command)
 
 
