@@ -1,7 +1,6 @@
 """`coordinator user create`."""
 from __future__ import annotations
 
-import getpass
 import sys
 
 import click
@@ -12,6 +11,7 @@ from coordinator.auth.models import Role
 from coordinator.clock import utcnow
 from coordinator.i18n import DomainError
 from coordinator.web import db
+from coordinator.cli_helpers import cli_actor
 
 # which option to point at when a rule about a field is broken
 _OPTION_FOR_FIELD = {"role": "--role", "district": "--district", "name": "--name",
@@ -45,7 +45,7 @@ def create(email: str, role: str, district_code: str | None, name: str | None, l
             password = click.prompt("Lösenord", hide_input=True,
                                     confirmation_prompt="Upprepa lösenordet")
         created = services.create_user(session, email, role, district_code, password, utcnow(),
-                                       name=name, language=language, actor=_actor())
+                                       name=name, language=language, actor=cli_actor())
     except DomainError as error:
         session.rollback()
         field = error.params.get("field")
@@ -55,10 +55,3 @@ def create(email: str, role: str, district_code: str | None, name: str | None, l
     session.commit()
     where = f", {created.district.name}" if created.district is not None else ""
     click.echo(f"Användaren {created.email} är skapad ({created.role.value}{where}).")
-
-
-def _actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):  # no login name in some containers
-        return "cli"

@@ -1,7 +1,6 @@
 """Commands for the organisation: `district list`, `import schools|people FILE`."""
 from __future__ import annotations
 
-import getpass
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +15,7 @@ from coordinator.org.imports import ImportFailed, ImportResult, import_people, i
 from coordinator.org.models import District, School
 from coordinator.org.tables import ImportFile
 from coordinator.web import db
+from coordinator.cli_helpers import cli_actor, refuse_import
 
 
 @click.group("district")
@@ -57,13 +57,6 @@ def import_group() -> None:
     """Import schools or people from CSV, XLSX or a Skolverket JSON export (all or nothing)."""
 
 
-def _actor() -> str:
-    """Audit actor for a command run from a shell: cli:<login name>."""
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (OSError, KeyError):  # containers may run as a uid with no name
-        return "cli"
-
 
 def _run_import(path: str, read: Callable[..., ImportFile[Any]], apply: Callable[..., ImportResult],
                 district_code: str | None, what: str) -> None:
@@ -71,14 +64,9 @@ def _run_import(path: str, read: Callable[..., ImportFile[Any]], apply: Callable
     file = read(path, Path(path).read_bytes(), district=district_code)
     session = db()
     try:
-        result = apply(session, file, actor=_actor(), now=utcnow())
+        result = apply(session, file, actor=cli_actor(), now=utcnow())
     except ImportFailed as failed:
-        session.rollback()
-        click.echo(f"{len(failed.problems)} fel i {path}:", err=True)
-        for problem in failed.problems:
-            click.echo(f"  {problem.message}", err=True)
-        click.echo("Inget importerades.", err=True)
-        raise click.exceptions.Exit(1) from None
+        refuse_import(session, path, failed.problems)
     session.commit()
     line = f"{what}: {result.created} nya, {result.updated} uppdaterade, {result.unchanged} oförändrade"
     if result.skipped:

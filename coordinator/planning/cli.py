@@ -1,7 +1,6 @@
 """`coordinator term plan|publish --district CODE --term HT2027 [--json]`: a district's term from the command line."""
 from __future__ import annotations
 
-import getpass
 import json
 from collections.abc import Callable
 from typing import Any
@@ -17,6 +16,7 @@ from coordinator.planning.models import MeetingStatus
 from coordinator.planning.services import UID_DOMAIN, PlanResult, plan_district_term, publish
 from coordinator.terms.cli import term
 from coordinator.web import db, settings
+from coordinator.cli_helpers import cli_actor
 
 WEEKDAYS = ("mån", "tis", "ons", "tor", "fre", "lör", "sön")
 STATUSES = {MeetingStatus.DRAFT: "utkast", MeetingStatus.SCHEDULED: "publicerat",
@@ -27,13 +27,6 @@ _TERM = click.option("--term", "term_name", required=True, metavar="TERM", help=
 _JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 
 
-def _actor() -> str:
-    """Audit actor for a command run from a shell: cli:<login name>."""
-    try:
-        return f"cli:{getpass.getuser()}"
-    except OSError:  # containers may run as a uid with no name
-        return "cli"
-
 
 @term.command("plan")
 @_DISTRICT
@@ -43,7 +36,7 @@ def plan_command(district_code: str, term_name: str, as_json: bool) -> None:
     """Plan the district's term from its agreement (adds only what is missing) and show the warnings."""
     config = settings()
     result = _run(lambda session: plan_district_term(
-        session, district_code, term_name, actor=_actor(), now=utcnow(), timezone=config.timezone,
+        session, district_code, term_name, actor=cli_actor(), now=utcnow(), timezone=config.timezone,
         uid_domain=urlsplit(config.base_url).hostname or UID_DOMAIN))
     if as_json:
         click.echo(json.dumps(as_data(result, config.timezone), ensure_ascii=False, indent=2))
@@ -58,7 +51,7 @@ def plan_command(district_code: str, term_name: str, as_json: bool) -> None:
 def publish_command(district_code: str, term_name: str, as_json: bool) -> None:
     """Publish the term's draft meetings: they become scheduled, with who published them and when."""
     config = settings()
-    result = _run(lambda session: publish(session, district_code, term_name, actor=_actor(), now=utcnow(),
+    result = _run(lambda session: publish(session, district_code, term_name, actor=cli_actor(), now=utcnow(),
                                           timezone=config.timezone))
     if as_json:
         click.echo(json.dumps({**as_data(result, config.timezone), "published": result.published},

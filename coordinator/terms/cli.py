@@ -1,7 +1,6 @@
 """The `coordinator term` group: school terms (`list`, `import FILE`) and planning their meetings."""
 from __future__ import annotations
 
-import getpass
 import json
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from coordinator.terms import services
 from coordinator.terms.importer import read_terms
 from coordinator.terms.models import Term
 from coordinator.web import db
+from coordinator.cli_helpers import cli_actor, refuse_import
 
 
 @click.group("term")
@@ -29,13 +29,6 @@ _MUNICIPALITY = click.option(
     "--municipality", "municipality_code", metavar="CODE",
     help="The municipality's code (kommunkod, e.g. 0180); by default the only one in the database.")
 
-
-def _actor() -> str:
-    """Audit actor for a command run from a shell: cli:<login name>."""
-    try:
-        return f"cli:{getpass.getuser()}"
-    except OSError:  # containers may run as a uid with no name
-        return "cli"
 
 
 @term.command("import")
@@ -50,14 +43,9 @@ def import_command(path: str, municipality_code: str | None) -> None:
         raise click.ClickException(str(error)) from None
     file = read_terms(path, Path(path).read_bytes())
     try:
-        result = services.import_terms(session, municipality, file, actor=_actor(), now=utcnow())
+        result = services.import_terms(session, municipality, file, actor=cli_actor(), now=utcnow())
     except ImportFailed as failed:
-        session.rollback()
-        click.echo(f"{len(failed.problems)} fel i {path}:", err=True)
-        for problem in failed.problems:
-            click.echo(f"  {problem.message}", err=True)
-        click.echo("Inget importerades.", err=True)
-        raise click.exceptions.Exit(1) from None
+        refuse_import(session, path, failed.problems)
     session.commit()
     click.echo(f"Terminer i {municipality.name}: {result.created} nya, {result.updated} uppdaterade, "
                f"{result.unchanged} oförändrade.")
