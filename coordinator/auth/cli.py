@@ -8,10 +8,10 @@ from flask.cli import AppGroup
 
 from coordinator.auth import services
 from coordinator.auth.models import Role
+from coordinator.cli_helpers import cli_actor
 from coordinator.clock import utcnow
 from coordinator.i18n import DomainError
 from coordinator.web import db
-from coordinator.cli_helpers import cli_actor
 
 # which option to point at when a rule about a field is broken
 _OPTION_FOR_FIELD = {"role": "--role", "district": "--district", "name": "--name",

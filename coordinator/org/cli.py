@@ -9,13 +9,18 @@ from typing import Any
 import click
 import sqlalchemy as sa
 
+from coordinator.cli_helpers import cli_actor, refuse_import
 from coordinator.clock import utcnow
 from coordinator.org.importers import read_people, read_schools
-from coordinator.org.imports import ImportFailed, ImportResult, import_people, import_schools
+from coordinator.org.imports import (
+    ImportFailed,
+    ImportResult,
+    import_people,
+    import_schools,
+)
 from coordinator.org.models import District, School
 from coordinator.org.tables import ImportFile
 from coordinator.web import db
-from coordinator.cli_helpers import cli_actor, refuse_import
 
 
 @click.group("district")

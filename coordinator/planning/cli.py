@@ -10,13 +10,18 @@ from zoneinfo import ZoneInfo
 import click
 from sqlalchemy.orm import Session
 
+from coordinator.cli_helpers import cli_actor
 from coordinator.clock import utcnow
 from coordinator.i18n import DomainError
 from coordinator.planning.models import MeetingStatus
-from coordinator.planning.services import UID_DOMAIN, PlanResult, plan_district_term, publish
+from coordinator.planning.services import (
+    UID_DOMAIN,
+    PlanResult,
+    plan_district_term,
+    publish,
+)
 from coordinator.terms.cli import term
 from coordinator.web import db, settings
-from coordinator.cli_helpers import cli_actor
 
 WEEKDAYS = ("mån", "tis", "ons", "tor", "fre", "lör", "sön")
 STATUSES = {MeetingStatus.DRAFT: "utkast", MeetingStatus.SCHEDULED: "publicerat",

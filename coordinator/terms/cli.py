@@ -9,6 +9,7 @@ import click
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from coordinator.cli_helpers import cli_actor, refuse_import
 from coordinator.clock import utcnow
 from coordinator.i18n import DomainError
 from coordinator.org.imports import ImportFailed
@@ -17,7 +18,6 @@ from coordinator.terms import services
 from coordinator.terms.importer import read_terms
 from coordinator.terms.models import Term
 from coordinator.web import db
-from coordinator.cli_helpers import cli_actor, refuse_import
 
 
 @click.group("term")
