@@ -49,9 +49,10 @@ def _language() -> str:
     return locale.language if locale else "sv"
 
 
-@bp.context_processor
+@bp.app_context_processor
 def words() -> dict[str, Any]:
-    """The domain's codes in words for this blueprint's templates, in the page's language."""
+    """The agreement's codes in words for every page (the district page shows the agreement too),
+    in the page's language."""
     language = _language()
     return {
         "kind_label": lambda kind: _(FORM_KINDS[kind]),

@@ -11,8 +11,19 @@ from collections.abc import Callable, Iterable
 from pathlib import PurePath
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
-from flask_babel import get_locale, gettext, lazy_gettext as _l
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import get_locale, gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
@@ -23,37 +34,45 @@ from coordinator.auth.permissions import Action, allows
 from coordinator.clock import utcnow
 from coordinator.org import services
 from coordinator.org.forms import (
-    LANGUAGE_LABELS, ORGANISER_TYPE_LABELS, SCHOOL_FORM_LABELS, UNIT_KIND_LABELS, ConfirmForm, PersonRecordForm,
-    PersonSearchForm, SchoolRecordForm, SchoolSearchForm, UnitRecordForm, UploadForm, active_value,
+    LANGUAGE_LABELS,
+    ConfirmForm,
+    PersonRecordForm,
+    PersonSearchForm,
+    SchoolRecordForm,
+    SchoolSearchForm,
+    UnitRecordForm,
+    UploadForm,
+    active_value,
 )
 from coordinator.org.functions import Function
-from coordinator.org.importers import PERSON_COLUMNS, SCHOOL_COLUMNS, read_people, read_schools
+from coordinator.org.importers import (
+    PERSON_COLUMNS,
+    SCHOOL_COLUMNS,
+    read_people,
+    read_schools,
+)
 from coordinator.org.imports import ImportFailed, ImportResult
-from coordinator.org.models import District, Language, OrganiserType, Person, SchoolForm, UnitKind
+from coordinator.org.labels import (
+    ORGANISER_TYPE_LABELS,
+    UNIT_KIND_LABELS,
+    school_form_label,
+)
+from coordinator.org.models import (
+    District,
+    Language,
+    OrganiserType,
+    Person,
+    UnitKind,
+)
 from coordinator.org.tables import ImportProblem
 from coordinator.web import db
 
 bp = Blueprint("org_admin", __name__)
 
 
-@bp.context_processor
-def labels() -> dict[str, Any]:
-    language = _language()
-    return {
-        "organiser_type_labels": ORGANISER_TYPE_LABELS, "unit_kind_labels": UNIT_KIND_LABELS,
-        "school_form_label": lambda code: _school_form_label(code),
-        "function_label": lambda function: Function(function).label(language),
-    }
-
-
 def _language() -> str:
     locale = get_locale()
     return locale.language if locale else "sv"
-
-
-def _school_form_label(code: str) -> str:
-    form = next((f for f in SchoolForm if f.value == code), None)
-    return str(SCHOOL_FORM_LABELS[form]) if form else code
 
 
 def _save(form: Any, change: Callable[[Session], Any]) -> tuple[bool, Any]:
@@ -459,7 +478,7 @@ _CODES: dict[str, Callable[[str], str]] = {
     "organiser_type": lambda v: str(ORGANISER_TYPE_LABELS.get(OrganiserType(v), v)),
     "kind": lambda v: str(UNIT_KIND_LABELS.get(UnitKind(v), v)),
     "language": lambda v: str(LANGUAGE_LABELS.get(Language(v), v)),
-    "school_forms": _school_form_label,
+    "school_forms": school_form_label,
     "functions": lambda v: Function(v).label(_language()),
 }
 

@@ -10,10 +10,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from flask_babel import gettext, lazy_gettext as _l
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import Form, RadioField, SearchField, SelectField, SelectMultipleField, StringField
+from wtforms import (
+    Form,
+    RadioField,
+    SearchField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
 from wtforms.fields import EmailField, SelectChoice, TelField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -21,24 +29,31 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from coordinator.i18n import DomainError
 from coordinator.org.functions import Function, Level
 from coordinator.org.importers import parse_email, parse_unit_code
-from coordinator.org.models import Language, OrganiserType, School, SchoolForm, Unit, UnitKind
+from coordinator.org.labels import (
+    ORGANISER_TYPE_LABELS,
+    SCHOOL_FORM_LABELS,
+    UNIT_KIND_LABELS,
+)
+from coordinator.org.models import (
+    Language,
+    OrganiserType,
+    School,
+    SchoolForm,
+    Unit,
+    UnitKind,
+)
 from coordinator.org.services import (
-    ADDRESS_LENGTH, DISTRICT_UNIT_KINDS, EMAIL_LENGTH, NAME_LENGTH, PHONE_LENGTH, PersonValues, Problem,
-    SchoolValues, UnitValues,
+    ADDRESS_LENGTH,
+    DISTRICT_UNIT_KINDS,
+    EMAIL_LENGTH,
+    NAME_LENGTH,
+    PHONE_LENGTH,
+    PersonValues,
+    Problem,
+    SchoolValues,
+    UnitValues,
 )
 
-ORGANISER_TYPE_LABELS = {OrganiserType.MUNICIPAL: _l("Kommunal"), OrganiserType.INDEPENDENT: _l("Fristående")}
-SCHOOL_FORM_LABELS = {
-    SchoolForm.FKLASS: _l("förskoleklass"), SchoolForm.GR: _l("grundskola"),
-    SchoolForm.GRAN: _l("anpassad grundskola"), SchoolForm.GY: _l("gymnasieskola"),
-    SchoolForm.GYAN: _l("anpassad gymnasieskola"),
-}
-UNIT_KIND_LABELS = {
-    UnitKind.SOCIAL_SERVICES: _l("Individ- och familjeomsorg (IFO)"), UnitKind.LEISURE: _l("Fritid"),
-    UnitKind.PRESCHOOL: _l("Förskola"), UnitKind.FIELD_WORKERS: _l("Fältassistenter"),
-    UnitKind.ADMINISTRATION: _l("Förvaltningsledning och kansli"), UnitKind.POLICE: _l("Polisen"),
-    UnitKind.ASSOCIATION: _l("Förening"),
-}
 LANGUAGE_LABELS = {Language.SV: _l("Svenska"), Language.EN: _l("Engelska")}
 LEVEL_LABELS = {
     Level.SCHOOL: _l("Funktioner i skolan"), Level.DISTRICT: _l("Funktioner i stadsdelsförvaltningen"),

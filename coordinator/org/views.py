@@ -8,81 +8,33 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, render_template
-from flask_babel import get_locale, gettext, lazy_gettext as _l, ngettext
 from sqlalchemy.orm import Session, selectinload
 
 from coordinator.agreements.models import (
-    Agreement, AgreementVersion, Cadence, IndividualCases, MeetingForm, Scope, VersionStatus,
+    Agreement,
+    AgreementVersion,
+    MeetingForm,
+    VersionStatus,
 )
 from coordinator.agreements.services import revision_overdue, staffing_warnings
 from coordinator.auth.access import current_user, login_required, require
 from coordinator.auth.permissions import Action, allows, visible_district_ids
 from coordinator.clock import utcnow
-from coordinator.org.functions import Function
-from coordinator.org.models import District, Municipality, OrganiserType, Person, School, Unit, UnitKind
+from coordinator.org.labels import template_words
+from coordinator.org.models import (
+    District,
+    Municipality,
+    OrganiserType,
+    Person,
+    School,
+    Unit,
+)
 from coordinator.web import db, settings
 
 bp = Blueprint("org", __name__)
 
-ORGANISER_TYPES = {OrganiserType.MUNICIPAL: _l("Kommunal"), OrganiserType.INDEPENDENT: _l("Fristående")}
-SCHOOL_FORMS = {
-    "FKLASS": _l("förskoleklass"), "GR": _l("grundskola"), "GRAN": _l("anpassad grundskola"),
-    "GY": _l("gymnasieskola"), "GYAN": _l("anpassad gymnasieskola"),
-}
-UNIT_KINDS = {
-    UnitKind.SOCIAL_SERVICES: _l("Individ- och familjeomsorg"), UnitKind.LEISURE: _l("Fritid"),
-    UnitKind.PRESCHOOL: _l("Förskola"), UnitKind.FIELD_WORKERS: _l("Fältassistenter"),
-    UnitKind.ADMINISTRATION: _l("Förvaltningsledning och kansli"),
-    UnitKind.CITY_ADMINISTRATION: _l("Stadens förvaltning"), UnitKind.POLICE: _l("Polisen"),
-    UnitKind.ASSOCIATION: _l("Förening"),
-}
-SCOPES = {
-    Scope.DISTRICT: _l("Hela stadsdelen"), Scope.PER_SCHOOL: _l("Varje skola som är part"),
-    Scope.GROUP: _l("En grupp av skolor"), Scope.CITY: _l("Hela staden"),
-}
-INDIVIDUAL_CASES = {
-    IndividualCases.NONE: _l("Inga enskilda ärenden"),
-    IndividualCases.UNIDENTIFIED: _l("Endast avidentifierade elever"),
-    IndividualCases.WITH_CONSENT: _l("Enskilda ärenden med samtycke"),
-}
-VERSION_STATUSES = {
-    VersionStatus.DRAFT: _l("Utkast"), VersionStatus.ACTIVE: _l("Gällande"),
-    VersionStatus.SUPERSEDED: _l("Ersatt"),
-}
-
-
-@bp.context_processor
-def labels() -> dict[str, Any]:
-    """Names of the domain's codes for this blueprint's templates, in the page's language."""
-    language = get_locale().language if get_locale() else "sv"
-    return {
-        "organiser_types": ORGANISER_TYPES, "school_forms": SCHOOL_FORMS, "unit_kinds": UNIT_KINDS,
-        "scopes": SCOPES, "individual_cases": INDIVIDUAL_CASES, "version_statuses": VERSION_STATUSES,
-        "function_label": lambda function: Function(function).label(language),
-        "language": language, "cadence_text": cadence_text, "minutes_text": minutes_text,
-    }
-
-
-def cadence_text(form: MeetingForm) -> str:
-    n = form.cadence_count
-    if form.cadence is Cadence.PER_TERM:
-        return ngettext("%(num)d gång per termin", "%(num)d gånger per termin", n)
-    if form.cadence is Cadence.PER_YEAR:
-        return ngettext("%(num)d gång per år", "%(num)d gånger per år", n)
-    if form.cadence is Cadence.MONTHLY:
-        return gettext("Varje månad")
-    return gettext("Vid behov")
-
-
-def minutes_text(form: MeetingForm) -> str:
-    if not form.requires_minutes:
-        return gettext("Inget protokoll förs i tjänsten")
-    parts = [ngettext("Protokoll inom %(num)d dag", "Protokoll inom %(num)d dagar", form.minutes_due_days)]
-    if form.requires_approval:
-        parts.append(gettext("justeras"))
-    if form.reports_to_committee:
-        parts.append(gettext("rapporteras till stadsdelsnämnden"))
-    return ", ".join(parts)
+# the organisation's words on every page: the district page and the administrators' pages alike
+bp.app_context_processor(template_words)
 
 
 def local_today() -> date:
