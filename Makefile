@@ -36,7 +36,7 @@ translations: $(VENV)/.installed
 
 # after marking new UI strings: refresh the English catalogue, then translate the empty msgstrs
 extract-messages: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k N_ -k lazy_gettext -k _l -o coordinator/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k lazy_gettext -k _l --no-location --sort-output -o coordinator/translations/messages.pot .
 	$(BIN)/pybabel update -i coordinator/translations/messages.pot -d coordinator/translations --no-fuzzy-matching --ignore-obsolete
 
 clean:
