@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -60,13 +61,50 @@ class Meeting(Base):
         return self.status is MeetingStatus.CANCELLED
 
 
+class Answer(enum.Enum):
+    """An invitee's answer, named as the calendar's PARTSTAT."""
+    NEEDS_ACTION = "needs-action"
+    ACCEPTED = "accepted"
+    TENTATIVE = "tentative"
+    DECLINED = "declined"
+    DELEGATED = "delegated"  # sent their deputy (or a colleague), who has an invitation of their own
+
+    @property
+    def partstat(self) -> str:
+        return self.value.upper()
+
+
+def new_rsvp_key() -> str:
+    return secrets.token_urlsafe(12)
+
+
 class Invitation(Base):
-    """A person invited to a meeting, for the function they hold there."""
+    """A person invited to a meeting, for the function they hold there, and their answer.
+
+    A removed invitee's row stays (`removed_at`), so their CANCEL and their history remain;
+    `rsvp_key` goes into the signed RSVP links and is renewed to make old links stop working.
+    """
     __tablename__ = "invitation"
 
     meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meeting.id", ondelete="CASCADE"), primary_key=True)
     person_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id"), primary_key=True, index=True)
     function: Mapped[Function | None] = mapped_column(enum_column(Function))
+    answer: Mapped[Answer] = mapped_column(enum_column(Answer), default=Answer.NEEDS_ACTION,
+                                           server_default=Answer.NEEDS_ACTION.value)
+    answered_at: Mapped[datetime | None]
+    answered_via: Mapped[str | None] = mapped_column(sa.String(16))  # "link", "calendar", "organiser"
+    answer_sequence: Mapped[int | None]  # the meeting SEQUENCE the answer was given to (stale REPLYs lose)
+    delegated_to_id: Mapped[int | None] = mapped_column(sa.ForeignKey("person.id"))
+    delegated_from_id: Mapped[int | None] = mapped_column(sa.ForeignKey("person.id"))  # stands in for
+    removed_at: Mapped[datetime | None]
+    rsvp_key: Mapped[str] = mapped_column(sa.String(32), default=new_rsvp_key, server_default="")
 
     meeting: Mapped[Meeting] = relationship(back_populates="invitations")
-    person: Mapped[Person] = relationship()
+    person: Mapped[Person] = relationship(foreign_keys=[person_id])
+    delegated_to: Mapped[Person | None] = relationship(foreign_keys=[delegated_to_id])
+    delegated_from: Mapped[Person | None] = relationship(foreign_keys=[delegated_from_id])
+
+    @property
+    def is_active(self) -> bool:
+        """Still expected at the meeting: not removed and not handed over to a deputy."""
+        return self.removed_at is None and self.answer is not Answer.DELEGATED

@@ -1,0 +1,1 @@
+"""Invitations: the calendar messages, RSVP, deputies, calendar replies and subscription feeds."""

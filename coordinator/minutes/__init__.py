@@ -1,0 +1,1 @@
+"""Minutes (protokoll): life cycle, attendance, action items, the identity-number guard, attachments."""
