@@ -38,6 +38,7 @@ class Meeting(Base):
     ends_at: Mapped[datetime]
     place: Mapped[str | None] = mapped_column(sa.String(300))
     video_url: Mapped[str | None] = mapped_column(sa.String(500))
+    agenda: Mapped[str | None] = mapped_column(sa.Text)  # sent with the invitation and the pre-meeting reminder
     status: Mapped[MeetingStatus] = mapped_column(enum_column(MeetingStatus), default=MeetingStatus.DRAFT)
     is_moved_by_hand: Mapped[bool] = mapped_column(default=False)
     is_added_by_hand: Mapped[bool] = mapped_column(default=False)

@@ -174,6 +174,9 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_minutes_revision')),
     sa.UniqueConstraint('minutes_id', 'number', name=op.f('uq_minutes_revision_minutes_id'))
     )
+    with op.batch_alter_table('meeting', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('agenda', sa.Text(), nullable=True))
+
     with op.batch_alter_table('invitation', schema=None) as batch_op:
         batch_op.add_column(sa.Column('answer', sa.Enum('needs-action', 'accepted', 'tentative', 'declined', 'delegated', name='answer', native_enum=False, length=32), server_default='needs-action', nullable=False))
         batch_op.add_column(sa.Column('answered_at', coordinator.db.UTCDateTime(timezone=True), nullable=True))
@@ -200,6 +203,9 @@ def downgrade() -> None:
         batch_op.drop_column('answered_via')
         batch_op.drop_column('answered_at')
         batch_op.drop_column('answer')
+
+    with op.batch_alter_table('meeting', schema=None) as batch_op:
+        batch_op.drop_column('agenda')
 
     op.drop_table('minutes_revision')
     with op.batch_alter_table('minutes_attachment', schema=None) as batch_op:
