@@ -3,20 +3,24 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test bench install install-test translations extract-messages clean
+.PHONY: run test bench browser install install-test translations extract-messages clean
 
 run: install
 	$(BIN)/coordinator db upgrade
 	$(BIN)/coordinator demo --if-empty
 	$(BIN)/coordinator run
 
-test: install-test
+test: install-test browser
 	$(BIN)/python -m pytest -n 2 -p no:cacheprovider
 
 # docs/PERFORMANCE.md; results in bench/results/ (not committed)
 bench: install-test
 	$(BIN)/python -m bench.plan_city
 	$(BIN)/python -m bench.plan_national
+
+# Debian's Chromium for the browser journeys (tests/e2e); without it they skip, or fail under CI=true
+browser:
+	@command -v chromium >/dev/null || apt-get install -y -q chromium >/dev/null || test "$$CI" != "true"
 
 install: $(VENV)/.installed translations
 install-test: $(VENV)/.installed-test translations
