@@ -1,0 +1,261 @@
+"""Benchmark: fanning out 10,000 invitations through the outbox, against a bare SMTP loop.
+
+Issue 4's target: delivering 10,000 queued invitations to a local SMTP server runs at no less
+than two thirds of the speed of a bare loop that sends the same prebuilt messages over one SMTP
+connection. Steps:
+
+1. build 10,000 messages shaped like the invitations (multipart/alternative: text, HTML and a
+   `text/calendar; method=REQUEST` part, about 4 KB each, one recipient each) and queue them with
+   `coordinator.outbox.queue.enqueue` into a migrated SQLite database (not timed);
+2. start an aiosmtpd server that counts what it accepts, in a process of its own so the
+   server does not share this process's interpreter with the sender being measured;
+3. **deliver**: `deliver_due` sends everything: claims in batches, one SMTP connection per
+   batch, marks each row sent, commits per batch;
+4. **baseline**: the same stored bytes sent by a bare `smtplib` loop over one connection;
+
+alternately, each the median of a few runs (the outbox is reset to pending between deliver runs).
+Prints the rates and writes bench/results/fanout.json.
+
+    python -m bench.fanout [--messages 10000] [--runs 3] [--batch-size N]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import platform
+import smtplib
+import sqlite3
+import statistics
+import sys
+import tempfile
+from datetime import UTC, datetime
+from email import encoders, policy
+from email.message import EmailMessage
+from email.mime.base import MIMEBase
+from pathlib import Path
+from time import perf_counter, sleep
+from typing import Any
+
+import sqlalchemy as sa
+
+from coordinator.db import make_engine, make_session_factory
+from coordinator.migrate import upgrade
+from coordinator.outbox.delivery import BATCH_SIZE, deliver_due
+from coordinator.outbox.models import MessageKind, OutboxMessage, OutboxState
+from coordinator.outbox.queue import Outgoing, enqueue
+from coordinator.outbox.transports import SMTPTransport
+
+RESULTS = Path(__file__).parent / "results"
+TARGET_RATIO = 2 / 3  # issue 4: the outbox at no less than two thirds of the bare loop's speed
+SENDER = "samverkan@stockholm.example.se"
+NOW = datetime(2027, 8, 20, 6, 0, tzinfo=UTC)
+
+
+# -- the messages ------------------------------------------------------------------------------
+
+AGENDA = "\n".join(f"{n}. Punkt {n}: uppföljning av elevhälsoarbetet på skolan och socialtjänstens insatser."
+                   for n in range(1, 13))
+
+
+def invitation(n: int) -> EmailMessage:
+    """An invitation-shaped message of about 4 KB to one recipient."""
+    to = f"rektor{n}@skola{n % 97}.example.se"
+    message = EmailMessage(policy=policy.SMTP)
+    message["From"] = f"Samverkan Norrviken <{SENDER}>"
+    message["To"] = to
+    message["Subject"] = f"Inbjudan: Elevhälsokonferens, möte {n}"
+    message["Message-ID"] = f"<fanout-{n}@samverkan.example.se>"
+    message["Date"] = NOW
+    message.set_content(f"Hej!\n\nDu är inbjuden till elevhälsokonferensen.\n\n{AGENDA}\n", cte="quoted-printable")
+    html = "".join(f"<li>{line}</li>" for line in AGENDA.splitlines())
+    message.add_alternative(f"<p>Hej!</p><p>Du är inbjuden till elevhälsokonferensen.</p><ol>{html}</ol>",
+                            subtype="html", cte="quoted-printable")
+    calendar = MIMEBase("text", "calendar")
+    calendar.set_payload((
+        "BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nPRODID:-//Samverkan coordinator//SV\r\nVERSION:2.0\r\n"
+        f"BEGIN:VEVENT\r\nUID:meeting-{n}@samverkan.example.se\r\nSEQUENCE:0\r\n"
+        "DTSTART;TZID=Europe/Stockholm:20270915T130000\r\nDTEND;TZID=Europe/Stockholm:20270915T143000\r\n"
+        f"SUMMARY:Elevhälsokonferens\r\nATTENDEE;CN=Rektor {n};ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;"
+        f"RSVP=TRUE:mailto:{to}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n").encode())
+    encoders.encode_base64(calendar)
+    del calendar["MIME-Version"]
+    calendar.replace_header("Content-Type", 'text/calendar; charset="UTF-8"; method=REQUEST')
+    message.attach(calendar)
+    return message
+
+
+def queue_all(url: str, count: int) -> int:
+    """Queue `count` invitations; the average size in bytes."""
+    engine = make_engine(url)
+    try:
+        with make_session_factory(engine)() as session:
+            for start in range(0, count, 1000):
+                enqueue(session, [Outgoing(f"invitation:fanout:{n}", MessageKind.INVITATION, invitation(n), NOW)
+                                  for n in range(start, min(start + 1000, count))], now=NOW)
+            session.commit()
+            size = session.scalar(sa.select(sa.func.avg(sa.func.length(OutboxMessage.content))))
+        return round(size or 0)
+    finally:
+        engine.dispose()
+
+
+def stored(url: str) -> list[tuple[str, bytes]]:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return [(r, c) for r, c in connection.execute(
+                sa.select(OutboxMessage.recipient, OutboxMessage.content).order_by(OutboxMessage.id))]
+    finally:
+        engine.dispose()
+
+
+def reset(url: str) -> None:
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(sa.update(OutboxMessage).values(
+                state=OutboxState.PENDING, attempts=0, claimed_at=None, sent_at=None, last_error=None))
+    finally:
+        engine.dispose()
+
+
+# -- the SMTP sink (a process of its own) ---------------------------------------------------------
+
+def _sink(port: int, counter: Any, ready: Any) -> None:
+    from aiosmtpd.controller import Controller
+
+    class Counting:
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+            with counter.get_lock():
+                counter.value += 1
+            return "250 OK"
+
+    controller = Controller(Counting(), hostname="127.0.0.1", port=port)
+    controller.start()
+    ready.set()
+    try:
+        while True:
+            sleep(3600)
+    finally:
+        controller.stop()
+
+
+class Sink:
+    def __init__(self) -> None:
+        import socket
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        context = multiprocessing.get_context("spawn")
+        self.counter = context.Value("i", 0)
+        ready = context.Event()
+        self.process = context.Process(target=_sink, args=(self.port, self.counter, ready), daemon=True)
+        self.process.start()
+        if not ready.wait(30):
+            raise RuntimeError("the SMTP sink did not start")
+
+    @property
+    def received(self) -> int:
+        return int(self.counter.value)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.join(10)
+
+
+# -- the two ways of sending ------------------------------------------------------------------------
+
+def bare_loop(port: int, messages: list[tuple[str, bytes]]) -> float:
+    """The baseline: the prebuilt bytes over one smtplib connection, nothing else."""
+    started = perf_counter()
+    with smtplib.SMTP("127.0.0.1", port) as smtp:
+        for recipient, raw in messages:
+            smtp.sendmail(SENDER, [recipient], raw)
+    return perf_counter() - started
+
+
+def outbox_delivery(url: str, port: int, batch_size: int, expected: int) -> float:
+    engine = make_engine(url)
+    try:
+        sessions = make_session_factory(engine)
+        started = perf_counter()
+        report = deliver_due(sessions, SMTPTransport("127.0.0.1", port), now=NOW, batch_size=batch_size,
+                             sender=SENDER)
+        seconds = perf_counter() - started
+    finally:
+        engine.dispose()
+    if report.sent != expected:
+        raise AssertionError(f"deliver_due sent {report.sent} of {expected}: {report}")
+    return seconds
+
+
+# -- running it ----------------------------------------------------------------------------------
+
+def measure(count: int, runs: int, batch_size: int) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="coordinator-fanout-") as folder:
+        url = f"sqlite:///{Path(folder) / 'fanout.sqlite3'}"
+        upgrade(url)
+        size = queue_all(url, count)
+        messages = stored(url)
+        sink = Sink()
+        try:
+            bare_loop(sink.port, messages[:200])  # warm up both sides
+            deliveries, baselines = [], []
+            for run in range(runs):
+                if run:
+                    reset(url)
+                before = sink.received
+                baselines.append(bare_loop(sink.port, messages))
+                deliveries.append(outbox_delivery(url, sink.port, batch_size, count))
+                if sink.received - before != 2 * count:
+                    raise AssertionError(f"the sink received {sink.received - before}, expected {2 * count}")
+        finally:
+            sink.stop()
+    delivery, baseline = statistics.median(deliveries), statistics.median(baselines)
+    return {
+        "messages": count, "average_message_bytes": size, "batch_size": batch_size, "runs": runs,
+        "deliver_due": {"seconds": round(delivery, 3), "per_second": round(count / delivery),
+                        "runs": [round(s, 3) for s in deliveries]},
+        "bare_loop": {"seconds": round(baseline, 3), "per_second": round(count / baseline),
+                      "runs": [round(s, 3) for s in baselines]},
+        "speed_ratio": round(baseline / delivery, 3),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=3, help="runs of each (median)")
+    parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
+    args = parser.parse_args()
+
+    print(f"Fan-out of {args.messages:,} invitations through the outbox (SQLite {sqlite3.sqlite_version}), "
+          f"batch size {args.batch_size}", flush=True)
+    load_before = [round(x, 2) for x in os.getloadavg()]
+    print(f"machine: {os.cpu_count()} cores, load average {load_before[0]:.2f} at the start", flush=True)
+    started_at = datetime.now(UTC)
+    result = measure(args.messages, args.runs, args.batch_size)
+    met = result["speed_ratio"] >= TARGET_RATIO
+    d, b = result["deliver_due"], result["bare_loop"]
+    print(f"deliver_due: {d['seconds']:.2f} s, {d['per_second']:,} messages/s (runs {d['runs']})")
+    print(f"bare loop:   {b['seconds']:.2f} s, {b['per_second']:,} messages/s (runs {b['runs']})")
+    print(f"speed of the outbox against the bare loop: {result['speed_ratio']:.2f} "
+          f"(target >= {TARGET_RATIO:.2f}) -> {'met' if met else 'NOT met'}")
+    RESULTS.mkdir(exist_ok=True)
+    output = RESULTS / "fanout.json"
+    output.write_text(json.dumps({
+        "benchmark": "fanout", "measured_at": started_at.isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
+                    "sqlite": sqlite3.sqlite_version, "load_average_at_start": load_before,
+                    "load_average_at_end": [round(x, 2) for x in os.getloadavg()]},
+        "target_ratio": round(TARGET_RATIO, 3), "target_met": met, **result,
+    }, indent=2, ensure_ascii=False) + "\n")
+    print(f"written to {output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
