@@ -27,6 +27,7 @@ import icalendar
 
 PRODID = "-//Samverkan coordinator//SV"
 CALENDAR_TYPES = frozenset({"text/calendar", "application/ics"})
+CALENDAR_END = b"END:VCALENDAR\r\n"
 # EU summer time: from 01:00 UTC on the last Sunday of March to 01:00 UTC on the last Sunday of October
 EU_SWITCH_UTC_HOUR = 1
 # the years a zone's rules are checked against before they are written as two RRULEs
@@ -191,11 +192,31 @@ def feed(events: Iterable[CalendarEvent], *, name: str, dtstamp: datetime,
 
 
 def _itip(method: str, event: CalendarEvent, dtstamp: datetime, timezone: str) -> bytes:
-    calendar = _calendar(method)
-    calendar.add_component(vtimezone(timezone))
-    calendar.add_component(_vevent(event, ZoneInfo(timezone), _utc(dtstamp, "dtstamp"),
-                                   cancelled=method == "CANCEL", attendees=True))
-    return calendar.to_ical()
+    """The calendar, written as icalendar writes a Calendar holding the VTIMEZONE and the VEVENT.
+
+    Everything but the VEVENT is the same for every message of a method and zone, so it is
+    serialised once (`_calendar_head`, `_vtimezone_lines`) and only the VEVENT per message:
+    publishing a district's term writes thousands of these in one transaction.
+    """
+    zone_lines = _vtimezone_lines(timezone)  # first: an unusable zone is an ICSError
+    vevent = _vevent(event, ZoneInfo(timezone), _utc(dtstamp, "dtstamp"), cancelled=method == "CANCEL",
+                     attendees=True)
+    return _calendar_head(method) + zone_lines + vevent.to_ical() + CALENDAR_END
+
+
+@lru_cache(maxsize=16)
+def _vtimezone_lines(tzid: str) -> bytes:
+    """The zone's VTIMEZONE as serialised lines, built and checked once per zone."""
+    return vtimezone(tzid).to_ical()
+
+
+@lru_cache(maxsize=8)
+def _calendar_head(method: str) -> bytes:
+    """The VCALENDAR's opening line and properties: its serialisation without the closing line."""
+    lines = _calendar(method).to_ical()
+    if not lines.endswith(CALENDAR_END):  # pragma: no cover - a change in icalendar's writer
+        raise ICSError("icalendar no longer ends a calendar with END:VCALENDAR")
+    return lines[:-len(CALENDAR_END)]
 
 
 def _calendar(method: str) -> icalendar.Calendar:

@@ -6,24 +6,35 @@ The MIME shape follows DESIGN.md's interoperability rules: one recipient in To, 
 multipart/alternative of text/plain, text/html and `text/calendar; method=X` whose unquoted
 method matches the calendar's METHOD. The calendar part is base64, so its CRLF line ends and
 UTF-8 reach Outlook unchanged whatever a relay does to line ends or 8-bit bodies.
-The message uses the SMTP policy, so `as_bytes()` (what the outbox stores) has CRLF line ends.
+`as_bytes()` (what the outbox stores) has CRLF line ends throughout.
 """
 from __future__ import annotations
 
 import email.policy
+import email.utils
 import re
 import secrets
 from dataclasses import replace
 from datetime import UTC, datetime
 from email import encoders
-from email.headerregistry import Address
+from email.charset import QP, Charset
+from email.contentmanager import raw_data_manager
+from email.header import Header
 from email.message import EmailMessage
 from email.mime.base import MIMEBase
+from email.utils import formataddr
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound, pass_context, select_autoescape
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateNotFound,
+    pass_context,
+    select_autoescape,
+)
 from jinja2.runtime import Context
 
 from coordinator.config import PROJECT_ROOT
@@ -114,6 +125,20 @@ def render(name: str, language: str, **context: object) -> tuple[str, str | None
 
 # -- the MIME message ---------------------------------------------------------------------------------
 
+# Messages are EmailMessages under the compat32 policy (with CRLF line ends), filled with the legacy
+# calls: the modern policy parses every header when it is set and refolds it when written, which
+# was most of the cost of publishing a term. Names and long subjects are therefore encoded here.
+class _WirePolicy(email.policy.Compat32):
+    """compat32, plus the modern content manager so `get_content()` reads a part's text."""
+    content_manager = raw_data_manager
+
+
+WIRE = _WirePolicy(linesep="\r\n")
+_UTF8_QP = Charset("utf-8")
+_UTF8_QP.body_encoding = QP  # bodies stay readable; the default for UTF-8 is base64
+HEADER_WIDTH = 78  # RFC 5322's recommended line length, "Name: value" included
+
+
 def compose(*, sender: Party, to: Party, subject: str, text: str, html: str | None = None,
             message_id: str, reply_to: Party | None = None, calendar: bytes | None = None,
             method: str | None = None, date: datetime | None = None,
@@ -123,29 +148,62 @@ def compose(*, sender: Party, to: Party, subject: str, text: str, html: str | No
     `method` may be left out (it is read from the calendar); given, it must match. `date`
     defaults to now.
     """
-    message = EmailMessage(policy=email.policy.SMTP)
+    message = EmailMessage(policy=WIRE)
     message["From"] = _address(sender)
     message["To"] = _address(to)
     if reply_to is not None:
         message["Reply-To"] = _address(reply_to)
-    message["Subject"] = subject
-    message["Date"] = (date or datetime.now(UTC)).astimezone(UTC)
+    message["Subject"] = _subject_header(subject)
+    message["Date"] = email.utils.format_datetime((date or datetime.now(UTC)).astimezone(UTC))
     message["Message-ID"] = message_id
-    message.set_content(text, cte="quoted-printable")
-    if html is not None:
-        message.add_alternative(html, subtype="html", cte="quoted-printable")
+    message["MIME-Version"] = "1.0"
+    alternatives = [_text_part(html, "html")] if html is not None else []
     if calendar is not None:
-        if html is None:
-            message.make_alternative()
-        message.attach(_calendar_part(calendar, method))
-    # last: making the message multipart moves every Content-* header into its first part
+        alternatives.append(_calendar_part(calendar, method))
+    if alternatives:
+        message["Content-Type"] = "multipart/alternative"
+        for part in [_text_part(text, "plain"), *alternatives]:
+            message.attach(part)
+    else:
+        _fill_text(message, text, "plain")
     for name, value in (headers or {}).items():
         message[name] = value
     return message
 
 
-def _address(party: Party) -> Address:
-    return Address(display_name=party.name, addr_spec=party.email)
+def _text_part(body: str, subtype: str) -> EmailMessage:
+    part = EmailMessage(policy=WIRE)
+    _fill_text(part, body, subtype)
+    del part["MIME-Version"]  # said once, by the message
+    return part
+
+
+def _fill_text(part: EmailMessage, body: str, subtype: str) -> None:
+    if not body.endswith("\n"):  # a text part ends with a line end
+        body += "\n"
+    part["Content-Type"] = f'text/{subtype}; charset="utf-8"'
+    part.set_payload(body, _UTF8_QP)  # adds Content-Transfer-Encoding: quoted-printable
+
+
+def _address(party: Party) -> str | Header:
+    """`Name <address>`; a name that is not ASCII in RFC 2047 encoded words (str() reads it decoded)."""
+    if party.name.isascii():
+        return formataddr((party.name, party.email))
+    address = Header(party.name, "utf-8", maxlinelen=HEADER_WIDTH)
+    address.append(f"<{party.email}>", "us-ascii")
+    return address
+
+
+def _subject_header(subject: str) -> str | Header:
+    """The subject as it folds without changing: plain when it fits on one line, else encoded words.
+
+    The legacy folder breaks plain text at whitespace or after `,;` and may break right after
+    "Subject:", which readers unfold into a leading space; encoded words are split inside the
+    text, and the whitespace between them is dropped when decoding, so the subject reads as written.
+    """
+    if subject.isascii() and len("Subject: ") + len(subject) <= HEADER_WIDTH:
+        return subject
+    return Header(subject, "utf-8", maxlinelen=HEADER_WIDTH, header_name="Subject")
 
 
 def _calendar_part(calendar: bytes, method: str | None) -> MIMEBase:
@@ -157,7 +215,7 @@ def _calendar_part(calendar: bytes, method: str | None) -> MIMEBase:
         raise ics.ICSError("the calendar has no METHOD")
     if method is not None and method.upper() != calendar_method:
         raise ics.ICSError(f"the part's method {method} differs from the calendar's METHOD:{calendar_method}")
-    part = MIMEBase("text", "calendar")
+    part = MIMEBase("text", "calendar", policy=WIRE)
     part.set_payload(calendar)
     encoders.encode_base64(part)
     del part["MIME-Version"]
@@ -178,7 +236,7 @@ def invitation_message(event: CalendarEvent, recipient: Party, *, language: str,
     """
     language = language_of(language)
     context = {"event": event, "recipient": recipient, "agenda": agenda, "rsvp": rsvp,
-               "is_update": is_update, "timezone": timezone}
+               "is_update": is_update, "timezone": timezone, "convener": _convener(event, sender, reply_to)}
     if not event.description:
         description, _ = render("invitation_description", language, **context)
         event = replace(event, description=description.strip())
@@ -197,11 +255,23 @@ def cancellation_message(event: CalendarEvent, recipient: Party, *, language: st
     """A METHOD:CANCEL for a cancelled meeting, or (`removed`) for an invitee taken off a going one."""
     language = language_of(language)
     text, html = render("cancellation", language, event=event, recipient=recipient, removed=removed,
-                        timezone=timezone)
+                        timezone=timezone, convener=_convener(event, sender, reply_to))
     subject = _subject("removed" if removed else "cancellation", event, language, timezone)
     return compose(sender=sender, to=recipient, subject=subject, text=text, html=html, message_id=message_id,
                    reply_to=reply_to, calendar=ics.cancel(event, dtstamp=dtstamp, timezone=timezone),
                    method="CANCEL", date=dtstamp, headers={"Content-Language": language})
+
+
+def _convener(event: CalendarEvent, sender: Party, reply_to: Party | None) -> Party:
+    """Who calls the meeting, as the mail names them: the ORGANIZER's name with the person's own address.
+
+    The ORGANIZER's address is the service's own (`sender`) when replies are ingested, which is
+    nobody's to write to; the convener's own address is the Reply-To. Without either, the name alone.
+    """
+    if reply_to is not None:
+        return Party(event.organizer.name, reply_to.email)
+    own = event.organizer.email if event.organizer.email.lower() != sender.email.lower() else ""
+    return Party(event.organizer.name, own)
 
 
 def _subject(kind: str, event: CalendarEvent, language: str, timezone: str) -> str:

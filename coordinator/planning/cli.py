@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from coordinator.cli_helpers import cli_actor
 from coordinator.clock import utcnow
 from coordinator.i18n import DomainError
+from coordinator.invitations.messages import MailContext
 from coordinator.planning.models import MeetingStatus
 from coordinator.planning.services import (
     UID_DOMAIN,
@@ -54,10 +55,10 @@ def plan_command(district_code: str, term_name: str, as_json: bool) -> None:
 @_TERM
 @_JSON
 def publish_command(district_code: str, term_name: str, as_json: bool) -> None:
-    """Publish the term's draft meetings: they become scheduled, with who published them and when."""
+    """Publish the term's draft meetings: they become scheduled and each invitee's invitation is queued."""
     config = settings()
     result = _run(lambda session: publish(session, district_code, term_name, actor=cli_actor(), now=utcnow(),
-                                          timezone=config.timezone))
+                                          timezone=config.timezone, mail=MailContext.from_settings(config)))
     if as_json:
         click.echo(json.dumps({**as_data(result, config.timezone), "published": result.published},
                               ensure_ascii=False, indent=2))

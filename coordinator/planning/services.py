@@ -28,6 +28,8 @@ from coordinator.agreements.models import (
     Agreement, AgreementVersion, FormKind, MeetingForm, Party, Scope, VersionStatus,
 )
 from coordinator.i18n import N_, DomainError
+from coordinator.invitations.messages import MailContext
+from coordinator.invitations.services import queue_cancellations, queue_invitations, queue_updates
 from coordinator.org.functions import Function
 from coordinator.org.models import District, Person, School, SchoolGroup
 from coordinator.planning.invitees import (
@@ -179,9 +181,14 @@ def review(
 
 def publish(
     session: Session, district: District | str, term: Term | str, *, actor: str, now: datetime,
-    timezone: str = DEFAULT_TIMEZONE,
+    timezone: str = DEFAULT_TIMEZONE, mail: MailContext | None = None,
 ) -> PlanResult:
-    """Make the term's draft meetings scheduled, recording who published them and when."""
+    """Make the term's draft meetings scheduled, recording who published them and when.
+
+    With `mail` (the web, the CLI and the jobs always pass it) each active invitee's REQUEST is
+    queued in the outbox in this transaction: the mail leaves only if publishing commits.
+    Without it nothing is mailed (planning's own tests and benchmarks).
+    """
     district = find_district(session, district, lock=True)
     term = district_term(session, district, term)
     drafts = (Meeting.district_id == district.id, Meeting.term_id == term.id, Meeting.status == MeetingStatus.DRAFT)
@@ -189,8 +196,8 @@ def publish(
     if ids:
         session.execute(sa.update(Meeting).where(*drafts).values(
             status=MeetingStatus.SCHEDULED, published_at=now, published_by=actor))
-        # The invitations issue queues each invitee's calendar REQUEST in the outbox here, for
-        # the meetings `ids`, in this transaction: the mail leaves only if publishing commits.
+        if mail is not None:
+            queue_invitations(session, ids, mail=mail, now=now)
         audit.record(session, at=now, actor=actor, action="meetings.published", entity=term,
                      district_id=district.id, after={"term": term.name, "published": len(ids), "meeting_ids": ids})
         session.flush()
@@ -201,9 +208,10 @@ def publish(
 
 def move_meeting(
     session: Session, meeting: Meeting, starts_at: datetime, ends_at: datetime, *, actor: str, now: datetime,
-    district: District | None = None, timezone: str = DEFAULT_TIMEZONE,
+    district: District | None = None, timezone: str = DEFAULT_TIMEZONE, mail: MailContext | None = None,
 ) -> Meeting:
-    """Move a meeting; planning keeps it where it was put. A published one's SEQUENCE goes up."""
+    """Move a meeting; planning keeps it where it was put. A published one's SEQUENCE goes up and,
+    with `mail`, every active invitee is sent the update."""
     _check_owner(meeting, district)
     if meeting.is_cancelled:
         raise DomainError(N_("Mötet är inställt och kan inte flyttas."))
@@ -216,6 +224,8 @@ def move_meeting(
     if meeting.status is MeetingStatus.SCHEDULED:
         meeting.sequence += 1  # the invitees' calendars take the change by a higher SEQUENCE
     session.flush()
+    if meeting.status is MeetingStatus.SCHEDULED and mail is not None:
+        queue_updates(session, meeting, mail=mail, now=now)
     audit.record(session, at=now, actor=actor, action="meeting.moved", entity=meeting,
                  district_id=meeting.district_id, before=before, after={**_times(meeting), "sequence": meeting.sequence})
     return meeting
@@ -223,8 +233,10 @@ def move_meeting(
 
 def cancel_meeting(
     session: Session, meeting: Meeting, *, actor: str, now: datetime, district: District | None = None,
+    mail: MailContext | None = None,
 ) -> Meeting:
-    """Cancel a meeting; it stays stored, so planning again does not replace it."""
+    """Cancel a meeting; it stays stored, so planning again does not replace it. A published one's
+    invitees are sent a CANCEL (with `mail`)."""
     _check_owner(meeting, district)
     if meeting.is_cancelled:
         raise DomainError(N_("Mötet är redan inställt."))
@@ -234,6 +246,8 @@ def cancel_meeting(
     if before is MeetingStatus.SCHEDULED:
         meeting.sequence += 1  # the CANCEL must outrank the REQUEST the invitees have
     session.flush()
+    if before is MeetingStatus.SCHEDULED and mail is not None:
+        queue_cancellations(session, meeting, mail=mail, now=now)
     audit.record(session, at=now, actor=actor, action="meeting.cancelled", entity=meeting,
                  district_id=meeting.district_id, before={"status": before.value},
                  after={"status": "cancelled", "sequence": meeting.sequence})

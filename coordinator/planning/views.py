@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from itertools import groupby
@@ -12,15 +13,21 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext, lazy_gettext as _l, ngettext
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from coordinator.agreements.models import Agreement, AgreementVersion, MeetingForm, VersionStatus
-from coordinator.auth.access import login_required, require
-from coordinator.auth.models import User
+from coordinator.auth.access import current_user, login_required, require
+from coordinator.auth.models import Role, User
 from coordinator.auth.permissions import Action, allows
 from coordinator.clock import utcnow
 from coordinator.i18n import DomainError
-from coordinator.org.models import District, School
+from coordinator.invitations.events import meeting_title
+from coordinator.invitations.forms import AddInviteeForm, person_choices
+from coordinator.invitations.messages import MailContext
+from coordinator.invitations.organiser import addable_people, meeting_overview
+from coordinator.invitations.services import add_invitee as invite, remove_invitee as uninvite, resend
+from coordinator.org.models import District, Person, School
 from coordinator.planning.forms import AddMeetingForm, MoveForm
 from coordinator.planning.models import Meeting, MeetingStatus
 from coordinator.planning.services import (
@@ -109,7 +116,8 @@ def publish_post(code: str, term: str) -> Response:
     district, term_row, user = _district_term(code, term, Action.EDIT)
     session = db()
     try:
-        result = publish(session, district, term_row, actor=user.email, now=utcnow(), timezone=settings().timezone)
+        result = publish(session, district, term_row, actor=user.email, now=utcnow(), timezone=settings().timezone,
+                         mail=_mail())
     except DomainError as error:
         session.rollback()
         flash(gettext(error.template, **error.params), "error")
@@ -140,7 +148,7 @@ def move(code: str, term: str, meeting_id: int) -> str | Response:
         try:
             move_meeting(session, meeting, _at(form.day.data, form.starts.data, zone),
                          _at(form.day.data, form.ends.data, zone), actor=user.email, now=utcnow(),
-                         district=district, timezone=settings().timezone)
+                         district=district, timezone=settings().timezone, mail=_mail())
         except DomainError as error:
             session.rollback()
             form.form_errors.append(gettext(error.template, **error.params))
@@ -161,7 +169,7 @@ def cancel(code: str, term: str, meeting_id: int) -> str | Response:
         return render_template("planning/cancel.html", district=district, term=term_row, meeting=meeting)
     session = db()
     try:
-        cancel_meeting(session, meeting, actor=user.email, now=utcnow(), district=district)
+        cancel_meeting(session, meeting, actor=user.email, now=utcnow(), district=district, mail=_mail())
     except DomainError as error:
         session.rollback()
         flash(gettext(error.template, **error.params), "error")
@@ -204,6 +212,117 @@ def add(code: str, term: str) -> str | Response:
             flash(gettext("Mötet lades till som utkast."), "success")
             return redirect(_back(district, term_row, meeting.id))
     return render_template("planning/add.html", district=district, term=term_row, form=form)
+
+
+# -- the organiser's view of one meeting -------------------------------------------------------------
+
+@bp.get("/districts/<code>/terms/<term>/meetings/<int:meeting_id>")
+@login_required
+def meeting_page(code: str, term: str, meeting_id: int) -> str:
+    """The meeting, who has answered what and when, and who has not; resend, add, remove for organisers."""
+    district, term_row, user = _district_term(code, term, Action.VIEW)
+    meeting = _meeting(district, term_row, meeting_id)
+    return _meeting_page(district, term_row, meeting, may_organise(user, district.id), AddInviteeForm())
+
+
+@bp.post("/districts/<code>/terms/<term>/meetings/<int:meeting_id>/invitees")
+@login_required
+def add_invitee(code: str, term: str, meeting_id: int) -> str | Response:
+    district, term_row, meeting = _organised_meeting(code, term, meeting_id)
+    session = db()
+    form = AddInviteeForm()
+    _person_choices(form, addable_people(session, meeting))
+    if form.validate_on_submit():
+        person = _person(form.person_id.data)
+        try:
+            invite(session, meeting, person, actor=_actor(), now=utcnow(), mail=_mail())
+        except DomainError as error:
+            session.rollback()
+            form.form_errors.append(gettext(error.template, **error.params))
+        else:
+            session.commit()
+            flash(gettext("%(name)s är inbjuden.", name=person.name), "success")
+            return redirect(_meeting_url(district, term_row, meeting.id))
+    return _meeting_page(district, term_row, meeting, True, form)
+
+
+@bp.post("/districts/<code>/terms/<term>/meetings/<int:meeting_id>/invitees/<int:person_id>/remove")
+@login_required
+def remove_invitee(code: str, term: str, meeting_id: int, person_id: int) -> Response:
+    district, term_row, meeting = _organised_meeting(code, term, meeting_id)
+    person = _person(person_id)
+    _change(lambda session: uninvite(session, meeting, person, actor=_actor(), now=utcnow(), mail=_mail()),
+            gettext("%(name)s är borttagen från mötet.", name=person.name))
+    return redirect(_meeting_url(district, term_row, meeting.id))
+
+
+@bp.post("/districts/<code>/terms/<term>/meetings/<int:meeting_id>/invitees/<int:person_id>/resend")
+@login_required
+def resend_invitation(code: str, term: str, meeting_id: int, person_id: int) -> Response:
+    district, term_row, meeting = _organised_meeting(code, term, meeting_id)
+    person = _person(person_id)
+    _change(lambda session: resend(session, meeting, person, actor=_actor(), now=utcnow(), mail=_mail()),
+            gettext("Inbjudan skickas igen till %(name)s.", name=person.name))
+    return redirect(_meeting_url(district, term_row, meeting.id))
+
+
+def may_organise(user: User, district_id: int) -> bool:
+    """Directors and city administrators change who is invited; district administrators and auditors read."""
+    return user.role in (Role.DISTRICT_DIRECTOR, Role.CITY_ADMIN) and allows(user, Action.EDIT, district_id)
+
+
+def _organised_meeting(code: str, term: str, meeting_id: int) -> tuple[District, Term, Meeting]:
+    district, term_row, user = _district_term(code, term, Action.VIEW)
+    if not may_organise(user, district.id):
+        abort(404)
+    return district, term_row, _meeting(district, term_row, meeting_id)
+
+
+def _meeting_page(district: District, term: Term, meeting: Meeting, organiser: bool, form: AddInviteeForm) -> str:
+    overview = meeting_overview(db(), meeting)
+    if organiser and form.person_id.choices is None:
+        _person_choices(form, addable_people(db(), meeting))
+    return render_template("planning/meeting.html", district=district, term=term, meeting=overview.meeting,
+                           overview=overview, title=meeting_title(overview.meeting), may_organise=organiser,
+                           add_form=form)
+
+
+def _person_choices(form: AddInviteeForm, people: Iterable[Person]) -> None:
+    form.person_id.choices = person_choices(people, gettext("Välj en person"))
+
+
+def _change(use_case: Callable[[Session], object], done: str) -> None:
+    """Run a change to one invitee: commit and say so, or roll back and show why."""
+    session = db()
+    try:
+        use_case(session)
+    except DomainError as error:
+        session.rollback()
+        flash(gettext(error.template, **error.params), "error")
+    else:
+        session.commit()
+        flash(done, "success")
+
+
+def _person(person_id: int | None) -> Person:
+    person = db().get(Person, person_id) if person_id is not None else None
+    if person is None:
+        abort(404)
+    return person
+
+
+def _meeting_url(district: District, term: Term, meeting_id: int) -> str:
+    return url_for(".meeting_page", code=district.code, term=term.name, meeting_id=meeting_id)
+
+
+def _actor() -> str:
+    user = current_user()
+    assert user is not None
+    return user.email
+
+
+def _mail() -> MailContext:
+    return MailContext.from_settings(settings())
 
 
 # -- helpers ---------------------------------------------------------------------------------------

@@ -348,3 +348,51 @@ def test_the_stored_bytes_arrive_over_smtp_with_the_calendar_unchanged():
     assert [p.get_param("method") for m in arrived for p in m.walk()
             if p.get_content_type() == "text/calendar"] == ["REQUEST", "CANCEL"]
     assert arrived[1]["Date"].datetime - DTSTAMP == timedelta(0)
+
+
+@pytest.mark.parametrize("subject", [
+    ("Inbjudan: Övergripande samverkansforum skola–socialtjänst (Norrvikens stadsdelsförvaltning, område nord) "
+     "tisdag 12 oktober 2027 kl. 13.00"),
+    "Invitation: Overarching collaboration forum for schools and social services (Norrviken) Tuesday 12 October",
+    "Inbjudan: Samverkansforum-för-skola-och-socialtjänst-i-Norrvikens-stadsdelsförvaltning-område-nord tisdag",
+    "Invitation:Overarching-collaboration-forum-for-schools-and-social-services-in-Norrviken,district;north",
+    "Påminnelse:  två  mellanslag, komma; semikolon och ett långt ord " + "x" * 90,
+    "Kort ämne",
+])
+def test_a_subject_of_any_length_reads_as_written(subject: str):
+    raw = compose(sender=SENDER, to=BJORN, subject=subject, text="T", message_id=MESSAGE_ID, date=DTSTAMP).as_bytes()
+    headers = raw[:raw.index(b"\r\n\r\n")].decode("ascii")
+
+    assert email.message_from_bytes(raw, policy=email.policy.default)["Subject"] == subject
+    assert not re.search(r"^Subject:[ \t]*\r\n", headers, re.MULTILINE)  # not folded right after the name
+    assert all(len(line) <= 78 for line in headers.split("\r\n"))
+
+
+def test_the_stored_recipient_and_subject_read_as_people_wrote_them():
+    message = compose(sender=SENDER, to=BJORN, subject="Inställt: Samverkansmöte", text="T", message_id=MESSAGE_ID)
+
+    assert str(message["To"]) == "Björn Ärlig <bjorn.arlig@skola.example.se>"
+    assert str(message["Subject"]) == "Inställt: Samverkansmöte"
+
+
+def test_the_convener_is_named_with_their_own_address_not_the_services():
+    """The ORGANIZER carries the service's address (replies are ingested there); the mail shows the person."""
+    eva = Party("Eva Lindqvist", "eva.lindqvist@stockholm.example")
+    event = meeting(organizer=Party(eva.name, SENDER.email))
+    for message in (received(invitation(event=event, reply_to=eva)),
+                    received(cancellation_message(replace(event, sequence=1), BJORN, language="sv", sender=SENDER,
+                                                  message_id=MESSAGE_ID, dtstamp=DTSTAMP,
+                                                  timezone="Europe/Stockholm", reply_to=eva))):
+        text, html = body(message, "plain"), body(message, "html")
+        assert "Sammankallande: Eva Lindqvist <eva.lindqvist@stockholm.example>" in text
+        assert 'href="mailto:eva.lindqvist@stockholm.example"' in html
+        assert SENDER.email not in text and SENDER.email not in html
+        assert message["Reply-To"].addresses[0].addr_spec == eva.email
+
+
+def test_a_convener_without_an_address_of_their_own_is_named_alone():
+    message = received(invitation("en", event=meeting(organizer=Party("Norrviken", SENDER.email)), reply_to=None))
+    text, html = body(message, "plain"), body(message, "html")
+
+    assert "Convener: Norrviken\n" in text
+    assert SENDER.email not in text and SENDER.email not in html

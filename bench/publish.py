@@ -1,0 +1,153 @@
+"""Benchmark: composing the invitations a term's publishing queues, against a bare build of the same mail.
+
+Publishing a district's term composes one invitation per invitee inside the publishing request
+(1,897 for a city-scale district). Each message is timed as `invitation_message(...).as_bytes()`
+— templates, calendar and MIME, what the outbox stores — against a baseline that writes the same
+content with no product code: the same VCALENDAR (a VTIMEZONE and the VEVENT) built with icalendar
+and serialised, put with prebuilt bodies into a minimal `email.mime` multipart/alternative.
+Both run alternately in this process, after a warm-up; each figure is a median. Prints the
+per-message costs and their ratio and writes bench/results/publish.json.
+
+    python -m bench.publish [--messages 2000] [--runs 5]
+"""
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import statistics
+import sys
+from datetime import UTC, datetime
+from email.mime.base import MIMEBase
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from pathlib import Path
+from time import perf_counter
+from zoneinfo import ZoneInfo
+
+import icalendar
+
+from bench.feed import AGENDA, meetings
+from coordinator.invitations.ics import Attendee, CalendarEvent, Party, vtimezone
+from coordinator.invitations.tokens import rsvp_links
+from coordinator.outbox.compose import invitation_message
+
+RESULTS = Path(__file__).parent / "results"
+TIMEZONE = "Europe/Stockholm"
+DTSTAMP = datetime(2027, 5, 4, 9, 30, tzinfo=UTC)
+SENDER = Party("Samverkan skola–socialtjänst", "samverkan@example.se")
+CONVENER = Party("Eva Lindqvist", "eva.lindqvist@stockholm.example")
+
+
+def invitations(count: int) -> list[tuple[CalendarEvent, Party]]:
+    """`count` (event, recipient) pairs: a score of invitees per meeting, each the one ATTENDEE."""
+    events = meetings(count // 20 + 1)
+    pairs = []
+    for n in range(count):
+        recipient = Party(f"Åsa Öberg {n}", f"person{n}@skola.example.se")
+        event = events[n // 20]
+        pairs.append((CalendarEvent(uid=event.uid, sequence=event.sequence, starts_at=event.starts_at,
+                                    ends_at=event.ends_at, summary=event.summary,
+                                    organizer=Party(CONVENER.name, SENDER.email),
+                                    attendees=(Attendee(recipient.name, recipient.email),),
+                                    location=event.location, video_url=event.video_url), recipient))
+    return pairs
+
+
+def ours(pairs: list[tuple[CalendarEvent, Party]]) -> int:
+    size = 0
+    for n, (event, recipient) in enumerate(pairs):
+        message = invitation_message(
+            event, recipient, language="sv" if n % 5 else "en", sender=SENDER, message_id=f"<{n}@bench>",
+            dtstamp=DTSTAMP, timezone=TIMEZONE, agenda=AGENDA, rsvp=rsvp_links("https://samverkan.example.se", f"T{n}"),
+            reply_to=CONVENER)
+        size += len(message.as_bytes())
+    return size
+
+
+def bare(pairs: list[tuple[CalendarEvent, Party]]) -> int:
+    """The baseline: the same calendar with icalendar alone, prebuilt bodies, a minimal email.mime message."""
+    zone = ZoneInfo(TIMEZONE)
+    text, html = "Du är inbjuden.\n\n" + AGENDA + "\n", "<p>Du är inbjuden.</p><pre>" + AGENDA + "</pre>\n"
+    size = 0
+    for n, (event, recipient) in enumerate(pairs):
+        calendar = icalendar.Calendar()
+        for name, value in (("PRODID", "-//Samverkan coordinator//SV"), ("VERSION", "2.0"),
+                            ("CALSCALE", "GREGORIAN"), ("METHOD", "REQUEST")):
+            calendar.add(name, value)
+        calendar.add_component(vtimezone(TIMEZONE))
+        vevent = icalendar.Event()
+        vevent.add("UID", event.uid)
+        vevent.add("DTSTAMP", DTSTAMP)
+        vevent.add("SEQUENCE", event.sequence)
+        vevent.add("DTSTART", event.starts_at.astimezone(zone))
+        vevent.add("DTEND", event.ends_at.astimezone(zone))
+        vevent.add("SUMMARY", event.summary)
+        vevent.add("LOCATION", ", ".join(p for p in (event.location, event.video_url) if p))
+        vevent.add("DESCRIPTION", AGENDA)
+        vevent.add("ORGANIZER", icalendar.vCalAddress(f"mailto:{event.organizer.email}"),
+                   parameters={"CN": event.organizer.name})
+        vevent.add("ATTENDEE", icalendar.vCalAddress(f"mailto:{recipient.email}"),
+                   parameters={"CN": recipient.name, "ROLE": "REQ-PARTICIPANT", "PARTSTAT": "NEEDS-ACTION",
+                               "RSVP": "TRUE", "CUTYPE": "INDIVIDUAL"})
+        vevent.add("STATUS", "CONFIRMED")
+        vevent.add("TRANSP", "OPAQUE")
+        calendar.add_component(vevent)
+        message = MIMEMultipart("alternative")
+        message["From"], message["To"] = SENDER.email, recipient.email
+        message["Subject"], message["Message-ID"] = event.summary, f"<{n}@bench>"
+        message.attach(MIMEText(text, "plain", "utf-8"))
+        message.attach(MIMEText(html, "html", "utf-8"))
+        part = MIMEBase("text", "calendar", method="REQUEST", charset="UTF-8")
+        part.set_payload(calendar.to_ical())
+        message.attach(part)
+        size += len(message.as_bytes())
+    return size
+
+
+def measure(count: int, runs: int) -> dict[str, object]:
+    pairs = invitations(count)
+    ours(pairs[:100]), bare(pairs[:100])  # warm-up: imports, templates, caches
+    times: dict[str, list[float]] = {"ours": [], "bare": []}
+    for run in range(runs):
+        for build in ((ours, bare) if run % 2 == 0 else (bare, ours)):
+            gc.collect()
+            started = perf_counter()
+            build(pairs)
+            times[build.__name__].append((perf_counter() - started) / count)
+    per_message = {name: statistics.median(values) for name, values in times.items()}
+    return {"messages": count, "runs": runs,
+            "invitation_ms": round(per_message["ours"] * 1000, 3), "baseline_ms": round(per_message["bare"] * 1000, 3),
+            "ratio": round(per_message["ours"] / per_message["bare"], 3),
+            "city_district_seconds": round(per_message["ours"] * 1897, 2),
+            "runs_ms": {name: [round(v * 1000, 3) for v in values] for name, values in times.items()}}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--messages", type=int, default=2000)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    print(f"Composing {args.messages:,} invitations against a bare icalendar + email.mime build", flush=True)
+    started_at, load_before = datetime.now(UTC), [round(x, 2) for x in os.getloadavg()]
+    result = measure(args.messages, args.runs)
+    print(f"  invitation_message + as_bytes  {result['invitation_ms']:.3f} ms per message")
+    print(f"  bare icalendar + email.mime    {result['baseline_ms']:.3f} ms per message")
+    print(f"  ratio {result['ratio']:.2f}; a city-scale district (1,897 messages): {result['city_district_seconds']:.2f} s")
+    RESULTS.mkdir(exist_ok=True)
+    output = RESULTS / "publish.json"
+    output.write_text(json.dumps({
+        "benchmark": "publish", "measured_at": started_at.isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
+                    "icalendar": icalendar.__version__, "load_average_at_start": load_before,
+                    "load_average_at_end": [round(x, 2) for x in os.getloadavg()]},
+        "result": result,
+    }, indent=2, ensure_ascii=False) + "\n")
+    print(f"written to {output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,45 @@
+"""Forms of the answer page and the organiser's meeting page (plain buttons carry only the CSRF token)."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import Field, RadioField, SelectField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, ValidationError
+
+from coordinator.org.models import Person
+
+DELEGATED = "delegated"
+
+
+def _optional_int(value: Any) -> int | None:
+    return int(value) if value not in (None, "", "None") else None
+
+
+class RsvpForm(FlaskForm):
+    answer = RadioField(_l("Ditt svar"), choices=[
+        SelectChoice("accepted", _l("Jag kommer")), SelectChoice("tentative", _l("Jag kommer kanske")),
+        SelectChoice("declined", _l("Jag kommer inte")), SelectChoice(DELEGATED, _l("Jag skickar en ersättare")),
+    ], validators=[InputRequired(message=_l("Välj ett svar."))])
+    deputy_id = SelectField(_l("Ersättare"), coerce=_optional_int,
+                            description=_l("Gäller om du skickar en ersättare: din ersättare är förvald, "
+                                           "eller välj en kollega på din skola eller enhet."))
+
+    def validate_deputy_id(self, field: Field) -> None:
+        if self.answer.data == DELEGATED and field.data is None:
+            raise ValidationError(_l("Välj vem som går i ditt ställe."))
+
+
+def person_choices(people: Iterable[Person], empty: str) -> list[SelectChoice]:
+    """A person picker's options: an empty first one saying what to do, then the people by name."""
+    return [SelectChoice("", empty)] + [SelectChoice(p.id, p.name) for p in people]
+
+
+class AddInviteeForm(FlaskForm):
+    # the choices are the district's people not yet invited; someone invited meanwhile is refused by the
+    # service with the reason, so the list's choices are not enforced here
+    person_id = SelectField(_l("Person"), coerce=_optional_int, validate_choice=False,
+                            validators=[InputRequired(message=_l("Välj en person."))])

@@ -1,0 +1,196 @@
+"""Answering without a login (`/rsvp/<token>`), the subscription feeds (`/feeds/<token>.ics`), and "Min kalender".
+
+The answer page is opened by mail scanners (Outlook Safe Links) as well as by people, so GET
+only shows; the page's button (POST, CSRF-protected) records. It speaks the invitee's language
+unless the visitor chose another.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, session as cookie, url_for
+from flask_babel import force_locale, gettext, lazy_gettext as _l
+from werkzeug.wrappers import Response
+
+from coordinator.auth.access import current_user, login_required
+from coordinator.auth.models import Role, User
+from coordinator.clock import utcnow
+from coordinator.i18n import DomainError
+from coordinator.invitations.events import convener_of, district_directors, load_meetings, meeting_title
+from coordinator.invitations.feeds import active_feed, create_feed, feed_for_token, revoke_feeds
+from coordinator.invitations.forms import DELEGATED, RsvpForm, person_choices
+from coordinator.invitations.messages import MailContext
+from coordinator.invitations.rsvp import LinkState, open_link
+from coordinator.invitations.services import deputy_choices, record_answer, send_deputy
+from coordinator.org.models import District, Person
+from coordinator.planning.models import Answer, Meeting
+from coordinator.web import LANGUAGES, db, settings
+
+bp = Blueprint("invitations", __name__)
+
+ANSWERS = {Answer.NEEDS_ACTION: _l("Inte svarat"), Answer.ACCEPTED: _l("Kommer"), Answer.TENTATIVE: _l("Kanske"),
+           Answer.DECLINED: _l("Kommer inte"), Answer.DELEGATED: _l("Skickar ersättare")}
+ANSWERED_VIA = {"link": _l("via länken"), "calendar": _l("via kalendern")}
+
+
+@bp.app_context_processor
+def answer_labels() -> dict[str, Any]:
+    """The answers' and the answering ways' words, for every page that shows invitations."""
+    return {"answer_labels": ANSWERS, "answered_via_labels": ANSWERED_VIA}
+
+
+# -- answering ----------------------------------------------------------------------------------------
+
+@bp.route("/rsvp/<token>", methods=["GET", "POST"])
+def rsvp(token: str) -> str | Response | tuple[str, int]:
+    """The meeting with the answer from the link pre-selected, and one button; POST records it."""
+    session, now = db(), utcnow()
+    link = open_link(session, settings().secret_key, token, now=now)
+    if link.state in (LinkState.TAMPERED, LinkState.GONE):
+        return render_template("invitations/rsvp_closed.html", state=link.state.value, link=link), 404
+    assert link.invitation is not None and link.meeting is not None
+    invitation, meeting, person = link.invitation, link.meeting, link.invitation.person
+    with _language_of(person):
+        facts = _facts(meeting)
+        if not link.is_open:  # the invitee's own state (cancelled, sent a deputy) is a page; the rest are gone
+            status = 200 if link.state is LinkState.CANCELLED or link.delegated else 410
+            return render_template("invitations/rsvp_closed.html", state=link.state.value, link=link,
+                                   **facts), status
+        choices = deputy_choices(session, person)
+        form = RsvpForm()
+        form.deputy_id.choices = person_choices(choices, gettext("Välj en person"))
+        if request.method == "GET":
+            wanted = request.args.get("answer")
+            answered = invitation.answer is not Answer.NEEDS_ACTION
+            form.answer.data = wanted if wanted in {c.value for c in form.answer.choices} else (
+                invitation.answer.value if answered else None)
+            form.deputy_id.data = person.deputy_id if any(p.id == person.deputy_id for p in choices) else None
+        elif form.validate_on_submit():
+            try:
+                if form.answer.data == DELEGATED:
+                    deputy = next(p for p in choices if p.id == form.deputy_id.data)  # validated as one of them
+                    send_deputy(session, invitation, deputy, via="link", actor=person.email, now=now,
+                                mail=MailContext.from_settings(settings()))
+                    message = gettext("%(name)s får en egen inbjudan och går i ditt ställe.", name=deputy.name)
+                else:
+                    record_answer(session, invitation, Answer(form.answer.data), via="link",
+                                  sequence=meeting.sequence, actor=person.email, now=now)
+                    message = gettext("Tack! Ditt svar är sparat: %(answer)s.",
+                                      answer=str(ANSWERS[invitation.answer]))
+            except DomainError as error:
+                session.rollback()
+                form.form_errors.append(gettext(error.template, **error.params))
+            else:
+                session.commit()
+                flash(message, "success")
+                return redirect(url_for(".rsvp", token=token))
+        return render_template("invitations/rsvp.html", form=form, invitation=invitation, token=token, **facts)
+
+
+@contextmanager
+def _language_of(person: Person) -> Iterator[None]:
+    """The invitee's language, unless the visitor picked one (the language switch)."""
+    chosen = request.args.get("lang") or cookie.get("lang")
+    with force_locale(chosen if chosen in LANGUAGES else person.language.value):
+        yield
+
+
+def _facts(meeting: Meeting) -> dict[str, Any]:
+    session = db()
+    [loaded] = load_meetings(session, [meeting.id])
+    convener = convener_of(loaded, district_directors(session, [loaded.district_id]).get(loaded.district_id))
+    return {"meeting": loaded, "title": meeting_title(loaded), "convener": convener}
+
+
+# -- feeds ----------------------------------------------------------------------------------------------
+
+@bp.get("/feeds/<token>.ics")
+def feed(token: str) -> Response:
+    """A subscription calendar; 304 when the client already has this version, 404 for a revoked token."""
+    config = settings()
+    found = feed_for_token(db(), token, sender_email=config.mail_from, timezone=config.timezone, now=utcnow())
+    if found is None:
+        abort(404)
+    response = Response(found.content, content_type="text/calendar; charset=utf-8")
+    response.set_etag(found.etag)
+    response.last_modified = found.last_modified
+    response.cache_control.private = True
+    response.cache_control.no_cache = True  # calendars may keep it, but must ask again (and get 304)
+    return response.make_conditional(request)
+
+
+@bp.get("/me/calendar")
+@login_required
+def my_calendar() -> str:
+    """The user's subscription links: their own meetings, and the district's for those who organise it."""
+    return _calendar_page(_feed_owners(_user()))
+
+
+@bp.post("/me/calendar/link")
+@login_required
+def new_link() -> str:
+    """A new link for one of the user's feeds (the old one stops working); shown on this page only."""
+    owners = _feed_owners(_user())
+    key, owner = _chosen(owners)
+    session = db()
+    token = create_feed(session, owner, actor=_user().email, now=utcnow())
+    session.commit()
+    return _calendar_page(owners, created={"key": key, **_feed_urls(token)})
+
+
+@bp.post("/me/calendar/revoke")
+@login_required
+def revoke_link() -> Response:
+    _, owner = _chosen(_feed_owners(_user()))
+    session = db()
+    if revoke_feeds(session, owner, actor=_user().email, now=utcnow()):
+        flash(gettext("Länken är återkallad och fungerar inte längre."), "success")
+    session.commit()
+    return redirect(url_for(".my_calendar"))
+
+
+def _user() -> User:
+    user = current_user()
+    assert user is not None  # login_required
+    return user
+
+
+def _feed_owners(user: User) -> list[tuple[str, str, Person | District]]:
+    """(form key, heading, owner) of each feed the user may hold; 404 when there is none."""
+    owners: list[tuple[str, str, Person | District]] = []
+    if user.person is not None:
+        owners.append(("person", gettext("Mina möten"), user.person))
+    if user.role is Role.DISTRICT_DIRECTOR and user.district is not None:
+        districts = [user.district]
+    elif user.role is Role.CITY_ADMIN:
+        districts = list(db().scalars(sa.select(District).where(District.is_active).order_by(District.name)))
+    else:
+        districts = []
+    owners += [(f"district-{d.id}", gettext("Alla möten i %(district)s", district=d.name), d) for d in districts]
+    if not owners:
+        abort(404)
+    return owners
+
+
+def _chosen(owners: list[tuple[str, str, Person | District]]) -> tuple[str, Person | District]:
+    wanted = request.form.get("owner")
+    for key, _, owner in owners:
+        if key == wanted:
+            return key, owner
+    abort(404)
+
+
+def _calendar_page(owners: list[tuple[str, str, Person | District]], created: dict[str, str] | None = None) -> str:
+    session = db()
+    feeds = [{"key": key, "heading": heading, "active": active_feed(session, owner)} for key, heading, owner in owners]
+    return render_template("invitations/my_calendar.html", feeds=feeds, created=created)
+
+
+def _feed_urls(token: str) -> dict[str, str]:
+    base = settings().base_url.rstrip("/")
+    path = url_for(".feed", token=token)
+    return {"https": f"{base}{path}", "webcal": f"webcal://{urlsplit(base).netloc}{path}"}

@@ -1,0 +1,188 @@
+"""Subscription feeds: "Min kalender" makes and revokes secret links; a feed is a PUBLISH calendar with its
+VTIMEZONE, answers 304 while unchanged, and 404 once revoked."""
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import timedelta
+
+import icalendar
+import pytest
+import sqlalchemy as sa
+import vobject
+
+from coordinator.auth.models import Role
+from coordinator.invitations.models import FeedToken
+from coordinator.invitations.services import remove_invitee
+from coordinator.planning.models import Meeting
+from coordinator.planning.services import cancel_meeting, move_meeting
+from coordinator.web import db
+from tests.invitation_helpers import (
+    DIRECTOR, MAIL, OPERATIVE, OVERARCHING, PUBLISHED, add_form_meeting, meeting_of, person, published_demo,
+)
+from tests.web.helpers import csrf_token, log_in_as, page, text
+
+LATER = PUBLISHED + timedelta(days=1)
+
+
+@pytest.fixture
+def published(app):
+    """The forum and an operative forum published, the operative forum then cancelled; and two drafts
+    (one cancelled before it was published)."""
+    with app.app_context():
+        published_demo(db(), forms=(OVERARCHING, OPERATIVE))
+        cancel_meeting(db(), meeting_of(db(), OPERATIVE), actor=DIRECTOR, now=LATER, mail=MAIL)
+        add_form_meeting(db(), OVERARCHING)
+        cancel_meeting(db(), add_form_meeting(db(), OPERATIVE), actor=DIRECTOR, now=LATER, mail=MAIL)
+        db().commit()
+    return app
+
+
+def new_link(client, owner: str = "person") -> str:
+    """Press "Skapa ny länk" for a feed; the token shown."""
+    form = client.get("/me/calendar")
+    response = client.post("/me/calendar/link", data={"csrf_token": csrf_token(text(form)), "owner": owner})
+    assert response.status_code == 200
+    webcal = re.search(r"webcal://[^/\"<]+/feeds/([\w-]+)\.ics", text(response))
+    assert webcal is not None
+    assert f"/feeds/{webcal.group(1)}.ics" in re.search(r"<code>(http[^<]+)</code>", text(response)).group(1)
+    return webcal.group(1)
+
+
+def revoke(client, owner: str = "person"):
+    form = client.get("/me/calendar")
+    return client.post("/me/calendar/revoke", data={"csrf_token": csrf_token(text(form)), "owner": owner})
+
+
+def uids(content: bytes) -> dict[str, icalendar.Event]:
+    return {str(e["UID"]): e for e in icalendar.Calendar.from_ical(content).walk("VEVENT")}
+
+
+def test_a_person_subscribes_to_their_own_meetings(published, client):
+    log_in_as(client, published, Role.PARTICIPANT)  # Annika Berg, a principal
+    page_before = page(client.get("/me/calendar"))
+    assert "Mina möten" in page_before and "Du har ingen länk ännu." in page_before
+    assert "Alla möten i" not in page_before
+
+    token = new_link(client)
+    response = published.test_client().get(f"/feeds/{token}.ics")  # the calendar app, not logged in
+
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
+    assert response.headers["ETag"] and response.headers["Last-Modified"]
+    calendar = icalendar.Calendar.from_ical(response.data)
+    assert str(calendar["METHOD"]) == "PUBLISH" and "Annika Berg" in str(calendar["X-WR-CALNAME"])
+    [zone] = calendar.walk("VTIMEZONE")
+    assert str(zone["TZID"]) == "Europe/Stockholm" and b"RRULE" in zone.to_ical() and b"RDATE" not in zone.to_ical()
+    with published.app_context():
+        forum = meeting_of(db(), OVERARCHING)
+        stored = db().scalars(sa.select(FeedToken)).one()
+        assert stored.token_hash == hashlib.sha256(token.encode()).hexdigest() and token not in stored.token_hash
+        annikas = {m.uid for m in db().scalars(sa.select(Meeting).where(Meeting.published_at.is_not(None)))
+                   if any(i.person.name == "Annika Berg" and i.removed_at is None for i in m.invitations)}
+    events = uids(response.data)
+    assert set(events) == annikas and forum.uid in events
+    assert events[forum.uid].decoded("DTSTART") == forum.starts_at
+    parsed = vobject.readOne(response.data.decode())
+    [forum_event] = [e for e in parsed.vevent_list if e.uid.value == forum.uid]
+    assert forum_event.dtstart.value == forum.starts_at and forum_event.summary.value == OVERARCHING
+    assert "En länk skapades" in page(client.get("/me/calendar"))
+
+
+def test_an_unchanged_feed_answers_304_and_a_changed_one_200(published, client):
+    log_in_as(client, published, Role.PARTICIPANT)
+    url = f"/feeds/{new_link(client)}.ics"
+    calendar_app = published.test_client()
+    first = calendar_app.get(url)
+
+    same = calendar_app.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    since = calendar_app.get(url, headers={"If-Modified-Since": first.headers["Last-Modified"]})
+    again = calendar_app.get(url)
+
+    assert (same.status_code, same.data) == (304, b"")
+    assert (since.status_code, since.data) == (304, b"")
+    assert again.data == first.data and again.headers["ETag"] == first.headers["ETag"]
+
+    with published.app_context():
+        forum = meeting_of(db(), OVERARCHING)
+        move_meeting(db(), forum, forum.starts_at + timedelta(days=1), forum.ends_at + timedelta(days=1),
+                     actor=DIRECTOR, now=LATER + timedelta(hours=1), mail=MAIL)
+        db().commit()
+        uid, moved_to = forum.uid, forum.starts_at
+    changed = calendar_app.get(url, headers={"If-None-Match": first.headers["ETag"],
+                                             "If-Modified-Since": first.headers["Last-Modified"]})
+
+    assert changed.status_code == 200 and changed.headers["ETag"] != first.headers["ETag"]
+    event = uids(changed.data)[uid]
+    assert event.decoded("DTSTART") == moved_to and int(event["SEQUENCE"]) == 1
+
+
+def test_a_replaced_or_revoked_link_answers_404(published, client):
+    log_in_as(client, published, Role.PARTICIPANT)
+    calendar_app = published.test_client()
+    old = new_link(client)
+    new = new_link(client)  # "Skapa ny länk" revokes the old one
+
+    assert calendar_app.get(f"/feeds/{old}.ics").status_code == 404
+    assert calendar_app.get(f"/feeds/{new}.ics").status_code == 200
+
+    response = revoke(client)
+    assert response.status_code == 302
+    assert "Länken är återkallad" in page(client.get(response.headers["Location"]))
+    assert calendar_app.get(f"/feeds/{new}.ics").status_code == 404
+    assert calendar_app.get("/feeds/not-a-token.ics").status_code == 404
+    assert "Du har ingen länk ännu." in page(client.get("/me/calendar"))
+
+
+def test_a_director_subscribes_to_the_districts_published_meetings(published, client):
+    log_in_as(client, published, Role.DISTRICT_DIRECTOR, "NORRVIKEN")
+    shown = page(client.get("/me/calendar"))
+    assert "Mina möten" in shown and "Alla möten i Norrviken" in shown
+    with published.app_context():
+        norrviken = meeting_of(db(), OVERARCHING).district_id
+        meetings = {m.uid: (m.published_at is not None, m.is_cancelled, m.meeting_form.name)
+                    for m in db().scalars(sa.select(Meeting).where(Meeting.district_id == norrviken))}
+
+    token = new_link(client, f"district-{norrviken}")
+    response = published.test_client().get(f"/feeds/{token}.ics")
+
+    events = uids(response.data)
+    published_ones = {uid for uid, (was_published, *_) in meetings.items() if was_published}
+    assert set(events) == published_ones and len(events) == 2 and len(meetings) == 4  # not the drafts
+    statuses = {uid: str(e["STATUS"]) for uid, e in events.items()}
+    assert sorted(statuses.values()) == ["CANCELLED", "CONFIRMED"]
+    cancelled = next(uid for uid, status in statuses.items() if status == "CANCELLED")
+    assert meetings[cancelled][1:] == (True, OPERATIVE)
+
+
+def test_an_invitee_removed_from_a_meeting_no_longer_has_it_in_their_feed(published, client):
+    log_in_as(client, published, Role.PARTICIPANT)
+    url = f"/feeds/{new_link(client)}.ics"
+    with published.app_context():
+        forum = meeting_of(db(), OVERARCHING)
+        assert forum.uid in uids(published.test_client().get(url).data)
+        remove_invitee(db(), forum, person(db(), "Annika Berg"), actor=DIRECTOR, now=LATER, mail=MAIL)
+        db().commit()
+        uid = forum.uid
+
+    assert uid not in uids(published.test_client().get(url).data)
+
+
+def test_only_people_and_organisers_have_a_calendar_page_and_only_their_own_feeds(published, client):
+    log_in_as(client, published, Role.AUDITOR)
+    assert client.get("/me/calendar").status_code == 404
+    assert "Min kalender" not in page(client.get("/"))
+    token = csrf_token(text(client.get("/")))
+    assert client.post("/me/calendar/link", data={"csrf_token": token, "owner": "person"}).status_code == 404
+
+    log_in_as(client, published, Role.PARTICIPANT)
+    with published.app_context():
+        norrviken = meeting_of(db(), OVERARCHING).district_id
+    form = client.get("/me/calendar")
+    assert "Min kalender" in page(form)
+    taken = client.post("/me/calendar/link", data={"csrf_token": csrf_token(text(form)),
+                                                    "owner": f"district-{norrviken}"})
+
+    assert taken.status_code == 404
+    with published.app_context():
+        assert db().scalars(sa.select(FeedToken)).all() == []

@@ -1,0 +1,162 @@
+"""The organiser's page of one meeting: who answered what, when and how, who has not (first); resend, add
+and remove for directors and city administrators; district administrators and auditors only read."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from coordinator.audit import AuditEvent
+from coordinator.auth.models import Role
+from coordinator.invitations.services import record_answer, send_deputy
+from coordinator.outbox.models import MessageKind
+from coordinator.planning.models import Answer
+from coordinator.planning.services import move_meeting
+from coordinator.web import db
+from tests.invitation_helpers import (
+    DIRECTOR, MAIL, OVERARCHING, PUBLISHED, invitation, meeting_of, outbox, person, published_demo,
+)
+from tests.web.helpers import csrf_token, log_in_as, page, text
+
+ANSWERED = PUBLISHED + timedelta(days=1)
+
+
+@pytest.fixture
+def forum(app):
+    """The published forum, answered by three of its invitees; its page's address."""
+    with app.app_context():
+        session = db()
+        published_demo(session)
+        meeting = meeting_of(session, OVERARCHING)
+        record_answer(session, invitation(session, meeting, "Annika Berg"), Answer.ACCEPTED, via="link",
+                      sequence=0, actor="annika", now=ANSWERED)
+        record_answer(session, invitation(session, meeting, "James Whitfield"), Answer.DECLINED, via="calendar",
+                      sequence=0, actor="james", now=ANSWERED)
+        send_deputy(session, invitation(session, meeting, "Katarina Öberg"), person(session, "Daniel Wikström"),
+                    via="link", actor="katarina", now=ANSWERED, mail=MAIL)
+        session.commit()
+        return f"/districts/NORRVIKEN/terms/HT2027/meetings/{meeting.id}"
+
+
+def rows(response) -> list[str]:
+    """The invitee rows as a reader sees them, in order."""
+    return [re.sub(r"<[^>]+>|\s+", " ", row).strip()
+            for row in re.findall(r'<tr id="invitee-\d+".*?</tr>', text(response), re.S)]
+
+
+def test_the_organiser_sees_who_has_not_answered_first_then_the_answers(app, client, forum):
+    log_in_as(client, app, Role.DISTRICT_DIRECTOR, "NORRVIKEN")
+
+    response = client.get(forum)
+
+    assert response.status_code == 200
+    shown = page(response)
+    assert "<h1>Övergripande samverkansforum</h1>" in shown and "Sammankallande" in shown
+    listed = rows(response)
+    waiting = [r for r in listed if "Inte svarat" in r]
+    assert len(waiting) >= 10 and listed[:len(waiting)] == waiting  # those who have not answered come first
+    assert f"{len(waiting)} inbjudna har inte svarat." in shown
+    annika = next(r for r in listed if r.startswith("Annika Berg"))
+    assert "rektor" in annika and "Kommer" in annika and "via länken" in annika
+    assert "via kalendern" in next(r for r in listed if r.startswith("James Whitfield"))
+    katarina = next(r for r in listed if r.startswith("Katarina Öberg"))
+    assert "Skickar ersättare" in katarina and "Ersättare: Daniel Wikström" in katarina
+    assert "Ersätter Katarina Öberg" in next(r for r in listed if r.startswith("Daniel Wikström"))
+    assert listed.index(katarina) > listed.index(annika)
+    counts = re.sub(r"<[^>]+>", "", re.search(r'<ul class="answer-counts">(.*?)</ul>', text(response), re.S).group(1))
+    assert "Kommer: 1" in counts and "Kommer inte: 1" in counts and "Skickar ersättare: 1" in counts
+    assert "Skicka igen" in shown and "Bjud in" in shown
+
+
+def test_resend_add_and_remove_through_the_page(app, client, forum):
+    log_in_as(client, app, Role.DISTRICT_DIRECTOR, "NORRVIKEN")
+    with app.app_context():
+        annika, lina = person(db(), "Annika Berg").id, person(db(), "Lina Sjöberg").id
+    token = csrf_token(text(client.get(forum)))
+
+    resent = client.post(f"{forum}/invitees/{annika}/resend", data={"csrf_token": token})
+    added = client.post(f"{forum}/invitees", data={"csrf_token": token, "person_id": lina})
+    removed = client.post(f"{forum}/invitees/{annika}/remove", data={"csrf_token": token})
+
+    assert [r.status_code for r in (resent, added, removed)] == [302, 302, 302]
+    after = client.get(forum)
+    shown = page(after)
+    assert "Inbjudan skickas igen till Annika Berg." in shown and "Lina Sjöberg är inbjuden." in shown
+    assert "Annika Berg är borttagen från mötet." in shown
+    listed = rows(after)
+    assert "Borttagen" in listed[-1] and listed[-1].startswith("Annika Berg")  # greyed, last
+    assert re.search(r'<tr id="invitee-%d" class="help">' % annika, text(after))
+    assert any(r.startswith("Lina Sjöberg") and "Inte svarat" in r for r in listed)
+    with app.app_context():
+        kinds = [r.kind for r in outbox(db(), person_id=annika)]
+        assert kinds == [MessageKind.INVITATION, MessageKind.INVITATION, MessageKind.CANCELLATION]
+        assert [r.kind for r in outbox(db(), person_id=lina)] == [MessageKind.INVITATION]
+        actions = set(db().scalars(sa.select(AuditEvent.action)))
+        assert {"invitation.resent", "invitee.added", "invitee.removed"} <= actions
+        assert {e.actor for e in db().scalars(sa.select(AuditEvent).where(
+            AuditEvent.action.in_(("invitation.resent", "invitee.added", "invitee.removed"))))} == {DIRECTOR}
+
+
+def test_inviting_someone_already_invited_is_refused_on_the_page(app, client, forum):
+    log_in_as(client, app, Role.DISTRICT_DIRECTOR, "NORRVIKEN")
+    with app.app_context():
+        annika = person(db(), "Annika Berg").id
+    token = csrf_token(text(client.get(forum)))
+
+    response = client.post(f"{forum}/invitees", data={"csrf_token": token, "person_id": annika})
+
+    assert response.status_code == 200  # the page again, with the problem
+    assert "Annika Berg är redan inbjuden till mötet." in page(response)
+    with app.app_context():
+        assert len(outbox(db(), person_id=annika)) == 1
+
+
+def test_an_answer_given_before_the_meeting_moved_is_marked(app, client, forum):
+    with app.app_context():
+        meeting = meeting_of(db(), OVERARCHING)
+        move_meeting(db(), meeting, meeting.starts_at + timedelta(days=1), meeting.ends_at + timedelta(days=1),
+                     actor=DIRECTOR, now=ANSWERED, mail=MAIL)
+        db().commit()
+    log_in_as(client, app, Role.DISTRICT_DIRECTOR, "NORRVIKEN")
+
+    listed = rows(client.get(forum))
+
+    assert "Svaret gavs före senaste ändringen." in next(r for r in listed if r.startswith("Annika Berg"))
+    assert re.search(r"\(SEQUENCE\)</dt>\s*<dd>1</dd>", text(client.get(forum)))
+
+
+@pytest.mark.parametrize("role, district", [(Role.DISTRICT_ADMIN, "NORRVIKEN"), (Role.AUDITOR, None)])
+def test_administrators_and_auditors_read_the_page_but_cannot_change_it(app, client, forum, role, district):
+    log_in_as(client, app, role, district)
+    with app.app_context():
+        annika = person(db(), "Annika Berg").id
+        before = len(outbox(db()))
+
+    response = client.get(forum)
+    token = csrf_token(text(client.get("/")))
+    resent = client.post(f"{forum}/invitees/{annika}/resend", data={"csrf_token": token})
+    removed = client.post(f"{forum}/invitees/{annika}/remove", data={"csrf_token": token})
+
+    assert response.status_code == 200 and "Kommer inte" in page(response)
+    assert "Skicka igen" not in page(response) and "Bjud in" not in page(response)
+    assert (resent.status_code, removed.status_code) == (404, 404)
+    with app.app_context():
+        assert len(outbox(db())) == before and invitation(db(), meeting_of(db(), OVERARCHING),
+                                                          "Annika Berg").removed_at is None
+
+
+def test_another_districts_director_and_a_participant_get_404(app, client, forum):
+    log_in_as(client, app, Role.DISTRICT_DIRECTOR, "SODERBY")
+    assert client.get(forum).status_code == 404
+    log_in_as(client, app, Role.PARTICIPANT)
+    assert client.get(forum).status_code == 404
+
+
+def test_the_plan_links_each_meeting_to_its_page(app, client, forum):
+    log_in_as(client, app, Role.DISTRICT_DIRECTOR, "NORRVIKEN")
+
+    plan = text(client.get("/districts/NORRVIKEN/terms/HT2027/plan"))
+
+    assert f'href="{forum}"' in plan

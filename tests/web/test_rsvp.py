@@ -1,0 +1,223 @@
+"""Answering from the mail without logging in: opening a link changes nothing, the button records; links
+that are tampered with, replaced, for a cancelled or a past meeting get a clear page; send my deputy."""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+
+from coordinator.audit import AuditEvent
+from coordinator.invitations.services import add_invitee, remove_invitee
+from coordinator.invitations.tokens import make_token
+from coordinator.outbox.models import MessageKind, OutboxMessage
+from coordinator.planning.models import Answer, Invitation
+from coordinator.planning.services import cancel_meeting
+from coordinator.web import db
+from tests.invitation_helpers import (
+    DIRECTOR, MAIL, OVERARCHING, PUBLISHED, SECRET, meeting_of, outbox, person, published_demo,
+)
+from tests.web.helpers import csrf_token, page, text
+
+LATER = PUBLISHED + timedelta(days=1)
+
+
+@pytest.fixture
+def forum(app):
+    """The published forum (id); the app's secret key is the one its links were signed with."""
+    with app.app_context():
+        published_demo(db())
+        return meeting_of(db(), OVERARCHING).id
+
+
+def link(app, meeting_id: int, name: str, answer: str | None = None) -> str:
+    with app.app_context():
+        invited = db().get_one(Invitation, (meeting_id, person(db(), name).id))
+        token = make_token(SECRET, meeting_id, invited.person_id, invited.rsvp_key)
+    return f"/rsvp/{token}" + (f"?answer={answer}" if answer else "")
+
+
+def snapshot(app) -> tuple:
+    with app.app_context():
+        session = db()
+        rows = sorted((i.meeting_id, i.person_id, i.answer, i.answered_at, i.answer_sequence, i.delegated_to_id,
+                       i.rsvp_key, i.removed_at) for i in session.scalars(sa.select(Invitation)))
+        return (tuple(rows), session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)),
+                session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)))
+
+
+def answer_of(app, meeting_id: int, name: str) -> Invitation:
+    with app.app_context():
+        found = db().get_one(Invitation, (meeting_id, person(db(), name).id))
+        db().expunge(found)
+        return found
+
+
+def checked_answer(response) -> str | None:
+    found = re.search(r'<input checked [^>]*name="answer"[^>]*value="(\w+)"', text(response))
+    return found.group(1) if found else None
+
+
+def post(client, url: str, **data: object):
+    form = client.get(url)
+    return client.post(url.split("?")[0], data={"csrf_token": csrf_token(text(form)), **data})
+
+
+def test_opening_a_link_shows_the_meeting_with_the_answer_chosen_and_changes_nothing(app, client, forum):
+    before = snapshot(app)
+
+    response = client.get(link(app, forum, "Annika Berg", "declined"))
+
+    assert response.status_code == 200
+    shown = page(response)
+    assert "Övergripande samverkansforum" in shown and "Inbjudan till Annika Berg." in shown
+    assert "tisdag 12 oktober 2027 13:00–15:00" in shown  # local time, the forum's slot
+    assert "Eva Lindqvist" in shown  # who convenes
+    assert checked_answer(response) == "declined"
+    assert text(response).count('type="submit"') == 1  # one button
+    assert snapshot(app) == before
+
+
+def test_the_button_records_the_answer_and_the_page_then_shows_it(app, client, forum):
+    response = post(client, link(app, forum, "Annika Berg", "declined"), answer="declined")
+
+    assert response.status_code == 302
+    recorded = answer_of(app, forum, "Annika Berg")
+    assert (recorded.answer, recorded.answered_via, recorded.answer_sequence) == (Answer.DECLINED, "link", 0)
+    shown = page(client.get(response.headers["Location"]))
+    assert "Tack! Ditt svar är sparat: Kommer inte." in shown
+    assert "Ditt svar: Kommer inte" in shown
+
+    post(client, link(app, forum, "Annika Berg"), answer="accepted")  # changing one's mind
+    assert answer_of(app, forum, "Annika Berg").answer is Answer.ACCEPTED
+    with app.app_context():
+        events = db().scalars(sa.select(AuditEvent).where(AuditEvent.action == "invitation.answered")).all()
+    assert [e.after["answer"] for e in events] == ["declined", "accepted"]
+    assert {e.actor for e in events} == {"annika.berg@edu.stockholm.example"}
+
+
+def test_a_tampered_link_or_a_post_without_the_forms_token_changes_nothing(app, client, forum):
+    good = link(app, forum, "Annika Berg")
+    tampered = good[:-3] + ("AAA" if not good.endswith("AAA") else "BBB")
+    before = snapshot(app)
+
+    response = client.get(tampered)
+    tampered_post = client.post(tampered, data={"csrf_token": csrf_token(text(client.get(good))),
+                                                "answer": "accepted"})
+    without_token = client.post(good, data={"answer": "accepted"})
+
+    assert response.status_code == 404 and "Länken fungerar inte" in page(response)
+    assert tampered_post.status_code == 404
+    assert without_token.status_code == 400  # no CSRF token: refused before anything is read
+    assert snapshot(app) == before
+
+
+def test_a_link_for_a_meeting_that_is_over_says_so_and_records_nothing(app, client, forum):
+    url = link(app, forum, "Annika Berg", "accepted")
+    form = client.get(url)
+    with app.app_context():
+        meeting = meeting_of(db(), OVERARCHING)
+        meeting.starts_at = datetime(2020, 10, 12, 11, tzinfo=timezone.utc)
+        meeting.ends_at = datetime(2020, 10, 12, 13, tzinfo=timezone.utc)
+        db().commit()
+    before = snapshot(app)
+
+    response = client.get(url)
+    posted = client.post(url.split("?")[0], data={"csrf_token": csrf_token(text(form)), "answer": "accepted"})
+
+    assert response.status_code == 410 and "Mötet har redan varit" in page(response)
+    assert posted.status_code == 410
+    assert snapshot(app) == before
+
+
+def test_a_link_whose_invitation_was_renewed_or_removed_says_so_and_records_nothing(app, client, forum):
+    annika_url, james_url = link(app, forum, "Annika Berg"), link(app, forum, "James Whitfield")
+    form = client.get(annika_url)
+    with app.app_context():
+        meeting = meeting_of(db(), OVERARCHING)
+        annika = person(db(), "Annika Berg")
+        remove_invitee(db(), meeting, annika, actor=DIRECTOR, now=LATER, mail=MAIL)
+        add_invitee(db(), meeting, annika, actor=DIRECTOR, now=LATER, mail=MAIL)  # invited again: new links
+        remove_invitee(db(), meeting, person(db(), "James Whitfield"), actor=DIRECTOR, now=LATER, mail=MAIL)
+        db().commit()
+    before = snapshot(app)
+
+    renewed = client.get(annika_url)
+    posted = client.post(annika_url, data={"csrf_token": csrf_token(text(form)), "answer": "accepted"})
+    removed = client.get(james_url, headers={"Accept-Language": "sv"})  # James reads English: his page is
+
+    assert renewed.status_code == 410 and "Länken har ersatts" in page(renewed)
+    assert posted.status_code == 410
+    assert removed.status_code == 410 and "You are no longer invited" in page(removed)
+    assert snapshot(app) == before
+    assert client.get(link(app, forum, "Annika Berg")).status_code == 200  # the new link works
+
+
+def test_a_cancelled_meeting_says_so_and_records_nothing(app, client, forum):
+    url = link(app, forum, "Annika Berg", "accepted")
+    form = client.get(url)
+    with app.app_context():
+        cancel_meeting(db(), meeting_of(db(), OVERARCHING), actor=DIRECTOR, now=LATER, mail=MAIL)
+        db().commit()
+    before = snapshot(app)
+
+    response = client.get(url)
+    posted = client.post(url.split("?")[0], data={"csrf_token": csrf_token(text(form)), "answer": "accepted"})
+
+    assert response.status_code == 200 and "Mötet är inställt" in page(response)
+    assert "Inget har sparats." in page(posted)
+    assert snapshot(app) == before
+
+
+def test_send_my_deputy_invites_the_deputy_and_the_old_links_then_say_so(app, client, forum):
+    url = link(app, forum, "Annika Berg", "delegated")
+    opened = client.get(url)
+    assert checked_answer(opened) == "delegated"
+    assert re.search(r'<option selected value="\d+">Per Olsson</option>', text(opened))  # her named deputy
+
+    with app.app_context():
+        per_id = person(db(), "Per Olsson").id
+    response = client.post(url.split("?")[0], data={"csrf_token": csrf_token(text(opened)), "answer": "delegated",
+                                                    "deputy_id": per_id})
+
+    assert response.status_code == 302
+    annika, per = answer_of(app, forum, "Annika Berg"), answer_of(app, forum, "Per Olsson")
+    assert annika.answer is Answer.DELEGATED and annika.delegated_to_id == per_id
+    assert per.delegated_from_id == annika.person_id and per.is_active
+    with app.app_context():
+        assert [r.kind for r in outbox(db(), person_id=per_id)] == [MessageKind.INVITATION]
+    after = client.get(response.headers["Location"])
+    assert "Per Olsson får en egen inbjudan och går i ditt ställe." in page(after)
+    assert "Du har skickat en ersättare" in page(after)
+    # declining afterwards through the old link is refused with the reason, and changes nothing
+    before = snapshot(app)
+    declined = client.post(url.split("?")[0], data={"csrf_token": csrf_token(text(opened)), "answer": "declined"})
+    assert "Du har skickat en ersättare" in page(declined) and "Per Olsson går i ditt ställe" in page(declined)
+    assert snapshot(app) == before
+    # the deputy's own link works
+    assert client.get(link(app, forum, "Per Olsson")).status_code == 200
+
+
+def test_a_deputy_who_cannot_stand_in_is_refused_with_the_reason(app, client, forum):
+    with app.app_context():
+        sofia = person(db(), "Sofia Lindberg")
+        add_invitee(db(), meeting_of(db(), OVERARCHING), sofia, actor=DIRECTOR, now=LATER, mail=MAIL)
+        db().commit()
+        sofia_id = sofia.id
+    before = snapshot(app)
+    url = link(app, forum, "Annika Berg", "delegated")
+
+    already = post(client, url, answer="delegated", deputy_id=sofia_id)
+    nobody = post(client, url, answer="delegated", deputy_id="")
+
+    assert already.status_code == 200 and "Sofia Lindberg är redan inbjuden till mötet." in page(already)
+    assert nobody.status_code == 200 and "Välj vem som går i ditt ställe." in page(nobody)
+    assert snapshot(app) == before
+
+
+def test_an_english_speaking_invitee_sees_the_page_in_english(app, client, forum):
+    response = client.get(link(app, forum, "James Whitfield", "accepted"))
+
+    assert response.status_code == 200
+    assert '<html lang="en">' in text(response) and "Tuesday 12 October 2027 13:00–15:00" in page(response)
