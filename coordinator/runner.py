@@ -16,6 +16,8 @@ def run(host: str, port: int, no_scheduler: bool) -> None:
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     scheduler = None if no_scheduler else start_background_scheduler(app)
+    if not no_scheduler and scheduler is None:
+        click.echo("Schemaläggaren startades inte: en annan process kör redan jobben mot den här databasen.")
     click.echo(f"Samverkan coordinator at http://{host}:{port}/")
     try:
         # run_simple, not app.run(): Flask ignores app.run() inside its own CLI

@@ -1,0 +1,107 @@
+"""The reminder mails: one message per due reminder, in the recipient's language, ready for the outbox.
+
+Bodies come from templates/emails/<language>/<kind>.txt and .html (the kind's value, e.g.
+`rsvp_reminder`), rendered by `outbox.compose`; subjects are here. Reminders carry no calendar
+part (the calendar already has the meeting) and are marked `Auto-Submitted: auto-generated`
+(RFC 3834) so out-of-office replies do not answer them. Reply-To is the convener, so "I'll be
+late" reaches a person.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from coordinator.invitations.events import agenda_of, convener_of, meeting_title
+from coordinator.invitations.ics import Party
+from coordinator.invitations.messages import MailContext
+from coordinator.minutes.models import ActionItem
+from coordinator.org.models import Person
+from coordinator.outbox import compose
+from coordinator.outbox.models import MessageKind
+from coordinator.outbox.queue import Outgoing
+from coordinator.planning.models import Meeting
+from coordinator.reminders.rules import DueReminder
+
+SUBJECTS: dict[str, dict[MessageKind, str]] = {
+    "sv": {
+        MessageKind.RSVP_REMINDER: "Påminnelse: svara på inbjudan – %(title)s %(when)s",
+        MessageKind.PRE_MEETING_REMINDER: "Påminnelse: %(title)s %(when)s",
+        MessageKind.MINUTES_REMINDER: "Protokollet saknas: %(title)s %(day)s",
+        MessageKind.MINUTES_ESCALATION: "Protokollet saknas fortfarande: %(title)s %(day)s",
+        MessageKind.APPROVAL_REMINDER: "Justera protokollet: %(title)s %(day)s",
+        MessageKind.REPORT_REMINDER: "Anmäl protokollet till nämnden: %(title)s %(day)s",
+        MessageKind.ACTION_ITEM_REMINDER: "Åtgärd att göra senast %(due)s: %(item)s",
+    },
+    "en": {
+        MessageKind.RSVP_REMINDER: "Reminder: please answer the invitation – %(title)s %(when)s",
+        MessageKind.PRE_MEETING_REMINDER: "Reminder: %(title)s %(when)s",
+        MessageKind.MINUTES_REMINDER: "Minutes missing: %(title)s %(day)s",
+        MessageKind.MINUTES_ESCALATION: "Minutes still missing: %(title)s %(day)s",
+        MessageKind.APPROVAL_REMINDER: "Please approve the minutes: %(title)s %(day)s",
+        MessageKind.REPORT_REMINDER: "Report the minutes to the committee: %(title)s %(day)s",
+        MessageKind.ACTION_ITEM_REMINDER: "Action due %(due)s: %(item)s",
+    },
+}
+ITEM_IN_SUBJECT = 60  # characters of an action item's text in the subject line
+
+# RFC 3834: an automatic message, not to be answered by autoresponders
+AUTOMATIC = {"Auto-Submitted": "auto-generated"}
+
+
+class ReminderMail:
+    """Builds the messages of one sweep; the meetings, items and people are loaded once by the caller."""
+
+    def __init__(self, meetings: Mapping[int, Meeting], action_items: Mapping[int, ActionItem],
+                 people: Mapping[int, Person], directors: Mapping[int, Person], mail: MailContext,
+                 now: datetime) -> None:
+        self.meetings, self.action_items, self.people = meetings, action_items, people
+        self.directors, self.mail, self.now = directors, mail, now
+
+    def outgoing(self, reminder: DueReminder) -> Outgoing | None:
+        """The reminder's message; None when its recipient has left (an inactive person gets no mail)."""
+        person = self.people.get(reminder.person_id)
+        if person is None or not person.is_active:
+            return None
+        meeting = self.meetings[reminder.meeting_id]
+        language = compose.language_of(person.language)
+        convener = convener_of(meeting, self.directors.get(meeting.district_id) if meeting.district_id else None)
+        invitation = next((i for i in meeting.invitations if i.person_id == person.id), None)
+        item = self.action_items.get(reminder.action_item_id) if reminder.action_item_id else None
+        keeper = self.people.get(reminder.keeper_id) if reminder.keeper_id else None
+        item_due = day_text(item.due_on, language, self.mail.timezone) if item is not None and item.due_on else ""
+        context = {
+            "recipient": person, "meeting": meeting, "title": meeting_title(meeting),
+            "agenda": agenda_of(meeting) or None, "convener": convener.name, "keeper": keeper, "item": item,
+            "item_due": item_due,
+            "rsvp": self.mail.rsvp_links(invitation) if invitation is not None else None,
+            "minutes_due_days": meeting.meeting_form.minutes_due_days,
+            "base_url": self.mail.base_url, "timezone": self.mail.timezone,
+        }
+        text, html = compose.render(reminder.kind.value, language, **context)
+        message = compose.compose(
+            sender=self.mail.sender, to=Party(person.name, person.email),
+            subject=self._subject(reminder.kind, language, meeting, item, item_due),
+            text=text, html=html, message_id=compose.new_message_id(self.mail.message_domain),
+            reply_to=convener.reply_to, date=self.now, headers={"Content-Language": language, **AUTOMATIC},
+        )
+        return Outgoing(dedupe_key=reminder.dedupe_key, kind=reminder.kind, message=message, due_at=reminder.due_at,
+                        meeting_id=meeting.id, person_id=person.id, district_id=meeting.district_id,
+                        expires_at=reminder.expires_at)
+
+    def _subject(self, kind: MessageKind, language: str, meeting: Meeting, item: ActionItem | None,
+                 item_due: str) -> str:
+        zone = self.mail.timezone
+        text = item.text.strip().splitlines()[0] if item is not None and item.text.strip() else ""
+        return SUBJECTS[language][kind] % {
+            "title": meeting_title(meeting),
+            "when": compose.format_local(meeting.starts_at, language, zone),
+            "day": compose.format_local(meeting.starts_at, language, zone, "date"),
+            "due": item_due,
+            "item": text if len(text) <= ITEM_IN_SUBJECT else text[:ITEM_IN_SUBJECT - 1] + "…",
+        }
+
+
+def day_text(day: date, language: str, timezone: str) -> str:
+    """A date in the recipient's words ("fredag 15 oktober 2027" / "Friday 15 October 2027")."""
+    return compose.format_local(datetime.combine(day, time(12), ZoneInfo(timezone)), language, timezone, "date")

@@ -1,0 +1,101 @@
+"""Several jobs processes on one PostgreSQL database: one leads, all deliver, nothing is sent twice.
+
+Real `coordinator jobs run` processes: the leader runs the periodic jobs (JobRun.host and the
+logs say which), the standby delivers beside it (SKIP LOCKED) and takes over within seconds
+of the leader being SIGKILLed. A stretch of a term is then simulated by two `jobs run-once --at`
+processes started together at each moment: every reminder is queued once and arrives once.
+"""
+from __future__ import annotations
+
+import re
+import socket
+from collections import Counter
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from coordinator.db import make_engine, make_session_factory
+from coordinator.jobruns import JobRun
+from coordinator.outbox.models import OutboxState
+from tests.reliability.conftest import SlowSMTPServer
+from tests.reliability.processes import (
+    JobsProcess,
+    count_in,
+    environment,
+    outbox,
+    processes,
+    queue_fanout,
+    run_once,
+)
+from tests.reminder_world import build, local
+from tests.smtp_server import SMTPServer
+
+PERIODIC = {"meeting_reminders", "follow_ups", "agreement_revisions", "term_planning", "digest"}
+TAKEOVER_LIMIT = 30.0  # seconds, the issue's promise
+
+
+def hosts(database_url: str) -> dict[str, str]:
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as session:
+            return {r.job_id: r.host or "" for r in session.scalars(sa.select(JobRun))}
+    finally:
+        engine.dispose()
+
+
+def host_of(process: JobsProcess) -> str:
+    return f"{socket.gethostname()}:{process.pid}"
+
+
+@pytest.mark.parametrize("own_database", ["postgresql"], indirect=True)
+def test_one_leader_many_senders_and_a_takeover_within_seconds(own_database, tmp_path):
+    queue_fanout(own_database, 2000, datetime.now(UTC))
+    with SlowSMTPServer(delay=0.001) as smtp:
+        env = environment(own_database, smtp.url, tmp_path / "instance")
+        with processes(env, tmp_path) as start:
+            one, two = start("run"), start("run")
+            one.wait_for(lambda: "scheduler_leader" in one.text() + two.text(), "a leader")
+            leader, standby = (one, two) if "scheduler_leader" in one.text() else (two, one)
+            standby.wait_for(lambda: "scheduler_standby" in standby.text(), "a standby")
+            leader.wait_for(lambda: count_in(own_database, OutboxState.PENDING, OutboxState.SENDING) == 0,
+                            "the fan-out delivered", timeout=60)
+            assert set(hosts(own_database)) >= PERIODIC
+            assert {hosts(own_database)[job] for job in PERIODIC} == {host_of(leader)}
+            assert "scheduler_leader" not in standby.text() and "job=meeting_reminders" not in standby.text()
+            senders = {p for p in (leader, standby) if re.search(r"outbox_sent id=\d+", p.text())}
+            leader.kill()
+            took = standby.wait_for(lambda: "scheduler_leader" in standby.text(), "the takeover",
+                                    timeout=TAKEOVER_LIMIT)
+            assert took < TAKEOVER_LIMIT
+            standby.wait_for(lambda: {hosts(own_database).get(job) for job in PERIODIC} == {host_of(standby)},
+                             "the new leader's periodic runs")
+    ids = [m.message["Message-ID"] for m in smtp.received]
+    assert len(ids) == len(set(ids)) == 2000  # two senders at once, nothing twice
+    assert {r.state for r in outbox(own_database)} == {OutboxState.SENT}
+    assert len(senders) == 2, "both processes should have sent part of the fan-out"
+
+
+@pytest.mark.parametrize("own_database", ["postgresql"], indirect=True)
+def test_two_processes_through_a_stretch_of_term_send_every_reminder_once(own_database, tmp_path):
+    engine = make_engine(own_database)
+    with make_session_factory(engine)() as session:
+        build(session)
+    engine.dispose()
+    queue_fanout(own_database, 300, local(2027, 8, 20, 10, 0))  # the term's first invitations, and many more
+    moments = [local(2027, 8, 21, 7, 30), local(2027, 10, 5, 13, 5), local(2027, 10, 15, 7, 35),
+               local(2027, 10, 26, 7, 35)]
+    with SMTPServer() as smtp:
+        env = environment(own_database, smtp.url, tmp_path / "instance")
+        for moment in moments:
+            pair = [run_once(env, tmp_path, at=moment, name=f"a-{moment:%m%d}"),
+                    run_once(env, tmp_path, at=moment, name=f"b-{moment:%m%d}")]
+            assert [p.wait(120) for p in pair] == [0, 0], moment
+        received = Counter(m.message["Message-ID"] for m in smtp.received)
+    rows = outbox(own_database)
+    assert {r.state for r in rows} == {OutboxState.SENT}
+    assert received == Counter({r.message_id: 1 for r in rows})  # each message once, none lost
+    kinds = Counter(r.kind.value for r in rows)
+    assert (kinds["invitation"], kinds["rsvp_reminder"], kinds["pre_meeting_reminder"]) == (309, 9, 0)
+    assert (kinds["minutes_reminder"], kinds["minutes_escalation"], kinds["digest"]) == (3, 1, 3)
