@@ -1,0 +1,94 @@
+"""Minutes as a PDF (fpdf2, core fonts), from the same document as the printable page.
+
+The district's name heads every page, since printed minutes travel without the site around
+them. Characters outside the core fonts' cp1252 are mapped as for the agreement's PDF.
+"""
+from __future__ import annotations
+
+from fpdf import FPDF
+from fpdf.fonts import FontFace
+
+from coordinator.agreements.pdf import ENCODING, FONT, HEADING_FILL, MARGIN, pdf_safe
+from coordinator.minutes.document import MinutesDocument
+
+ITEM_COLUMNS = (84, 40, 25, 25)
+
+
+class _MinutesPDF(FPDF):
+    def __init__(self, document: MinutesDocument) -> None:
+        super().__init__(orientation="portrait", unit="mm", format="A4")
+        self.document = document
+        self.core_fonts_encoding = ENCODING
+        self.set_margins(MARGIN, MARGIN + 4, MARGIN)
+        self.set_auto_page_break(auto=True, margin=MARGIN)
+
+    def header(self) -> None:
+        self.set_y(8)
+        self.set_font(FONT, "B", 9)
+        self.set_text_color(60, 60, 60)
+        self.cell(0, 5, pdf_safe(self.document.district), new_x="LMARGIN", new_y="NEXT")
+        self.set_text_color(0, 0, 0)
+        self.set_y(MARGIN + 4)
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font(FONT, size=7.5)
+        self.set_text_color(80, 80, 80)
+        self.cell(0, 4, pdf_safe(f"{self.document.footer} · sida {self.page_no()} av {{nb}}"))
+        self.set_text_color(0, 0, 0)
+
+
+def render_pdf(document: MinutesDocument) -> bytes:
+    pdf = _MinutesPDF(document)
+    pdf.set_title(pdf_safe(document.title))
+    pdf.set_lang("sv")
+    pdf.set_creator("Samverkan skola–socialtjänst")
+    pdf.add_page()
+    if document.is_draft:
+        pdf.set_font(FONT, "B", 11)
+        pdf.set_text_color(160, 0, 30)
+        pdf.cell(0, 7, pdf_safe("UTKAST – inte justerat"), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_text_color(0, 0, 0)
+    pdf.set_font(FONT, "B", 16)
+    pdf.multi_cell(0, 7.5, pdf_safe(document.title), align="L", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, size=11)
+    pdf.cell(0, 6, pdf_safe(document.subtitle), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
+    for fact in document.facts:
+        pdf.set_font(FONT, "B", 10)
+        pdf.multi_cell(42, 5, pdf_safe(fact.label), align="L", new_x="RIGHT", new_y="TOP")
+        pdf.set_font(FONT, size=10)
+        pdf.multi_cell(0, 5, pdf_safe(fact.value), align="L", new_x="LMARGIN", new_y="NEXT")
+    for title, text in document.sections:
+        _heading(pdf, title)
+        pdf.set_font(FONT, size=10.5)
+        pdf.multi_cell(0, 5.2, pdf_safe(text), align="L", new_x="LMARGIN", new_y="NEXT")
+    if document.items:
+        _heading(pdf, "Uppföljningspunkter")
+        pdf.set_font(FONT, size=9)
+        with pdf.table(col_widths=ITEM_COLUMNS, width=sum(ITEM_COLUMNS), align="LEFT", text_align="LEFT",
+                       line_height=4.5, padding=1.2, first_row_as_headings=True,
+                       headings_style=FontFace(emphasis="BOLD", fill_color=HEADING_FILL)) as table:
+            for values in (("Punkt", "Ansvarig", "Klart senast", "Status"), *document.items):
+                row = table.row()
+                for value in values:
+                    row.cell(pdf_safe(value))
+    if document.adjusters:
+        _heading(pdf, "Justering")
+        pdf.set_font(FONT, size=10)
+        for line in document.adjusters:
+            pdf.multi_cell(0, 5, pdf_safe(line), align="L", new_x="LMARGIN", new_y="NEXT")
+    if document.attachments:
+        _heading(pdf, "Bilagor")
+        pdf.set_font(FONT, size=10)
+        for line in document.attachments:
+            pdf.multi_cell(0, 5, pdf_safe(line), align="L", new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+def _heading(pdf: FPDF, text: str) -> None:
+    if pdf.will_page_break(20):
+        pdf.add_page()
+    pdf.ln(3)
+    pdf.set_font(FONT, "B", 12.5)
+    pdf.cell(0, 7, pdf_safe(text), new_x="LMARGIN", new_y="NEXT")
