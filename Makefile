@@ -17,6 +17,10 @@ test: install-test browser
 bench: install-test
 	$(BIN)/python -m bench.plan_city
 	$(BIN)/python -m bench.plan_national
+	$(BIN)/python -m bench.fanout
+	$(BIN)/python -m bench.reminders
+	$(BIN)/python -m bench.feed
+	$(BIN)/python -m bench.publish
 
 # Debian's Chromium for the browser journeys (tests/e2e); without it they skip, or fail under CI=true
 browser:

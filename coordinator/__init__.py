@@ -30,8 +30,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     from coordinator import web
     from coordinator.agreements.views import bp as agreements_bp
     from coordinator.auth.views import bp as auth_bp
+    from coordinator.invitations.views import bp as invitations_bp
+    from coordinator.minutes.register_views import bp as protocol_register_bp
+    from coordinator.minutes.views import bp as minutes_bp
     from coordinator.org.admin import bp as org_admin_bp
     from coordinator.org.views import bp as org_bp
+    from coordinator.outbox.views import bp as outbox_bp
     from coordinator.planning.views import bp as planning_bp
     from coordinator.terms.views import bp as terms_bp
 
@@ -42,4 +46,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(agreements_bp)
     app.register_blueprint(planning_bp)
     app.register_blueprint(terms_bp)
+    app.register_blueprint(invitations_bp)
+    app.register_blueprint(outbox_bp)
+    app.register_blueprint(minutes_bp)
+    app.register_blueprint(protocol_register_bp)
     return app

@@ -49,13 +49,15 @@ def _register() -> None:
     from coordinator.auth.cli import user
     from coordinator.bench import bench
     from coordinator.demo import demo
+    from coordinator.invitations.cli import mail
     from coordinator.org.cli import district, import_group
+    from coordinator.outbox.cli import outbox
     from coordinator.planning import cli as _planning_cli  # noqa: F401  (adds `term plan|publish`)
     from coordinator.runner import run
     from coordinator.terms.cli import term
     from jobs.cli import jobs
 
-    for command in (run, demo, district, import_group, user, term, jobs, bench):
+    for command in (run, demo, district, import_group, user, term, jobs, bench, outbox, mail):
         cli.add_command(command)
 
 

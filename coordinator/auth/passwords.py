@@ -1,12 +1,22 @@
 """Password hashing with argon2id (argon2-cffi's defaults follow RFC 9106)."""
 from __future__ import annotations
 
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()
-# verified against when the email is unknown, so a login takes as long either way
-_DUMMY_HASH = _hasher.hash("not-a-password")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the email is unknown, so a login takes as long either way.
+
+    Made on first use, not at import: hashing takes argon2's 64 MiB, which processes that never
+    log anyone in (the scheduler, the CLI) should not carry.
+    """
+    return _hasher.hash("not-a-password")
 
 
 def hash_password(password: str) -> str:
@@ -15,7 +25,7 @@ def hash_password(password: str) -> str:
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 
