@@ -117,7 +117,10 @@ class ActionItemStatus(enum.Enum):
 class ActionItem(Base):
     """A follow-up decided at a meeting; open ones are shown at the next meeting of the same series."""
     __tablename__ = "action_item"
-    __table_args__ = (sa.Index("ix_action_item_series_status", "series_key", "status"),)
+    __table_args__ = (
+        sa.Index("ix_action_item_series_status", "series_key", "status"),
+        sa.Index("ix_action_item_status_due_on", "status", "due_on"),  # the reminder sweep's open items by due date
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meeting.id"), index=True)
