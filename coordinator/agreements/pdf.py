@@ -1,85 +1,31 @@
-"""The agreement document as a PDF (fpdf2), from the same document model as the printable page.
-
-fpdf2's core fonts (Helvetica) are declared with WinAnsiEncoding, i.e. cp1252, which holds
-å, ä, ö, é, the en dash and typographic quotes; fpdf2 encodes them as latin-1 unless told
-otherwise, so we tell it cp1252. The few characters outside cp1252 (ć in a name, a minus
-sign, an arrow) are mapped to their nearest cp1252 form instead of shipping a font.
-"""
+"""The agreement document as a PDF (fpdf2), from the same document model as the printable page."""
 from __future__ import annotations
-
-import unicodedata
 
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from coordinator.agreements.document import AgreementDocument, Fact
+from coordinator.pdf import FONT, HEADING_FILL, MARGIN, DocumentPDF, pdf_safe
 
-ENCODING = "cp1252"
-_REPLACEMENTS = {
-    "\u2010": "-", "\u2011": "-", "\u2012": "–", "\u2212": "-", "\u2192": "->", "\u2190": "<-",
-    "\u2264": "<=", "\u2265": ">=", "\u00a0": " ", "\u202f": " ", "\u2009": " ", "\u200b": "",
-}
-FONT = "helvetica"
-MARGIN = 18
 # widths (mm) of the meeting-structure table's columns on A4 portrait within the margins
 FORM_COLUMNS = (30, 22, 31, 38, 22, 31)
 PARTY_COLUMNS = (58, 56, 25, 35)
-HEADING_FILL = (230, 233, 238)
 
 
-def pdf_safe(text: str) -> str:
-    """`text` with every character the core fonts can show; others mapped to their nearest form."""
-    out = []
-    for char in text:
-        try:
-            char.encode(ENCODING)
-            out.append(char)
-            continue
-        except UnicodeEncodeError:
-            pass
-        if char in _REPLACEMENTS:
-            out.append(_REPLACEMENTS[char])
-            continue
-        # a letter with a mark cp1252 lacks (ć, ő, ł has none): the letter without the mark
-        base = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
-        try:
-            base.encode(ENCODING)
-            out.append(base or "?")
-        except UnicodeEncodeError:
-            out.append("?")
-    return "".join(out)
-
-
-class _AgreementPDF(FPDF):
+class _AgreementPDF(DocumentPDF):
     def __init__(self, document: AgreementDocument) -> None:
-        super().__init__(orientation="portrait", unit="mm", format="A4")
+        super().__init__(document.title)
         self.document = document
-        self.core_fonts_encoding = ENCODING
-        self.set_margins(MARGIN, MARGIN, MARGIN)
-        self.set_auto_page_break(auto=True, margin=MARGIN)
 
     def footer(self) -> None:
-        self.set_y(-12)
-        self.set_font(FONT, size=7.5)
-        self.set_text_color(80, 80, 80)
         page = self.document.page_label % {"page": self.page_no(), "pages": "{nb}"}
-        self.multi_cell(0, 4, pdf_safe(f"{self.document.footer} {page}"), align="L")
-        self.set_text_color(0, 0, 0)
+        self.footer_line(f"{self.document.footer} {page}")
 
 
 def render_pdf(document: AgreementDocument) -> bytes:
     """The document as PDF bytes: title, facts, parties, the meeting structure, details, signature."""
     pdf = _AgreementPDF(document)
-    pdf.set_title(pdf_safe(document.title))
-    pdf.set_lang("sv")
-    pdf.set_creator("Samverkan skola–socialtjänst")
-    pdf.add_page()
-
-    if document.is_draft:
-        pdf.set_font(FONT, "B", 11)
-        pdf.set_text_color(160, 0, 30)
-        pdf.cell(0, 7, pdf_safe(document.headings["draft"]), new_x="LMARGIN", new_y="NEXT")
-        pdf.set_text_color(0, 0, 0)
+    pdf.first_page(document.headings["draft"] if document.is_draft else None)
     pdf.set_font(FONT, "B", 16)
     pdf.multi_cell(0, 7.5, pdf_safe(document.title), align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)

@@ -8,19 +8,16 @@ from __future__ import annotations
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from coordinator.agreements.pdf import ENCODING, FONT, HEADING_FILL, MARGIN, pdf_safe
 from coordinator.minutes.document import MinutesDocument
+from coordinator.pdf import FONT, HEADING_FILL, MARGIN, DocumentPDF, pdf_safe
 
 ITEM_COLUMNS = (84, 40, 25, 25)
 
 
-class _MinutesPDF(FPDF):
+class _MinutesPDF(DocumentPDF):
     def __init__(self, document: MinutesDocument) -> None:
-        super().__init__(orientation="portrait", unit="mm", format="A4")
+        super().__init__(document.title, top_margin=MARGIN + 4)
         self.document = document
-        self.core_fonts_encoding = ENCODING
-        self.set_margins(MARGIN, MARGIN + 4, MARGIN)
-        self.set_auto_page_break(auto=True, margin=MARGIN)
 
     def header(self) -> None:
         self.set_y(8)
@@ -31,24 +28,12 @@ class _MinutesPDF(FPDF):
         self.set_y(MARGIN + 4)
 
     def footer(self) -> None:
-        self.set_y(-12)
-        self.set_font(FONT, size=7.5)
-        self.set_text_color(80, 80, 80)
-        self.cell(0, 4, pdf_safe(f"{self.document.footer} · sida {self.page_no()} av {{nb}}"))
-        self.set_text_color(0, 0, 0)
+        self.footer_line(f"{self.document.footer} · sida {self.page_no()} av {{nb}}")
 
 
 def render_pdf(document: MinutesDocument) -> bytes:
     pdf = _MinutesPDF(document)
-    pdf.set_title(pdf_safe(document.title))
-    pdf.set_lang("sv")
-    pdf.set_creator("Samverkan skola–socialtjänst")
-    pdf.add_page()
-    if document.is_draft:
-        pdf.set_font(FONT, "B", 11)
-        pdf.set_text_color(160, 0, 30)
-        pdf.cell(0, 7, pdf_safe("UTKAST – inte justerat"), new_x="LMARGIN", new_y="NEXT")
-        pdf.set_text_color(0, 0, 0)
+    pdf.first_page("UTKAST – inte justerat" if document.is_draft else None)
     pdf.set_font(FONT, "B", 16)
     pdf.multi_cell(0, 7.5, pdf_safe(document.title), align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT, size=11)

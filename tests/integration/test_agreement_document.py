@@ -9,7 +9,8 @@ import pytest
 
 from coordinator.agreements.document import build_document
 from coordinator.agreements.models import AgreementVersion, FormKind
-from coordinator.agreements.pdf import pdf_safe, render_pdf
+from coordinator.agreements.pdf import render_pdf
+from coordinator.pdf import pdf_safe
 from coordinator.agreements.services import (
     activate_version, add_party, create_agreement, meeting_form_from_defaults, new_version, version_values,
 )
