@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from coordinator.agreements.models import MeetingForm
 from coordinator.auth.models import Role, User
-from coordinator.invitations.events import convener_of, district_directors, load_meetings
+from coordinator.invitations.events import convener_of, load_meetings
 from coordinator.minutes.models import ActionItem, ActionItemStatus, Minutes, MinutesState
 from coordinator.org.functions import Function
 from coordinator.org.models import Person, PersonFunction, School, Unit
@@ -121,7 +121,7 @@ def load(session: Session, meeting_ids: Iterable[int]) -> Loaded:
             items[item.meeting_id].append(item)
     districts = {m.district_id for m in meetings.values()}
     directors = district_people(session, districts, Function.DISTRICT_DIRECTOR)
-    first_director = district_directors(session, districts)
+    first_director = {district: people[0] for district, people in directors.items()}  # as district_directors
     secretaries = committee_secretaries(session, districts)
     facts = []
     for meeting in meetings.values():
