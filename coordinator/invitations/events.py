@@ -101,6 +101,12 @@ def load_meetings(session: Session, meeting_ids: Iterable[int]) -> list[Meeting]
     ))
 
 
+def load_meeting(session: Session, meeting: Meeting) -> tuple[Meeting, Person | None]:
+    """One meeting loaded as `load_meetings` does, with its district's director (for `convener_of`)."""
+    [loaded] = load_meetings(session, [meeting.id])
+    return loaded, district_directors(session, [loaded.district_id]).get(loaded.district_id)
+
+
 def district_directors(session: Session, district_ids: Iterable[int | None]) -> Mapping[int, Person]:
     """Each district's (first, by name) active district director: the convener when no invitee convenes."""
     ids = sorted({d for d in district_ids if d is not None})

@@ -12,7 +12,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from coordinator.invitations.events import Convener, convener_of, district_directors, load_meetings
+from coordinator.invitations.events import Convener, convener_of, load_meeting
 from coordinator.org.functions import Function
 from coordinator.org.models import Person, School, Unit
 from coordinator.planning.models import Answer, Invitation, Meeting
@@ -55,8 +55,8 @@ class MeetingOverview:
 
 
 def meeting_overview(session: Session, meeting: Meeting) -> MeetingOverview:
-    [loaded] = load_meetings(session, [meeting.id])
-    convener = convener_of(loaded, district_directors(session, [loaded.district_id]).get(loaded.district_id))
+    loaded, director = load_meeting(session, meeting)
+    convener = convener_of(loaded, director)
     rows = sorted((_row(i, loaded.sequence) for i in loaded.invitations), key=_order)
     counts = Counter(r.answer for r in rows if r.removed_at is None)
     return MeetingOverview(loaded, convener, tuple(rows), {a: counts.get(a, 0) for a in Answer})

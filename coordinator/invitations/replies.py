@@ -21,14 +21,14 @@ from sqlalchemy.orm import Session
 from coordinator.i18n import DomainError
 from coordinator.invitations import ics
 from coordinator.invitations.messages import MailContext
-from coordinator.invitations.services import record_answer, send_deputy
+from coordinator.invitations.services import RECORDED_ANSWERS, record_answer, send_deputy
 from coordinator.org.models import Person
 from coordinator.planning.models import Answer, Invitation, Meeting
 
 log = logging.getLogger("coordinator.invitations")
 
 VIA_CALENDAR = "calendar"
-RECORDED_ANSWERS = {a.partstat: a for a in (Answer.ACCEPTED, Answer.TENTATIVE, Answer.DECLINED)}
+ANSWERS_BY_PARTSTAT = {a.partstat: a for a in RECORDED_ANSWERS}
 
 
 class Outcome(enum.Enum):
@@ -93,7 +93,7 @@ def ingest_calendar(session: Session, data: bytes, *, mail: MailContext, now: da
     try:
         if reply.partstat == Answer.DELEGATED.partstat:
             return _delegate(session, invitation, reply, mail, now)
-        answer = RECORDED_ANSWERS.get(reply.partstat)
+        answer = ANSWERS_BY_PARTSTAT.get(reply.partstat)
         if answer is None:
             return _ignored(f"no answer in the reply (PARTSTAT {reply.partstat})", reply)
         changed = record_answer(session, invitation, answer, via=VIA_CALENDAR, sequence=reply.sequence,

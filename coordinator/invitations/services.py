@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from coordinator import audit
 from coordinator.i18n import N_, DomainError
-from coordinator.invitations.events import district_directors, load_meetings
+from coordinator.invitations.events import district_directors, load_meeting, load_meetings
 from coordinator.invitations.messages import (
     MailContext, MeetingMail, cancellation_key, invitation_key, removal_key, resend_prefix, update_key,
 )
@@ -64,11 +64,6 @@ def _queue_each(session: Session, meeting_ids: Iterable[int], mail: MailContext,
     for meeting in meetings:
         outgoing += messages(MeetingMail(meeting, directors.get(meeting.district_id), mail, now), meeting)
     return enqueue(session, outgoing, now=now)
-
-
-def _meeting_mail(session: Session, meeting: Meeting, mail: MailContext, now: datetime) -> MeetingMail:
-    [loaded] = load_meetings(session, [meeting.id])
-    return MeetingMail(loaded, district_directors(session, [loaded.district_id]).get(loaded.district_id), mail, now)
 
 
 # -- the organiser's changes to one invitee ----------------------------------------------------------
@@ -142,7 +137,7 @@ def resend(session: Session, meeting: Meeting, person: Person, *, actor: str, no
 def _loaded_invitation(session: Session, meeting: Meeting, person_id: int, mail: MailContext, now: datetime,
                        messages: PerInvitation) -> Invitation:
     """Queue `messages(meeting_mail, invitation)` for one invitee of a fully loaded meeting; the invitation."""
-    meeting_mail = _meeting_mail(session, meeting, mail, now)
+    meeting_mail = MeetingMail(*load_meeting(session, meeting), mail, now)
     invitation = next(i for i in meeting_mail.meeting.invitations if i.person_id == person_id)
     enqueue(session, messages(meeting_mail, invitation), now=now)
     return invitation

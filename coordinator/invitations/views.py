@@ -20,7 +20,7 @@ from coordinator.auth.access import current_user, login_required
 from coordinator.auth.models import Role, User
 from coordinator.clock import utcnow
 from coordinator.i18n import DomainError
-from coordinator.invitations.events import convener_of, district_directors, load_meetings, meeting_title
+from coordinator.invitations.events import convener_of, load_meeting, meeting_title
 from coordinator.invitations.feeds import active_feed, create_feed, feed_for_token, revoke_feeds
 from coordinator.invitations.forms import DELEGATED, RsvpForm, person_choices
 from coordinator.invitations.messages import MailContext
@@ -100,9 +100,8 @@ def _language_of(person: Person) -> Iterator[None]:
 
 
 def _facts(meeting: Meeting) -> dict[str, Any]:
-    session = db()
-    [loaded] = load_meetings(session, [meeting.id])
-    convener = convener_of(loaded, district_directors(session, [loaded.district_id]).get(loaded.district_id))
+    loaded, director = load_meeting(db(), meeting)
+    convener = convener_of(loaded, director)
     return {"meeting": loaded, "title": meeting_title(loaded), "convener": convener}
 
 
