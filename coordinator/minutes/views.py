@@ -23,12 +23,14 @@ from coordinator.clock import utcnow
 from coordinator.i18n import DomainError
 from coordinator.minutes import action_items, participation, services
 from coordinator.minutes.attachments import MAX_ATTACHMENT_BYTES
-from coordinator.minutes.document import build_document
+from coordinator.minutes.document import MinutesDocument, build_document
 from coordinator.minutes.forms import (
     AdjustersForm, ButtonForm, CorrectionForm, GuardedForm, ItemForm, TextForm, UploadForm,
 )
 from coordinator.minutes.guard import Finding, Kind
-from coordinator.minutes.models import ActionItem, ActionItemStatus, Attachment, AttendanceStatus, Minutes, MinutesState
+from coordinator.minutes.models import (
+    ActionItem, ActionItemStatus, Attachment, AttendanceStatus, Minutes, MinutesRevision, MinutesState,
+)
 from coordinator.minutes.pdf import render_pdf
 from coordinator.minutes.rights import MeetingPeople, MinutesAction, may
 from coordinator.minutes.template import SECTION_TITLES, TYPED_SECTIONS
@@ -102,17 +104,20 @@ def _minutes(page: Page) -> Minutes:
     return page.minutes
 
 
+def _translated(params: dict[str, Any]) -> dict[str, Any]:
+    """A message's parameters, those that are Swedish words in the reader's language."""
+    return {k: gettext(v) if k in TRANSLATED_PARAMS and isinstance(v, str) else v for k, v in params.items()}
+
+
 def message(error: DomainError) -> str:
     """A service's message in the reader's language, its Swedish word parameters translated too."""
-    params = {k: gettext(v) if k in TRANSLATED_PARAMS and isinstance(v, str) else v for k, v in error.params.items()}
-    return gettext(error.template, **params)
+    return gettext(error.template, **_translated(error.params))
 
 
 def finding_text(finding: Finding) -> str:
     """"Personnummer 871125-**** – Beslut, rad 3" in the reader's language."""
-    params = {k: gettext(v) if k in TRANSLATED_PARAMS and isinstance(v, str) else v for k, v in finding.params.items()}
     return gettext("%(kind)s %(number)s – %(where)s", kind=KIND_LABELS[finding.kind], number=finding.masked,
-                   where=gettext(finding.where, **params))
+                   where=gettext(finding.where, **_translated(finding.params)))
 
 
 def _back(meeting: Meeting, anchor: str | None = None) -> Response:
@@ -479,8 +484,8 @@ def printable(meeting_id: int) -> str:
     """The minutes as a document ready to print."""
     page = _page(meeting_id, READ)
     minutes = _minutes(page)
-    document = build_document(minutes, action_items.items_of(db(), page.meeting), timezone=settings().timezone)
-    return render_template("minutes/document.html", meeting=page.meeting, document=document, revision=None)
+    return render_template("minutes/document.html", meeting=page.meeting, document=_document(page, minutes),
+                           revision=None)
 
 
 @bp.get("/meetings/<int:meeting_id>/minutes.pdf")
@@ -489,9 +494,8 @@ def pdf(meeting_id: int) -> Response:
     """The minutes as a PDF."""
     page = _page(meeting_id, READ)
     minutes = _minutes(page)
-    document = build_document(minutes, action_items.items_of(db(), page.meeting), timezone=settings().timezone)
     day = services.local_date(page.meeting.starts_at).isoformat()
-    return Response(render_pdf(document), mimetype="application/pdf", headers={
+    return Response(render_pdf(_document(page, minutes)), mimetype="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="protokoll-{page.meeting.id}-{day}.pdf"',
         "X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"})
 
@@ -505,9 +509,14 @@ def revision(meeting_id: int, number: int) -> str:
     shown = next((r for r in minutes.revisions if r.number == number), None)
     if shown is None:
         raise NotFound()
-    document = build_document(minutes, action_items.items_of(db(), page.meeting), timezone=settings().timezone,
-                              revision=shown)
-    return render_template("minutes/document.html", meeting=page.meeting, document=document, revision=shown)
+    return render_template("minutes/document.html", meeting=page.meeting, document=_document(page, minutes, shown),
+                           revision=shown)
+
+
+def _document(page: Page, minutes: Minutes, revision: MinutesRevision | None = None) -> MinutesDocument:
+    """The minutes (or an earlier revision of them) as a document, for print and PDF."""
+    return build_document(minutes, action_items.items_of(db(), page.meeting), timezone=settings().timezone,
+                          revision=revision)
 
 
 # -- history ---------------------------------------------------------------------------------------------
