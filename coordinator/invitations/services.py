@@ -25,7 +25,7 @@ from coordinator.org.functions import Function
 from coordinator.org.models import Person
 from coordinator.outbox.models import MessageKind, OutboxMessage
 from coordinator.outbox.queue import Outgoing, enqueue
-from coordinator.planning.models import Answer, Invitation, Meeting, MeetingStatus, new_rsvp_key
+from coordinator.planning.models import Answer, Invitation, Meeting, MeetingStatus, invited_school, new_rsvp_key
 
 RECORDED_ANSWERS = (Answer.ACCEPTED, Answer.TENTATIVE, Answer.DECLINED)  # by link or by calendar
 
@@ -83,10 +83,11 @@ def add_invitee(session: Session, meeting: Meeting, person: Person, *, actor: st
         raise DomainError(N_("%(name)s är redan inbjuden till mötet."), name=person.name)
     function = function or _invited_function(meeting, person)
     if invitation is None:
-        invitation = Invitation(meeting=meeting, person=person, function=function, rsvp_key=new_rsvp_key())
+        invitation = Invitation(meeting=meeting, person=person, function=function, rsvp_key=new_rsvp_key(),
+                                school_id=invited_school(function, person.school_id))
         session.add(invitation)
     else:
-        _invite_again(invitation, function)
+        _invite_again(invitation, function, invited_school(function, person.school_id))
     session.flush()
     audit.record(session, at=now, actor=actor, action="invitee.added", entity=meeting,
                  district_id=meeting.district_id,
@@ -153,10 +154,11 @@ def _invited_function(meeting: Meeting, person: Person) -> Function | None:
     return next((f.function for f in person.functions if f.function in invited), None)
 
 
-def _invite_again(invitation: Invitation, function: Function | None, *,
+def _invite_again(invitation: Invitation, function: Function | None, school_id: int | None, *,
                   delegated_from: Person | None = None) -> None:
     invitation.removed_at = None
     invitation.function = function
+    invitation.school_id = school_id
     invitation.answer = Answer.NEEDS_ACTION
     invitation.answered_at = invitation.answered_via = invitation.answer_sequence = None
     invitation.delegated_to = None
@@ -212,9 +214,9 @@ def send_deputy(session: Session, invitation: Invitation, deputy: Person, *, via
         raise DomainError(N_("%(name)s är redan inbjuden till mötet."), name=deputy.name)
     if existing is None:
         session.add(Invitation(meeting=meeting, person=deputy, function=invitation.function,
-                               delegated_from=person, rsvp_key=new_rsvp_key()))
+                               school_id=invitation.school_id, delegated_from=person, rsvp_key=new_rsvp_key()))
     else:
-        _invite_again(existing, invitation.function, delegated_from=person)
+        _invite_again(existing, invitation.function, invitation.school_id, delegated_from=person)
     before = _answer_state(invitation)
     invitation.answer = Answer.DELEGATED
     invitation.delegated_to = deputy

@@ -76,7 +76,9 @@ def set_item_status(session: Session, item: ActionItem, status: ActionItemStatus
         raise DomainError(N_("Punkten är redan %(status)s."), status=STATUS_WORDS[status])
     before = item.status
     item.status = status
-    item.closed_at, item.closed_by = (None, None) if status is ActionItemStatus.OPEN else (now, actor)
+    is_open = status is ActionItemStatus.OPEN
+    item.closed_at, item.closed_by = (None, None) if is_open else (now, actor)
+    item.closed_on = None if is_open else local_date(now)
     session.flush()
     audit.record(session, at=now, actor=actor, action="action_item.status", entity=item,
                  district_id=item.meeting.district_id, before={"status": before.value}, after={"status": status.value})

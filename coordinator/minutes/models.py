@@ -43,6 +43,13 @@ class Minutes(Base):
     registered_by: Mapped[str | None] = mapped_column(sa.String(254))
     approved_at: Mapped[datetime | None]
     reported_at: Mapped[datetime | None]
+    # deadlines and their first fulfilment, never cleared by a reopening or a correction (deadlines.py)
+    due_at: Mapped[datetime | None]            # registration due (meeting end + the form's due days)
+    first_registered_at: Mapped[datetime | None]
+    approval_due_at: Mapped[datetime | None]   # set at the first registration, where approval is required
+    first_approved_at: Mapped[datetime | None]
+    report_due_at: Mapped[datetime | None]     # set at the first approval, where the form reports
+    first_reported_at: Mapped[datetime | None]
     reported_by: Mapped[str | None] = mapped_column(sa.String(254))
     committee_date: Mapped[date | None]
     committee_reference: Mapped[str | None] = mapped_column(sa.String(60))
@@ -99,6 +106,7 @@ class Attendance(Base):
     meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meeting.id"), primary_key=True)
     person_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id"), primary_key=True)
     function: Mapped[Function | None] = mapped_column(enum_column(Function))
+    school_id: Mapped[int | None] = mapped_column(sa.ForeignKey("school.id"))  # the school they stood for
     status: Mapped[AttendanceStatus] = mapped_column(enum_column(AttendanceStatus))
     represented_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("person.id"))
     recorded_at: Mapped[datetime]
@@ -133,6 +141,7 @@ class ActionItem(Base):
     created_by: Mapped[str] = mapped_column(sa.String(254))
     closed_at: Mapped[datetime | None]
     closed_by: Mapped[str | None] = mapped_column(sa.String(254))
+    closed_on: Mapped[date | None]  # the local day it was closed, compared with due_on: "closed on time"
 
     meeting: Mapped[Meeting] = relationship()
     owner: Mapped[Person | None] = relationship()

@@ -17,11 +17,11 @@ from sqlalchemy.orm import Session, selectinload
 
 from coordinator import audit
 from coordinator.i18n import N_, DomainError
-from coordinator.minutes.attendance import Coverage, coverage
+from coordinator.minutes.attendance import Coverage, Seat, coverage
 from coordinator.minutes.models import Attendance, AttendanceStatus
 from coordinator.minutes.services import check_held, check_open_for_changes, refresh_attendance_text
 from coordinator.org.functions import Function
-from coordinator.org.models import Person
+from coordinator.org.models import Person, School
 from coordinator.planning.models import Answer, Invitation, Meeting
 
 
@@ -107,6 +107,7 @@ def record_attendance(session: Session, meeting: Meeting, entries: Sequence[Atte
         elif (row.status, row.represented_by_id) == (entry.status, deputy_id):
             continue
         row.function = invitations[entry.person_id].function
+        row.school_id = invitations[entry.person_id].school_id
         row.status, row.represented_by_id = entry.status, deputy_id
         row.recorded_at, row.recorded_by = now, actor
     session.flush()
@@ -120,10 +121,31 @@ def record_attendance(session: Session, meeting: Meeting, entries: Sequence[Atte
 
 
 def coverage_of(session: Session, meeting: Meeting) -> Coverage:
-    """Which of the meeting form's required functions were represented at the meeting."""
-    rows = session.execute(sa.select(Attendance.function, Attendance.status)
+    """Which of the meeting form's required functions were represented at the meeting (per school where
+    a school function is required of every school)."""
+    rows = session.execute(sa.select(Attendance.function, Attendance.status, Attendance.school_id)
                            .where(Attendance.meeting_id == meeting.id)).all()
-    return coverage(meeting.meeting_form.required_functions, [(f, s) for f, s in rows])
+    return coverage(meeting.meeting_form.required_functions, [Seat(*row) for row in rows])
+
+
+@dataclass(frozen=True)
+class SchoolAttendance:
+    """A party school invited to the meeting, whether it was represented, and the required functions it lacked."""
+    school: School
+    is_represented: bool
+    missing: tuple[Function, ...]
+
+
+def school_attendance(session: Session, found: Coverage) -> list[SchoolAttendance]:
+    """Per invited school, by name: represented or not (a deputy counts), from the meeting's coverage."""
+    ids = [school_id for school_id, _ in found.schools]
+    if not ids:
+        return []
+    schools = {s.id: s for s in session.scalars(sa.select(School).where(School.id.in_(ids)))}
+    rows = [SchoolAttendance(schools[school_id], represented,
+                             tuple(f for f, missing_at in found.missing_at if missing_at == school_id))
+            for school_id, represented in found.schools]
+    return sorted(rows, key=lambda r: (r.is_represented, r.school.name))
 
 
 def required_functions_represented(session: Session, meeting: Meeting) -> bool | None:

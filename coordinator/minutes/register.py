@@ -2,7 +2,8 @@
 the state of its minutes, overdue ones first, and the minutes waiting to be reported to the committee.
 
 Minutes are due `minutes_due_days` after the meeting ends and are overdue while not registered
-by then. Published meetings only: drafts have not been sent to anyone and cancelled meetings
+by then; minutes first registered after their deadline stay *late* whatever happens to them
+later (deadlines.py keeps the facts). Published meetings only: drafts have not been sent to anyone and cancelled meetings
 get no minutes. Loaded in a handful of queries whatever the number of meetings.
 """
 from __future__ import annotations
@@ -11,13 +12,14 @@ import enum
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from coordinator.agreements.models import MeetingForm
-from coordinator.minutes.attendance import coverage
+from coordinator.minutes import deadlines
+from coordinator.minutes.attendance import Seat, coverage
 from coordinator.minutes.models import Attendance, Minutes, MinutesState
 from coordinator.minutes.services import is_reportable, meeting_title
 from coordinator.org.models import District
@@ -45,7 +47,8 @@ class RegisterRow:
     starts_at: datetime
     state: RegisterState
     due_at: datetime | None           # when the minutes must be registered; None where none are kept
-    is_overdue: bool
+    is_overdue: bool                  # not registered, and the deadline has passed
+    days_late: int                    # days past the deadline when first registered (or now, while overdue)
     minutes_id: int | None
     revision: int | None
     registered_at: datetime | None
@@ -61,10 +64,6 @@ def register_state(requires_minutes: bool, has_begun: bool, minutes_state: Minut
     if not requires_minutes:
         return RegisterState.NOT_REQUIRED
     return RegisterState.MISSING if has_begun else RegisterState.UPCOMING
-
-
-def minutes_due_at(ends_at: datetime, due_days: int) -> datetime:
-    return ends_at + timedelta(days=due_days)
 
 
 def is_overdue(state: RegisterState, due_at: datetime | None, now: datetime) -> bool:
@@ -91,10 +90,10 @@ def protocol_register(session: Session, district: District, term: Term, now: dat
     found = session.execute(query).all()
     attendance: dict[int, list[tuple]] = defaultdict(list)
     if found:
-        for meeting_id, function, status in session.execute(
-                sa.select(Attendance.meeting_id, Attendance.function, Attendance.status)
+        for meeting_id, function, status, school_id in session.execute(
+                sa.select(Attendance.meeting_id, Attendance.function, Attendance.status, Attendance.school_id)
                 .where(Attendance.meeting_id.in_([m.id for m, _ in found]))):
-            attendance[meeting_id].append((function, status))
+            attendance[meeting_id].append(Seat(function, status, school_id))
     rows = [_row(meeting, minutes, attendance[meeting.id], now) for meeting, minutes in found]
     return in_register_order(r for r in rows if state is None or r.state is state)
 
@@ -122,9 +121,13 @@ def committee_bundle(session: Session, district: District) -> list[Minutes]:
 def _row(meeting: Meeting, minutes: Minutes | None, attendance: list[tuple], now: datetime) -> RegisterRow:
     form = meeting.meeting_form
     state = register_state(form.requires_minutes, meeting.starts_at <= now, minutes.state if minutes else None)
-    due = minutes_due_at(meeting.ends_at, form.minutes_due_days) if form.requires_minutes or minutes else None
+    due = minutes.due_at if minutes and minutes.due_at else (
+        deadlines.minutes_due_at(meeting.ends_at, form.minutes_due_days) if form.requires_minutes or minutes else None)
+    overdue = is_overdue(state, due, now)
+    registered = minutes.first_registered_at if minutes else None
+    late = deadlines.days_late(due, registered, now) if overdue or registered else 0
     return RegisterRow(
-        meeting.id, meeting_title(meeting), form.name, meeting.starts_at, state, due, is_overdue(state, due, now),
+        meeting.id, meeting_title(meeting), form.name, meeting.starts_at, state, due, overdue, late,
         minutes.id if minutes else None, minutes.revision if minutes else None,
         minutes.registered_at if minutes else None, minutes.approved_at if minutes else None,
         minutes.committee_date if minutes else None, minutes.committee_reference if minutes else None,

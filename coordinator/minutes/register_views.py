@@ -201,10 +201,12 @@ def _table(rows: list[RegisterRow]) -> tuple[list[str], list[list[Any]]]:
         return "" if value is None else gettext("Ja") if value else gettext("Nej")
 
     header = [gettext("Möte"), gettext("Mötesform"), gettext("Börjar"), gettext("Protokoll"),
-              gettext("Ska vara registrerat"), gettext("Försenat"), gettext("Version"), gettext("Registrerat"),
+              gettext("Ska vara registrerat"), gettext("Försenat"), gettext("Dagar för sent"), gettext("Version"),
+              gettext("Registrerat"),
               gettext("Justerat"), gettext("Nämndens sammanträde"), gettext("Nämndens diarienummer"),
               gettext("Krävda funktioner företrädda")]
     cells = [[r.title, r.form_name, local(r.starts_at), str(REGISTER_STATES[r.state]), local(r.due_at),
-              yes_no(r.is_overdue), r.revision, local(r.registered_at), local(r.approved_at), r.committee_date,
+              yes_no(r.is_overdue or r.days_late > 0), r.days_late, r.revision, local(r.registered_at),
+              local(r.approved_at), r.committee_date,
               r.committee_reference, yes_no(r.functions_represented)] for r in rows]
     return header, cells

@@ -30,7 +30,7 @@ from coordinator import audit
 from coordinator.agreements.models import IndividualCases, MeetingForm
 from coordinator.audit import AuditEvent
 from coordinator.i18n import N_, DomainError
-from coordinator.minutes import template
+from coordinator.minutes import deadlines, template
 from coordinator.minutes.attachments import MAX_ATTACHMENT_BYTES, read_attachment
 from coordinator.minutes.guard import Finding, GuardResult, Passage, check
 from coordinator.minutes.models import (
@@ -145,7 +145,8 @@ def start_minutes(session: Session, meeting: Meeting, *, actor: str, now: dateti
         raise DomainError(N_("Mötet har redan ett protokoll."))
     content = template.starting_content(form.kind, meeting.agenda, attendance_lines(session, meeting))
     minutes = Minutes(meeting=meeting, state=MinutesState.DRAFT, revision=1, content=content,
-                      created_at=now, created_by=actor, updated_at=now, updated_by=actor)
+                      created_at=now, created_by=actor, updated_at=now, updated_by=actor,
+                      due_at=deadlines.minutes_due_at(meeting.ends_at, form.minutes_due_days))
     minutes.revisions.append(MinutesRevision(number=1, content=content, created_at=now, created_by=actor))
     session.add(minutes)
     session.flush()
@@ -246,6 +247,12 @@ def register_minutes(session: Session, minutes: Minutes, *, actor: str, now: dat
         raise DomainError(N_("Välj en eller två justerare innan protokollet registreras."))
     minutes.state = MinutesState.REGISTERED
     minutes.registered_at, minutes.registered_by = now, actor
+    if minutes.first_registered_at is None:
+        minutes.first_registered_at = now
+        if form.requires_approval:
+            minutes.approval_due_at = deadlines.approval_due_at(now)
+        else:
+            _final_for_the_first_time(minutes, now)
     _touch(minutes, actor, now)
     session.flush()
     _audit(session, minutes, "minutes.registered", actor, now, before={"state": "draft"},
@@ -276,6 +283,9 @@ def confirm_minutes(session: Session, minutes: Minutes, *, person_id: int | None
     if all(a.confirmed_at is not None for a in minutes.adjusters):
         minutes.state = MinutesState.APPROVED
         minutes.approved_at = now
+        if minutes.first_approved_at is None:
+            minutes.first_approved_at = now
+            _final_for_the_first_time(minutes, now)
         _audit(session, minutes, "minutes.approved", actor, now, before={"state": "registered"},
                after={"state": "approved", "revision": minutes.revision,
                       "adjusters": [a.person.name for a in minutes.adjusters]})
@@ -322,6 +332,7 @@ def report_to_committee(session: Session, district_id: int, minutes_ids: Collect
         before = {"state": minutes.state.value}
         minutes.state = MinutesState.REPORTED
         minutes.reported_at, minutes.reported_by = now, actor
+        minutes.first_reported_at = minutes.first_reported_at or now
         minutes.committee_date, minutes.committee_reference = committee_date, reference
         _touch(minutes, actor, now)
         _audit(session, minutes, "minutes.reported", actor, now, before=before,
@@ -481,6 +492,12 @@ def _reopen_if_registered(session: Session, minutes: Minutes, actor: str, now: d
         adjuster.confirmed_at = adjuster.confirmed_by = None
     _audit(session, minutes, "minutes.reopened", actor, now, before={"state": "registered", "confirmed_by": confirmed},
            after={"state": "draft", "confirmed_by": []})
+
+
+def _final_for_the_first_time(minutes: Minutes, now: datetime) -> None:
+    """Final minutes of a form that reports to the committee start the report's deadline."""
+    if minutes.meeting.meeting_form.reports_to_committee and minutes.report_due_at is None:
+        minutes.report_due_at = deadlines.report_due_at(now)
 
 
 def _set_content(minutes: Minutes, content: dict[str, str], actor: str, now: datetime) -> None:

@@ -181,9 +181,11 @@ def show(meeting_id: int) -> str:
     adjusters_form.adjusters.data = [a.person_id for a in minutes.adjusters] if minutes else []
     user = page.user
     own_adjuster = next((a for a in minutes.adjusters if a.person_id == user.person_id), None) if minutes else None
+    coverage = participation.coverage_of(session, meeting)
     return render_template(
-        "minutes/show.html", meeting=meeting, minutes=minutes, page=page,
-        coverage=participation.coverage_of(session, meeting), rows=participation.invitee_rows(session, meeting),
+        "minutes/show.html", meeting=meeting, minutes=minutes, page=page, coverage=coverage,
+        schools=participation.school_attendance(session, coverage) if coverage.is_recorded else [],
+        rows=participation.invitee_rows(session, meeting),
         items=action_items.items_of(session, meeting), earlier_items=action_items.open_items_before(session, meeting),
         attendees=attendees, adjusters_form=adjusters_form, own_adjuster=own_adjuster, button=ButtonForm(),
         may_write=page.may(WRITE), may_administer=page.may(ADMINISTER),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
@@ -31,6 +31,7 @@ class Series:
     group_id: int | None
     invitees: Mapping[int, Function]  # person -> the function they are invited for
     group_name: str | None = None
+    schools: Mapping[int, int] = field(default_factory=dict)  # person -> the party school they stand for
 
 
 @dataclass
@@ -160,26 +161,31 @@ def series_of_form(form: MeetingForm, org: Organisation, ordinal: int, *, school
     else:
         schools = {p.school_id for p in version.parties} & set(org.party_schools)
     invitees: dict[int, Function] = {}
+    stands_for: dict[int, int] = {}
     for function in form.invited_functions:
-        for person_id in _holders_of(function, schools, version, org):
-            invitees.setdefault(person_id, function)
+        for person_id, school_id in _holders_of(function, schools, version, org):
+            if person_id not in invitees:
+                invitees[person_id] = function
+                if school_id is not None:
+                    stands_for[person_id] = school_id
     spec = SeriesSpec(key, form.id, label, form.cadence, form.cadence_count, form.duration_minutes,
                       form.preferred_weekday, form.window_start, form.window_end, frozenset(invitees))
     return Series(spec, form, school.id if school else None, group.id if group else None, invitees,
-                  group.name if group else None)
+                  group.name if group else None, stands_for)
 
 
 def _holders_of(function: Function, schools: Iterable[int], version: AgreementVersion,
-                org: Organisation) -> list[int]:
+                org: Organisation) -> list[tuple[int, int | None]]:
+    """Who holds `function` for the series, each with the school they stand for (school functions only)."""
     level = function.level
     if level is Level.SCHOOL:
-        return [p for school_id in sorted(schools) for p in org.at_school.get((function, school_id), ())]
+        return [(p, school_id) for school_id in sorted(schools) for p in org.at_school.get((function, school_id), ())]
     if level is Level.DISTRICT:
         contact = version.contact_person
         # the contact the agreement names stands for social services, not everyone with the title
         if function is Function.SOCIAL_SERVICES_CONTACT and contact is not None and contact.is_active:
-            return [contact.id]
-        return list(org.in_district.get(function, ()))
+            return [(contact.id, None)]
+        return [(p, None) for p in org.in_district.get(function, ())]
     if level is Level.EXTERNAL:
-        return list(org.police.get(function, ()))
-    return list(org.in_city.get(function, ()))
+        return [(p, None) for p in org.police.get(function, ())]
+    return [(p, None) for p in org.in_city.get(function, ())]

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coordinator.agreements.models import MeetingForm
 from coordinator.db import Base, enum_column
-from coordinator.org.functions import Function
+from coordinator.org.functions import Function, Level
 from coordinator.org.models import District, Person, School, SchoolGroup
 from coordinator.terms.models import Term
 
@@ -79,6 +79,11 @@ def new_rsvp_key() -> str:
     return secrets.token_urlsafe(12)
 
 
+def invited_school(function: Function | None, school_id: int | None) -> int | None:
+    """The school an invitee stands for: their own, when they are invited for a function held at schools."""
+    return school_id if function is not None and function.level is Level.SCHOOL else None
+
+
 class Invitation(Base):
     """A person invited to a meeting, for the function they hold there, and their answer.
 
@@ -90,6 +95,8 @@ class Invitation(Base):
     meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meeting.id", ondelete="CASCADE"), primary_key=True)
     person_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id"), primary_key=True, index=True)
     function: Mapped[Function | None] = mapped_column(enum_column(Function))
+    # the party school the person is invited for (school functions only; a deputy: the school they stand for)
+    school_id: Mapped[int | None] = mapped_column(sa.ForeignKey("school.id"))
     answer: Mapped[Answer] = mapped_column(enum_column(Answer), default=Answer.NEEDS_ACTION,
                                            server_default=Answer.NEEDS_ACTION.value)
     answered_at: Mapped[datetime | None]

@@ -282,7 +282,8 @@ def add_meeting(
         district_id=district.id, school_id=series.school_id, group_id=series.group_id,
         starts_at=starts_at, ends_at=ends_at, place=form.place, video_url=form.video_url,
         status=MeetingStatus.DRAFT, is_moved_by_hand=False, is_added_by_hand=True, sequence=0, created_at=now,
-        invitations=[Invitation(person_id=p, function=f) for p, f in sorted(series.invitees.items())],
+        invitations=[Invitation(person_id=p, function=f, school_id=series.schools.get(p))
+                     for p, f in sorted(series.invitees.items())],
     )
     session.add(meeting)
     session.flush()
@@ -458,7 +459,8 @@ def _write(session: Session, context: PlanContext, plan: Plan, now: datetime, ui
     # Core statements on the tables: the ORM's bulk path costs more than the database here
     ids = list(session.scalars(
         sa.insert(Meeting.__table__).returning(Meeting.__table__.c.id, sort_by_parameter_order=True), rows))
-    invited = [{"meeting_id": meeting_id, "person_id": person_id, "function": function}
+    invited = [{"meeting_id": meeting_id, "person_id": person_id, "function": function,
+                "school_id": by_key[planned.series_key].schools.get(person_id)}
                for meeting_id, planned in zip(ids, plan.meetings)
                for person_id, function in by_key[planned.series_key].invitees.items()]
     if invited:  # an empty list would be one INSERT of nothing but defaults

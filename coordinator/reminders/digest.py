@@ -1,8 +1,9 @@
 """The weekly digest to each district director: what is open in their district.
 
-Three lists, each from a windowed query on the district's meetings or outbox: invitations not
+Four lists, each from a windowed query on the district's meetings or outbox: invitations not
 answered for meetings in the coming four weeks, minutes missing for meetings held within the
-reminder horizon, and messages that could not be delivered (dead). A digest with nothing open is not
+reminder horizon (with the days past their deadline), minutes registered late in the past week
+(lateness stays a fact after registration), and messages that could not be delivered (dead). A digest with nothing open is not
 sent. One per director and ISO week (the dedupe key names the week): due from the digest
 weekday's reminder hour, so a scheduler that was down on Monday sends it when it comes back
 that week, and never twice.
@@ -20,6 +21,7 @@ from coordinator.agreements.models import MeetingForm
 from coordinator.invitations.events import meeting_title
 from coordinator.invitations.ics import Party
 from coordinator.invitations.messages import MailContext
+from coordinator.minutes import deadlines
 from coordinator.minutes.models import Minutes, MinutesState
 from coordinator.org.functions import Function
 from coordinator.org.models import District, Person
@@ -53,7 +55,16 @@ class Unanswered:
 class MissingMinutes:
     meeting: Meeting
     title: str
-    days: int  # calendar days since the meeting
+    days: int       # calendar days since the meeting
+    days_late: int  # days past the deadline (0: not late yet)
+
+
+@dataclass(frozen=True)
+class LateMinutes:
+    """Minutes registered in the past week, after their deadline."""
+    meeting: Meeting
+    title: str
+    days_late: int
 
 
 @dataclass
@@ -61,12 +72,13 @@ class Digest:
     district: District
     unanswered: list[Unanswered] = field(default_factory=list)
     missing_minutes: list[MissingMinutes] = field(default_factory=list)
+    late_minutes: list[LateMinutes] = field(default_factory=list)
     dead: list[OutboxMessage] = field(default_factory=list)
     dead_count: int = 0
 
     @property
     def is_empty(self) -> bool:
-        return not (self.unanswered or self.missing_minutes or self.dead_count)
+        return not (self.unanswered or self.missing_minutes or self.late_minutes or self.dead_count)
 
 
 def digest_week(now: datetime, timing: Timing) -> tuple[int, int] | None:
@@ -117,16 +129,27 @@ def open_items(session: Session, district: District, now: datetime, timing: Timi
         names = tuple(i.person.name for i in meeting.invitations if i.is_active and i.answer is Answer.NEEDS_ACTION)
         if names:
             digest.unanswered.append(Unanswered(meeting, meeting_title(meeting), tuple(sorted(names))))
-    missing = session.scalars(
-        sa.select(Meeting).join(Meeting.meeting_form).outerjoin(Minutes, Minutes.meeting_id == Meeting.id)
+    missing = session.execute(
+        sa.select(Meeting, Minutes.due_at).join(Meeting.meeting_form).outerjoin(Minutes, Minutes.meeting_id == Meeting.id)
         .where(Meeting.district_id == district.id, Meeting.status == MeetingStatus.SCHEDULED,
                Meeting.starts_at > now - timing.horizon, Meeting.ends_at <= now, MeetingForm.requires_minutes,
                sa.or_(Minutes.id.is_(None), Minutes.state == MinutesState.DRAFT))
         .options(selectinload(Meeting.meeting_form), selectinload(Meeting.school), selectinload(Meeting.group))
         .order_by(Meeting.starts_at, Meeting.id))
-    for meeting in missing:
+    for meeting, due_at in missing:
         days = (timing.local_day(now) - timing.local_day(meeting.ends_at)).days
-        digest.missing_minutes.append(MissingMinutes(meeting, meeting_title(meeting), days))
+        due_at = due_at or deadlines.minutes_due_at(meeting.ends_at, meeting.meeting_form.minutes_due_days)
+        digest.missing_minutes.append(
+            MissingMinutes(meeting, meeting_title(meeting), days, deadlines.days_late(due_at, None, now)))
+    late = session.execute(
+        sa.select(Meeting, Minutes.due_at, Minutes.first_registered_at).join(Minutes, Minutes.meeting_id == Meeting.id)
+        .where(Meeting.district_id == district.id, Minutes.first_registered_at > now - timedelta(weeks=1),
+               Minutes.first_registered_at > Minutes.due_at)
+        .options(selectinload(Meeting.meeting_form), selectinload(Meeting.school), selectinload(Meeting.group))
+        .order_by(Meeting.starts_at, Meeting.id))
+    for meeting, due_at, registered_at in late:
+        digest.late_minutes.append(
+            LateMinutes(meeting, meeting_title(meeting), deadlines.days_late(due_at, registered_at, now)))
     dead = (OutboxMessage.district_id == district.id, OutboxMessage.state == OutboxState.DEAD,
             sa.or_(OutboxMessage.last_error.is_(None), OutboxMessage.last_error != SUPERSEDED),
             OutboxMessage.created_at > now - timing.horizon)

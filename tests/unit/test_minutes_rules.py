@@ -8,7 +8,7 @@ import pytest
 
 from coordinator.agreements.models import FormKind
 from coordinator.auth.models import Role, User
-from coordinator.minutes.attendance import coverage
+from coordinator.minutes.attendance import Seat, coverage, school_presence
 from coordinator.minutes.models import AttendanceStatus
 from coordinator.minutes.rights import MeetingPeople, MinutesAction, may
 from coordinator.minutes.template import AttendanceLine, attendance_text, normalised, starting_content
@@ -64,6 +64,27 @@ def test_one_of_several_invitees_of_a_function_is_enough():
     attendance = [(Function.PRINCIPAL, AttendanceStatus.ABSENT), (Function.PRINCIPAL, AttendanceStatus.PRESENT)]
 
     assert coverage([Function.PRINCIPAL], attendance).is_complete is True
+
+
+def test_a_school_function_is_required_of_every_school_invited_for_it():
+    seats = [Seat(Function.PRINCIPAL, AttendanceStatus.PRESENT, 1), Seat(Function.PRINCIPAL, AttendanceStatus.ABSENT, 2),
+             Seat(Function.PRINCIPAL, AttendanceStatus.ABSENT, 3), Seat(Function.HEAD_OF_IFO, AttendanceStatus.PRESENT)]
+
+    found = coverage([Function.PRINCIPAL, Function.HEAD_OF_IFO], seats)
+
+    assert found.is_complete is False and found.missing == (Function.PRINCIPAL,)
+    assert found.missing_schools(Function.PRINCIPAL) == (2, 3)
+    assert found.schools == ((1, True), (2, False), (3, False))
+
+
+def test_a_deputy_or_a_second_invitee_of_the_school_represents_it():
+    seats = [Seat(Function.PRINCIPAL, AttendanceStatus.REPRESENTED, 1), Seat(Function.PRINCIPAL, AttendanceStatus.ABSENT, 2),
+             Seat(Function.PRINCIPAL, AttendanceStatus.PRESENT, 2), Seat(Function.KURATOR, AttendanceStatus.ABSENT, 3)]
+
+    found = coverage([Function.PRINCIPAL], seats)
+
+    assert found.is_complete is True and found.missing_at == ()
+    assert school_presence(seats) == {1: True, 2: True, 3: False}  # a school whose only invitee stayed away
 
 
 def test_without_attendance_coverage_is_unknown_not_missing():

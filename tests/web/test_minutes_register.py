@@ -87,6 +87,21 @@ def test_the_register_as_csv_and_xlsx(admin, demo):
     assert values[1][2] == starts.replace(tzinfo=None, second=0, microsecond=0)  # a date cell, in local time
 
 
+def test_minutes_registered_late_stay_late_on_the_page_and_in_the_export(admin, demo):
+    forum = hold(demo, ended_days_ago=30)  # due 14 days after the meeting: 16 days late today
+    start_and_fill(demo, admin, forum)
+    post(admin, url(forum, "/register"), token_from=url(forum))
+    approve(demo, forum)
+
+    rows = page(admin.get(REGISTER, query_string={"term": "HT2027", "form": FORUM})).split("<tbody>")[1]
+    assert "Justerat" in rows and "Försenat:" not in rows
+    assert "Registrerades 16 dagar för sent" in rows
+
+    response = admin.get(f"{REGISTER}/register.csv", query_string={"term": "HT2027", "form": FORUM})
+    header, row = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))[:2]
+    assert row[header.index("Försenat")] == "Ja" and row[header.index("Dagar för sent")] == "16"
+
+
 def test_the_committee_bundle_is_reported_in_one_action(admin, demo):
     forum = hold(demo, ended_days_ago=2)
     start_and_fill(demo, admin, forum)
