@@ -1,0 +1,242 @@
+"""A small city for the follow-up tests, whose every figure is counted by hand (test_followup_figures.py).
+
+Ekdal (district EKDAL) has five schools: Mossen and Norra (municipal), Ugglan and Vinden
+(independent) and Åsen (independent, never joined). Its agreement (activated 1 June 2027,
+revision due 1 June 2028, contact Sara Kontakt) has three forms:
+- F1 Övergripande forum: the district, 2 per term, requires the director and every principal;
+  minutes due in 14 days, approved, reported to the committee.
+- F2 Elevhälsokonferens: per school, 1 per term, requires the school's principal; minutes due
+  in 7 days, no approval, not reported.
+- F3 Nätverksträff: the district, 1 per term, no required functions, no minutes.
+Mossen, Norra and Ugglan signed on 1 June 2027; Vinden on 15 November 2027 (so its conference
+is not agreed in HT2027: about 30 % of the term remained); Åsen not at all.
+HT2027 (19 August – 21 December 2027) is judged at NOW, 10 December 2027 12.00. Everything is
+published 20 August 2027 10.00 (Stockholm); answers come whole days after that.
+
+Meetings of HT2027 (times in Stockholm):
+- m1, F1, 15 Sep 13–15: director (answered in 1 day, link), Mossen (2 days, calendar), Norra (sent
+  deputy Nils Ersättare after 3 days; Nils accepted by link), Ugglan (never answered, absent).
+  Minutes registered 20 Sep (on time), approved 25 Sep 15.00, never reported.
+- m2, F1, 20 Nov 13–15: director (1 day, by the organiser), Mossen (1), Norra (5), Vinden (4), all by
+  link; all came. Minutes registered 6 Dec (due 4 Dec 15.00: late), approved 8 Dec 15.00, reported
+  9 Dec 15.00.
+- m3, F1, 1 Oct: cancelled (its invitation is not counted).
+- c1, F2 at Mossen, 5 Oct 9–10: the principal answered in 1 day and came; minutes registered 8 Oct.
+  c2 at Norra, 6 Oct: no answer, nothing recorded (not held). c3 at Ugglan, 15 Dec: to come, no answer.
+- n1, F3, 20 Sep: the director answered in 6 days and came.
+Action items at m1: A due 1 Oct, done 28 Sep; B due 15 Oct, done 20 Oct; C due 1 Nov, open; E dropped;
+at m2: D due 15 Jan 2028, open.
+
+Lunda (LUNDA) has an agreement with only an on-demand form: nothing agreed. Kvarn (KVARN) has no
+agreement at all.
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from coordinator.agreements.models import (
+    Agreement, AgreementVersion, Cadence, FormKind, IndividualCases, MeetingForm, MeetingFormFunction, Party, Scope,
+    VersionStatus,
+)
+from coordinator.minutes.models import (
+    ActionItem, ActionItemStatus, Attendance, AttendanceStatus, Minutes, MinutesState,
+)
+from coordinator.org.functions import Function as F
+from coordinator.org.models import District, Municipality, OrganiserType, Person, PersonFunction, School, Unit, UnitKind
+from coordinator.planning.models import Answer, Invitation, Meeting, MeetingStatus
+from coordinator.terms.models import Term
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+NOW = datetime(2027, 12, 10, 12, 0, tzinfo=STOCKHOLM)
+PUBLISHED = datetime(2027, 8, 20, 10, 0, tzinfo=STOCKHOLM)
+P, A, R = AttendanceStatus.PRESENT, AttendanceStatus.ABSENT, AttendanceStatus.REPRESENTED
+
+
+def at(month: int, day: int, hour: int = 13, year: int = 2027) -> datetime:
+    return datetime(year, month, day, hour, 0, tzinfo=STOCKHOLM)
+
+
+@dataclass
+class World:
+    district: District
+    lunda: District
+    kvarn: District
+    term: Term
+    next_term: Term
+    people: dict[str, Person] = field(default_factory=dict)
+    schools: dict[str, School] = field(default_factory=dict)
+    meetings: dict[str, Meeting] = field(default_factory=dict)
+    forms: dict[str, MeetingForm] = field(default_factory=dict)
+
+
+def build(session: Session) -> World:
+    city = Municipality(code="0180", name="Stockholms stad")
+    ekdal, lunda, kvarn = (District(municipality=city, code=c, name=n, is_active=True)
+                           for c, n in (("EKDAL", "Ekdal"), ("LUNDA", "Lunda"), ("KVARN", "Kvarn")))
+    term = Term(municipality=city, name="HT2027", starts_on=date(2027, 8, 19), ends_on=date(2027, 12, 21))
+    next_term = Term(municipality=city, name="VT2028", starts_on=date(2028, 1, 10), ends_on=date(2028, 6, 12))
+    session.add_all([city, ekdal, lunda, kvarn, term, next_term])
+    session.flush()
+    world = World(ekdal, lunda, kvarn, term, next_term)
+    for name, kind, district, code in (
+            ("Mossen", OrganiserType.MUNICIPAL, ekdal, "10000001"), ("Norra", OrganiserType.MUNICIPAL, ekdal, "10000002"),
+            ("Ugglan", OrganiserType.INDEPENDENT, ekdal, "10000003"),
+            ("Vinden", OrganiserType.INDEPENDENT, ekdal, "10000004"),
+            ("Åsen", OrganiserType.INDEPENDENT, ekdal, "10000005"),
+            ("Lundaskolan", OrganiserType.MUNICIPAL, lunda, "20000001"),
+            ("Kvarnskolan", OrganiserType.INDEPENDENT, kvarn, "30000001")):
+        world.schools[name] = School(name=name, unit_code=code, district=district, organiser_type=kind, is_active=True)
+    admin = Unit(municipality_id=city.id, district=ekdal, kind=UnitKind.ADMINISTRATION, name="Ekdals ledning")
+    ifo = Unit(municipality_id=city.id, district=ekdal, kind=UnitKind.SOCIAL_SERVICES, name="Ekdals IFO")
+    session.add_all([*world.schools.values(), admin, ifo])
+
+    def person(name: str, function: F, *, school: str | None = None, unit: Unit | None = None) -> Person:
+        found = Person(municipality_id=city.id, district_id=ekdal.id, name=name, email=f"{name.split()[0].lower()}@ekdal.example",
+                       school=world.schools[school] if school else None, unit=unit,
+                       functions=[PersonFunction(function=function)])
+        world.people[name] = found
+        return found
+
+    person("Dora Direktör", F.DISTRICT_DIRECTOR, unit=admin)
+    person("Sara Kontakt", F.SOCIAL_SERVICES_CONTACT, unit=ifo)
+    for name, school in (("Maja Mossen", "Mossen"), ("Nora Norra", "Norra"), ("Ulla Ugglan", "Ugglan"),
+                         ("Vera Vinden", "Vinden")):
+        person(name, F.PRINCIPAL, school=school)
+    person("Nils Ersättare", F.DEPUTY_PRINCIPAL, school="Norra")
+    session.add_all(world.people.values())
+    session.flush()
+
+    version = _agreement(session, city, ekdal, world)
+    _lunda(session, city, lunda)
+    _meetings(session, world, version)
+    session.commit()
+    return world
+
+
+def _form(version: AgreementVersion, position: int, kind: FormKind, name: str, scope: Scope, cadence: Cadence,
+          required: tuple[F, ...], **policy: object) -> MeetingForm:
+    form = MeetingForm(position=position, kind=kind, name=name, scope=scope, cadence=cadence, cadence_count=policy.pop(
+        "count", 1), convener_function=F.DISTRICT_DIRECTOR, individual_cases=IndividualCases.NONE,
+        functions=[MeetingFormFunction(function=f, is_required=True) for f in required], **policy)
+    version.meeting_forms.append(form)
+    return form
+
+
+def _agreement(session: Session, city: Municipality, district: District, world: World) -> AgreementVersion:
+    agreement = Agreement(municipality=city, district=district, title="Samverkan i Ekdal", created_at=at(5, 1))
+    version = AgreementVersion(agreement=agreement, number=1, status=VersionStatus.ACTIVE, created_at=at(5, 1),
+                               activated_at=at(6, 1), revision_due_on=date(2028, 6, 1),
+                               contact_person=world.people["Sara Kontakt"])
+    world.forms["F1"] = _form(version, 0, FormKind.OVERARCHING_FORUM, "Övergripande forum", Scope.DISTRICT,
+                              Cadence.PER_TERM, (F.DISTRICT_DIRECTOR, F.PRINCIPAL), count=2, minutes_due_days=14,
+                              requires_minutes=True, requires_approval=True, reports_to_committee=True)
+    world.forms["F2"] = _form(version, 1, FormKind.STUDENT_HEALTH_CONFERENCE, "Elevhälsokonferens", Scope.PER_SCHOOL,
+                              Cadence.PER_TERM, (F.PRINCIPAL,), minutes_due_days=7, requires_minutes=True,
+                              requires_approval=False, reports_to_committee=False)
+    world.forms["F3"] = _form(version, 2, FormKind.OTHER, "Nätverksträff", Scope.DISTRICT, Cadence.PER_TERM, (),
+                              requires_minutes=False, requires_approval=False)
+    for school, signed in (("Mossen", date(2027, 6, 1)), ("Norra", date(2027, 6, 1)), ("Ugglan", date(2027, 6, 1)),
+                           ("Vinden", date(2027, 11, 15))):
+        version.parties.append(Party(school=world.schools[school], signed_on=signed))
+    session.add(agreement)
+    session.flush()
+    return version
+
+
+def _lunda(session: Session, city: Municipality, district: District) -> None:
+    agreement = Agreement(municipality=city, district=district, title="Samverkan i Lunda", created_at=at(5, 1))
+    version = AgreementVersion(agreement=agreement, number=1, status=VersionStatus.ACTIVE, created_at=at(5, 1),
+                               activated_at=at(6, 1), revision_due_on=date(2027, 11, 1))
+    _form(version, 0, FormKind.CONSULTATION, "Konsultation", Scope.DISTRICT, Cadence.ON_DEMAND, (F.PRINCIPAL,))
+    session.add(agreement)
+
+
+def _meetings(session: Session, world: World, version: AgreementVersion) -> None:
+    p, s = world.people, world.schools
+    key = f"a{version.agreement_id}"
+
+    def meeting(name: str, form: str, kind: str, starts: datetime, hours: float, *, school: str | None = None,
+                status: MeetingStatus = MeetingStatus.SCHEDULED) -> Meeting:
+        series = f"{key}:{kind}:1" + (f":s{s[school].id}" if school else "")
+        found = Meeting(uid=f"{secrets.token_hex(8)}@test", meeting_form=world.forms[form], term=world.term,
+                        series_key=series, district=world.district, school=s[school] if school else None,
+                        starts_at=starts, ends_at=starts + timedelta(hours=hours), status=status, sequence=0,
+                        created_at=at(8, 1), published_at=PUBLISHED)
+        world.meetings[name] = found
+        session.add(found)
+        return found
+
+    def invite(meeting: Meeting, name: str, function: F, school: str | None, answer: Answer = Answer.NEEDS_ACTION,
+               days: int | None = None, via: str = "link", **extra: object) -> None:
+        meeting.invitations.append(Invitation(
+            person=p[name], function=function, school_id=s[school].id if school else None, answer=answer,
+            answered_at=PUBLISHED + timedelta(days=days) if days is not None else None,
+            answered_via=via if days is not None else None, **extra))
+
+    m1 = meeting("m1", "F1", "overarching_forum", at(9, 15), 2)
+    invite(m1, "Dora Direktör", F.DISTRICT_DIRECTOR, None, Answer.ACCEPTED, 1)
+    invite(m1, "Maja Mossen", F.PRINCIPAL, "Mossen", Answer.ACCEPTED, 2, "calendar")
+    invite(m1, "Nora Norra", F.PRINCIPAL, "Norra", Answer.DELEGATED, 3, delegated_to=p["Nils Ersättare"])
+    invite(m1, "Nils Ersättare", F.PRINCIPAL, "Norra", Answer.ACCEPTED, 4, delegated_from=p["Nora Norra"])
+    invite(m1, "Ulla Ugglan", F.PRINCIPAL, "Ugglan")
+    m2 = meeting("m2", "F1", "overarching_forum", at(11, 20), 2)
+    invite(m2, "Dora Direktör", F.DISTRICT_DIRECTOR, None, Answer.ACCEPTED, 1, "organiser")
+    for name, school, days in (("Maja Mossen", "Mossen", 1), ("Nora Norra", "Norra", 5), ("Vera Vinden", "Vinden", 4)):
+        invite(m2, name, F.PRINCIPAL, school, Answer.ACCEPTED, days)
+    m3 = meeting("m3", "F1", "overarching_forum", at(10, 1), 2, status=MeetingStatus.CANCELLED)
+    invite(m3, "Dora Direktör", F.DISTRICT_DIRECTOR, None)
+    c1 = meeting("c1", "F2", "student_health_conference", at(10, 5, 9), 1, school="Mossen")
+    invite(c1, "Maja Mossen", F.PRINCIPAL, "Mossen", Answer.ACCEPTED, 1)
+    c2 = meeting("c2", "F2", "student_health_conference", at(10, 6, 9), 1, school="Norra")
+    invite(c2, "Nora Norra", F.PRINCIPAL, "Norra")
+    c3 = meeting("c3", "F2", "student_health_conference", at(12, 15, 9), 1, school="Ugglan")
+    invite(c3, "Ulla Ugglan", F.PRINCIPAL, "Ugglan")
+    n1 = meeting("n1", "F3", "other", at(9, 20), 1)
+    invite(n1, "Dora Direktör", F.DISTRICT_DIRECTOR, None, Answer.ACCEPTED, 6)
+    session.flush()
+
+    def attend(meeting: Meeting, name: str, function: F, school: str | None, status: AttendanceStatus,
+               deputy: str | None = None) -> None:
+        session.add(Attendance(meeting_id=meeting.id, person_id=p[name].id, function=function,
+                               school_id=s[school].id if school else None, status=status,
+                               represented_by_id=p[deputy].id if deputy else None,
+                               recorded_at=meeting.ends_at, recorded_by="test"))
+
+    attend(m1, "Dora Direktör", F.DISTRICT_DIRECTOR, None, P)
+    attend(m1, "Maja Mossen", F.PRINCIPAL, "Mossen", P)
+    attend(m1, "Nora Norra", F.PRINCIPAL, "Norra", R, "Nils Ersättare")
+    attend(m1, "Ulla Ugglan", F.PRINCIPAL, "Ugglan", A)
+    attend(m2, "Dora Direktör", F.DISTRICT_DIRECTOR, None, P)
+    for name, school in (("Maja Mossen", "Mossen"), ("Nora Norra", "Norra"), ("Vera Vinden", "Vinden")):
+        attend(m2, name, F.PRINCIPAL, school, P)
+    attend(c1, "Maja Mossen", F.PRINCIPAL, "Mossen", P)
+    attend(n1, "Dora Direktör", F.DISTRICT_DIRECTOR, None, P)
+
+    def minutes(meeting: Meeting, state: MinutesState, days: int, registered: datetime, approved: datetime | None = None,
+                reported: datetime | None = None) -> None:
+        session.add(Minutes(meeting=meeting, state=state, revision=1, content={}, created_at=registered,
+                            created_by="test", updated_at=registered, updated_by="test",
+                            registered_at=registered, approved_at=approved, reported_at=reported,
+                            due_at=meeting.ends_at + timedelta(days=days), first_registered_at=registered,
+                            first_approved_at=approved, first_reported_at=reported))
+
+    minutes(m1, MinutesState.APPROVED, 14, at(9, 20), at(9, 25, 15))
+    minutes(m2, MinutesState.REPORTED, 14, at(12, 6), at(12, 8, 15), at(12, 9, 15))
+    minutes(c1, MinutesState.REGISTERED, 7, at(10, 8))
+
+    def item(meeting: Meeting, text: str, due: date, status: ActionItemStatus = ActionItemStatus.OPEN,
+             closed: date | None = None) -> None:
+        session.add(ActionItem(meeting=meeting, series_key=meeting.series_key, text=text, owner=p["Dora Direktör"],
+                               due_on=due, status=status, created_at=meeting.ends_at, created_by="test",
+                               closed_at=at(closed.month, closed.day) if closed else None, closed_on=closed))
+
+    item(m1, "A", date(2027, 10, 1), ActionItemStatus.DONE, date(2027, 9, 28))
+    item(m1, "B", date(2027, 10, 15), ActionItemStatus.DONE, date(2027, 10, 20))
+    item(m1, "C", date(2027, 11, 1))
+    item(m1, "E", date(2027, 11, 1), ActionItemStatus.DROPPED, date(2027, 10, 2))
+    item(m2, "D", date(2028, 1, 15))
