@@ -49,6 +49,7 @@ def _register() -> None:
     from coordinator.auth.cli import user
     from coordinator.bench import bench
     from coordinator.demo import demo
+    from coordinator.followup.cli import report
     from coordinator.invitations.cli import mail
     from coordinator.org.cli import district, import_group
     from coordinator.outbox.cli import outbox
@@ -57,7 +58,7 @@ def _register() -> None:
     from coordinator.terms.cli import term
     from jobs.cli import jobs
 
-    for command in (run, demo, district, import_group, user, term, jobs, bench, outbox, mail):
+    for command in (run, demo, district, import_group, user, term, jobs, bench, outbox, mail, report):
         cli.add_command(command)
 
 

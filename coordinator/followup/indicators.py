@@ -41,6 +41,13 @@ class Section(enum.Enum):
     ACTIONS = "actions"
 
 
+STATUS_NAMES = {
+    Status.GREEN: ("uppfyllt", "met"),
+    Status.AMBER: ("delvis uppfyllt", "partly met"),
+    Status.RED: ("inte uppfyllt", "not met"),
+    Status.NONE: ("–", "–"),
+}
+
 SECTION_NAMES = {
     Section.AGREEMENT: ("Överenskommelsen", "The agreement"),
     Section.MEETINGS: ("Möten", "Meetings"),
@@ -384,6 +391,16 @@ INDICATORS: tuple[Indicator, ...] = (
 BY_ID: dict[str, Indicator] = {indicator.id: indicator for indicator in INDICATORS}
 HEADLINE: tuple[Indicator, ...] = tuple(i for i in INDICATORS if i.headline)
 PER_FORM: tuple[Indicator, ...] = tuple(i for i in INDICATORS if i.per_form)
+
+
+def status_name(status: Status, language: str = "sv") -> str:
+    sv, en = STATUS_NAMES[status]
+    return en if language == "en" else sv
+
+
+def section_name(section: Section, language: str = "sv") -> str:
+    sv, en = SECTION_NAMES[section]
+    return en if language == "en" else sv
 
 
 def in_section(section: Section) -> Sequence[Indicator]:

@@ -10,6 +10,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -24,7 +25,7 @@ from coordinator.org.models import District, Municipality
 from coordinator.planning.services import district_term, find_district
 from coordinator.terms.calendar import DEFAULT_TIMEZONE
 from coordinator.terms.models import Term
-from coordinator.terms.services import terms_of
+from coordinator.terms.services import current_term as pick_term, terms_of
 
 TREND_TERMS = 6
 
@@ -117,12 +118,11 @@ def last_terms(session: Session, municipality: Municipality, term: Term, count: 
     return earlier[-count:]
 
 
-def current_term(session: Session, municipality: Municipality, now: datetime) -> Term | None:
-    """The term under way at `now`, else the last one begun, else the first one."""
+def current_term(session: Session, municipality: Municipality, now: datetime,
+                 timezone: str = DEFAULT_TIMEZONE) -> Term | None:
+    """The term under way at `now`, else the last one begun, else the first one; None without terms."""
     terms = terms_of(session, municipality)
-    today = now.date()
-    begun = [t for t in terms if t.starts_on <= today]
-    return begun[-1] if begun else (terms[0] if terms else None)
+    return pick_term(terms, now.astimezone(ZoneInfo(timezone)).date()) if terms else None
 
 
 # -- the district -------------------------------------------------------------------------------------

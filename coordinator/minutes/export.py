@@ -17,7 +17,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-Cell = str | int | date | datetime | None
+Cell = str | int | float | date | datetime | None
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -32,9 +32,22 @@ def to_csv(header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> bytes:
 
 def to_xlsx(title: str, header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> bytes:
     """One sheet with a bold, frozen header row and a filter; dates as dates."""
+    return to_xlsx_sheets([(title, header, rows)])
+
+
+def to_xlsx_sheets(sheets: Sequence[tuple[str, Sequence[str], Sequence[Sequence[Cell]]]]) -> bytes:
+    """A workbook of one sheet per (title, header, rows), each as `to_xlsx` makes it."""
     workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = title[:31]  # Excel's limit on a sheet's name
+    workbook.remove(workbook.active)
+    for title, header, rows in sheets:
+        _sheet(workbook, title, header, rows)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _sheet(workbook: Workbook, title: str, header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> None:
+    sheet = workbook.create_sheet(title[:31])  # Excel's limit on a sheet's name
     sheet.append(list(header))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
@@ -53,9 +66,6 @@ def to_xlsx(title: str, header: Sequence[str], rows: Sequence[Sequence[Cell]]) -
                 cell.number_format = "yyyy-mm-dd"
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = sheet.dimensions
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def _text(cell: Cell) -> str:

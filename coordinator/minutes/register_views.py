@@ -33,7 +33,7 @@ from coordinator.minutes.views import STATE_LABELS, message
 from coordinator.org.models import District
 from coordinator.planning.models import Answer, Invitation, Meeting, MeetingStatus
 from coordinator.terms.models import Term
-from coordinator.terms.services import terms_of
+from coordinator.terms.services import current_term, terms_of
 from coordinator.web import db, settings
 
 bp = Blueprint("protocol_register", __name__)
@@ -174,12 +174,6 @@ def _district_and_term(code: str) -> tuple[District, Term, list[Term]]:
             abort(404)
         return district, term, terms
     return district, current_term(terms, utcnow().astimezone(ZoneInfo(settings().timezone)).date()), terms
-
-
-def current_term(terms: list[Term], today: date) -> Term:
-    """The last term that has begun (the one going on, or the one just ended), else the first to come."""
-    started = [t for t in terms if t.starts_on <= today]
-    return started[-1] if started else terms[0]
 
 
 def _filters() -> tuple[str | None, RegisterState | None]:

@@ -165,6 +165,12 @@ def terms_of(session: Session, municipality: Municipality) -> list[Term]:
     ))
 
 
+def current_term(terms: Sequence[Term], today: date) -> Term:
+    """The last term that has begun (the one going on, or the one just ended), else the first to come."""
+    started = [t for t in terms if t.starts_on <= today]
+    return started[-1] if started else terms[0]
+
+
 def find_term(session: Session, municipality: Municipality, name: str) -> Term | None:
     """The municipality's term named `name` (any case), or None; a name that is no term name finds none."""
     try:
