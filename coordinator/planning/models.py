@@ -24,7 +24,8 @@ class MeetingStatus(enum.Enum):
 class Meeting(Base):
     """One meeting of a meeting form's series in a term."""
     __tablename__ = "meeting"
-    __table_args__ = (sa.Index("ix_meeting_term_series", "term_id", "series_key"),)
+    __table_args__ = (sa.Index("ix_meeting_term_series", "term_id", "series_key"),
+                      sa.Index("ix_meeting_district_term", "district_id", "term_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     uid: Mapped[str] = mapped_column(sa.String(120), unique=True)  # the calendar UID, stable for life

@@ -38,6 +38,9 @@ def upgrade() -> None:
     with op.batch_alter_table('attendance', schema=None) as batch_op:
         batch_op.add_column(sa.Column('school_id', sa.Integer(), nullable=True))
         batch_op.create_foreign_key(batch_op.f('fk_attendance_school_id_school'), 'school', ['school_id'], ['id'])
+    with op.batch_alter_table('meeting', schema=None) as batch_op:
+        # the follow-up reads a district's terms: every aggregate filters on both
+        batch_op.create_index('ix_meeting_district_term', ['district_id', 'term_id'], unique=False)
     _backfill()
 
 
@@ -86,6 +89,8 @@ def _backfill() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('meeting', schema=None) as batch_op:
+        batch_op.drop_index('ix_meeting_district_term')
     with op.batch_alter_table('attendance', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_attendance_school_id_school'), type_='foreignkey')
         batch_op.drop_column('school_id')
