@@ -42,6 +42,7 @@ def test_a_stored_mail_is_rewritten_in_its_texts_only():
     assert "Möte om elev 871125-****" in str(parsed["Subject"])
     assert all("871125-****" in p.get_content() and "9823" not in p.get_content() for p in texts)
     assert parsed["Message-ID"] == original["Message-ID"] and parsed["To"] == original["To"]
-    calendar = [p.get_content() for p in (parsed, original) for p in p.walk() if p.get_content_type() == "text/calendar"]
-    assert calendar[0] == calendar[1]
+    calendars = [part.get_content() for message in (parsed, original) for part in message.walk()
+                 if part.get_content_type() == "text/calendar"]
+    assert len(calendars) == 2 and calendars[0] == calendars[1]
     assert rewrite_texts(stored, lambda text: text) is stored
