@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from tests.minutes_helpers import docx
 from tests.web.helpers import csrf_token, log_in_as, page
 from tests.web.test_minutes_files import stored, upload
-from tests.web.test_minutes_pages import hold, post, snapshot, url
+from tests.web.test_minutes_pages import all_present, hold, post, snapshot, url
 
 from coordinator.audit import AuditEvent
 from coordinator.auth.models import Role
@@ -82,3 +82,20 @@ def test_a_file_with_a_number_is_removed_by_purging_it_under_a_decision(client, 
     downloaded = client.get(url(meeting, f"/attachments/{file_id}"))
     assert downloaded.status_code == 302
     assert "innehållet finns inte kvar" in page(client.get(downloaded.headers["Location"]))
+
+
+def test_a_number_in_final_minutes_is_taken_out_by_a_correction_and_the_registered_version_says_so(client, demo):
+    meeting = hold(demo, form=OPERATIVE)  # the form asks no approval: registered minutes are final
+    log_in_as(client, demo, Role.DISTRICT_ADMIN, "NORRVIKEN")
+    post(client, url(meeting))
+    assert client.post(url(meeting, "/attendance"), data=all_present(demo, client, meeting)).status_code == 302
+    post(client, url(meeting, "/text"), {"decisions": "Eleven 871125-9823 följs upp."})
+    assert post(client, url(meeting, "/register"), token_from=url(meeting)).status_code == 302
+    assert post(client, url(meeting, "/correction"), {"reason": "Personnumret ska bort."}).status_code == 302
+
+    response = post(client, url(meeting, "/text"), {"decisions": "Eleven följs upp.", "redaction_reason": DECISION})
+
+    assert response.status_code == 302
+    registered = page(client.get(url(meeting, "/revisions/1")))
+    assert "Eleven 871125-**** följs upp." in registered and "9823" not in registered
+    assert "Personnummer maskerade" in registered and DECISION in registered
