@@ -110,6 +110,12 @@ class HeaderForm(RulesForm):
         return not self.has_errors()
 
 
+class NewVersionForm(RulesForm):
+    """A revision: the new version's next revision date (the services check it against the version in force)."""
+    revision_due_on = DateField(_l("Nästa revision senast"), [Optional()], invalid_value_message=DATE,
+                                description=_l("Överenskommelsen revideras regelbundet, minst en gång om året."))
+
+
 class PartyForm(RulesForm):
     school_id = SelectField(_l("Skola"), validate_choice=False)
     signed_on = DateField(_l("Undertecknad"), [Optional()], invalid_value_message=DATE,

@@ -337,10 +337,29 @@ def _check_reminders(values: Mapping[str, Any], problem: Problem) -> None:
                 rsvp=rsvp, invite=invite)
 
 
+def check_next_revision(revision: date | None, *, current: date | None, today: date,
+                        required: bool = False) -> Message | None:
+    """What is wrong with a version's revision date, if anything: it must come after the revision date
+    of the version in force (`current`), which it replaces, and after `today`; `required` for a revision."""
+    if revision is None:
+        return Message(N_("Ange när den nya versionen ska revideras senast.")) if required else None
+    if current is not None and revision <= current:
+        return Message(N_("Nästa revision måste vara senare än den gällande versionens, %(current)s."),
+                       {"current": current.isoformat()})
+    if revision <= today:
+        return Message(N_("Nästa revision måste vara efter i dag, %(today)s."), {"today": today.isoformat()})
+    return None
+
+
 def check_header(
-    values: Mapping[str, Any], *, contact_ids: Collection[int]
+    values: Mapping[str, Any], *, contact_ids: Collection[int], today: date | None = None,
+    current_revision_due_on: date | None = None,
 ) -> dict[str, Message]:
-    """The header fields (validity, revision date, contact) that break a rule, with why."""
+    """The header fields (validity, revision date, contact) that break a rule, with why.
+
+    Given `today`, the revision date must also be later than today and than the revision date of the
+    version in force (`current_revision_due_on`) — the services give it; a form alone cannot know it.
+    """
     problems: dict[str, Message] = {}
     start: date | None = values.get("valid_from_on")
     end: date | None = values.get("valid_to_on")
@@ -357,6 +376,10 @@ def check_header(
     elif revision is not None and end is not None and "valid_to_on" not in problems and revision > end:
         problems["revision_due_on"] = Message(
             N_("Revidera senast när överenskommelsen slutar gälla (%(end)s)."), {"end": end.isoformat()})
+    if today is not None and "revision_due_on" not in problems:
+        late = check_next_revision(revision, current=current_revision_due_on, today=today)
+        if late is not None:
+            problems["revision_due_on"] = late
     if contact is not None and contact not in contact_ids:
         problems["contact_person_id"] = Message(CONTACT_NOT_LISTED)
     return problems
@@ -371,11 +394,13 @@ class ActivationProblem:
 
 def check_activation(
     header: Mapping[str, Any], forms: Iterable[tuple[str, Mapping[str, Any]]], context: FormContext,
-    *, contact_ids: Collection[int], language: str = "sv",
+    *, contact_ids: Collection[int], language: str = "sv", today: date | None = None,
+    current_revision_due_on: date | None = None,
 ) -> list[ActivationProblem]:
     """Everything that stops a draft from coming into force; empty when it may be activated.
 
-    `forms` are the version's meeting forms as (name, values); `context` is the version's.
+    `forms` are the version's meeting forms as (name, values); `context` is the version's;
+    `today` and `current_revision_due_on` as for `check_header`.
     """
     problems: list[ActivationProblem] = []
     if header.get("valid_from_on") is None:
@@ -384,7 +409,8 @@ def check_activation(
         problems.append(ActivationProblem(Message(N_("Ange när versionen ska revideras senast."))))
     if header.get("contact_person_id") is None:
         problems.append(ActivationProblem(Message(N_("Ange en kontakt i socialtjänsten för skolorna."))))
-    problems.extend(ActivationProblem(m) for m in check_header(header, contact_ids=contact_ids).values())
+    problems.extend(ActivationProblem(m) for m in check_header(
+        header, contact_ids=contact_ids, today=today, current_revision_due_on=current_revision_due_on).values())
     if not context.is_city_level and context.party_count == 0:
         problems.append(ActivationProblem(Message(N_("Ingen skola är part i versionen ännu."))))
     forms = list(forms)

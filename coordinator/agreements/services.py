@@ -24,6 +24,7 @@ from coordinator.agreements.models import (
 )
 from coordinator.agreements.staffing import FormNeeds, Holding, StaffingWarning, unstaffed_functions
 from coordinator.i18n import N_, DomainError
+from coordinator.terms.calendar import DEFAULT_TIMEZONE
 from coordinator.org.functions import Function
 from coordinator.org.models import (
     District, Municipality, Person, PersonFunction, School, SchoolGroup, Unit, UnitKind,
@@ -43,9 +44,20 @@ def create_agreement(
     return agreement
 
 
-def new_version(session: Session, agreement: Agreement, *, actor: str, now: datetime) -> AgreementVersion:
-    """A draft with the next number, copied from the active (or else the latest) version."""
+def new_version(session: Session, agreement: Agreement, *, revision_due_on: date | None = None, actor: str,
+                now: datetime) -> AgreementVersion:
+    """A draft with the next number, copied from the active (or else the latest) version.
+
+    A revision of a version in force asks for its own next revision date, `revision_due_on`: later
+    than the active version's and than today (`RulesBroken` otherwise). A first version may leave it
+    for the header; every other field is copied.
+    """
     source = agreement.active_version or (agreement.versions[-1] if agreement.versions else None)
+    active = agreement.active_version
+    problem = rules.check_next_revision(revision_due_on, current=active.revision_due_on if active else None,
+                                        today=local_day(now), required=active is not None)
+    if problem is not None:
+        raise rules.RulesBroken({"revision_due_on": problem})
     number = max((v.number for v in agreement.versions), default=0) + 1
     draft = AgreementVersion(agreement=agreement, number=number, status=VersionStatus.DRAFT, created_at=now)
     session.add(draft)
@@ -57,11 +69,25 @@ def new_version(session: Session, agreement: Agreement, *, actor: str, now: date
         draft.parties = [Party(school_id=p.school_id, signed_on=p.signed_on, signed_by=p.signed_by)
                          for p in source.parties]
         draft.meeting_forms = [_copy_form(form) for form in source.meeting_forms]
+    if revision_due_on is not None:
+        draft.revision_due_on = revision_due_on
     session.flush()
     audit.record(session, at=now, actor=actor, action="agreement_version.created", entity=draft,
                  district_id=agreement.district_id,
-                 after={"number": number, "copied_from": source.number if source else None})
+                 after={"number": number, "copied_from": source.number if source else None,
+                        "revision_due_on": _json_safe(draft.revision_due_on)})
     return draft
+
+
+def local_day(now: datetime) -> date:
+    """The day of `now` in Stockholm, where the agreements' dates are kept."""
+    return now.astimezone(ZoneInfo(DEFAULT_TIMEZONE)).date()
+
+
+def current_revision_due_on(version: AgreementVersion) -> date | None:
+    """The revision date of the version in force that `version` would replace (None for the version in force)."""
+    active = version.agreement.active_version
+    return active.revision_due_on if active is not None and active is not version else None
 
 
 def _copy_form(form: MeetingForm) -> MeetingForm:
@@ -244,12 +270,14 @@ def draft_of(agreement: Agreement) -> AgreementVersion | None:
     return next((v for v in reversed(agreement.versions) if v.status is VersionStatus.DRAFT), None)
 
 
-def open_draft(session: Session, agreement: Agreement, *, actor: str, now: datetime) -> tuple[AgreementVersion, bool]:
-    """The draft to edit: the one already open, else a new copy of the active version; and whether it is new."""
+def open_draft(session: Session, agreement: Agreement, *, revision_due_on: date | None = None, actor: str,
+               now: datetime) -> tuple[AgreementVersion, bool]:
+    """The draft to edit: the one already open, else a new copy of the active version with its next revision
+    date; and whether it is new."""
     draft = draft_of(agreement)
     if draft is not None:
         return draft, False
-    return new_version(session, agreement, actor=actor, now=now), True
+    return new_version(session, agreement, revision_due_on=revision_due_on, actor=actor, now=now), True
 
 
 def contact_choices(session: Session, agreement: Agreement, *, keep: int | None = None) -> list[Person]:
@@ -277,7 +305,8 @@ def update_header(
     values = {"valid_from_on": valid_from_on, "valid_to_on": valid_to_on, "revision_due_on": revision_due_on,
               "contact_person_id": contact_person_id}
     contact_ids = {p.id for p in contact_choices(session, version.agreement, keep=version.contact_person_id)}
-    problems = rules.check_header(values, contact_ids=contact_ids)
+    problems = rules.check_header(values, contact_ids=contact_ids, today=local_day(now),
+                                  current_revision_due_on=current_revision_due_on(version))
     if problems:
         raise rules.RulesBroken(problems)
     before = {name: _json_safe(getattr(version, name)) for name in HEADER_FIELDS}
@@ -432,13 +461,15 @@ def remove_meeting_form(session: Session, form: MeetingForm, *, actor: str, now:
                  district_id=version.agreement.district_id, before=before)
 
 
-def activation_problems(session: Session, version: AgreementVersion, *, language: str = "sv") -> list[rules.ActivationProblem]:
-    """What stops `version` from coming into force; empty when it may be activated."""
+def activation_problems(session: Session, version: AgreementVersion, *, now: datetime,
+                        language: str = "sv") -> list[rules.ActivationProblem]:
+    """What stops `version` from coming into force at `now`; empty when it may be activated."""
     header = {name: getattr(version, name) for name in HEADER_FIELDS}
     contact_ids = {p.id for p in contact_choices(session, version.agreement)}
     problems = rules.check_activation(
         header, [(f.name, meeting_form_values(f)) for f in version.meeting_forms],
-        form_context(session, version), contact_ids=contact_ids, language=language,
+        form_context(session, version), contact_ids=contact_ids, language=language, today=local_day(now),
+        current_revision_due_on=current_revision_due_on(version),
     )
     if version.contact_person is not None and not version.contact_person.is_active:
         problems = [p for p in problems if p.message.template != rules.CONTACT_NOT_LISTED]

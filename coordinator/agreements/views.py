@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext as _
-from flask_wtf import FlaskForm
 from sqlalchemy.orm import selectinload
 
 from coordinator.agreements import services
@@ -25,7 +24,7 @@ from coordinator.agreements.document import (
     FORM_KINDS, INDIVIDUAL_CASES, SCOPES, VERSION_STATUSES, build_document, cadence_text, minutes_text,
 )
 from coordinator.agreements.forms import (
-    ActivateForm, HeaderForm, MeetingFormForm, NewAgreementForm, PartyForm,
+    ActivateForm, HeaderForm, MeetingFormForm, NewAgreementForm, NewVersionForm, PartyForm,
 )
 from coordinator.agreements.models import (
     Agreement, AgreementVersion, FormKind, MeetingForm, Party, VersionStatus,
@@ -214,16 +213,23 @@ def new_version(agreement_id: int) -> str | Response:
     if draft is not None:
         flash(_("Det finns redan ett utkast, version %(number)s. Fortsätt med det.", number=draft.number), "info")
         return redirect(_version_url(draft))
-    form = FlaskForm()
+    form = NewVersionForm()
     if form.validate_on_submit():
         session = db()
-        version, _created = services.open_draft(session, agreement, actor=user.email, now=utcnow())
-        session.commit()
-        flash(_("Version %(number)s är skapad som ett utkast. Den gällande versionen gäller tills du aktiverar "
-                "utkastet.", number=version.number), "success")
-        return redirect(_version_url(version))
+        try:
+            version, _created = services.open_draft(session, agreement, revision_due_on=form.revision_due_on.data,
+                                                    actor=user.email, now=utcnow())
+        except RulesBroken as error:
+            session.rollback()
+            form.add_problems(error.problems)
+        else:
+            session.commit()
+            flash(_("Version %(number)s är skapad som ett utkast. Den gällande versionen gäller tills du aktiverar "
+                    "utkastet.", number=version.number), "success")
+            return redirect(_version_url(version))
     source = agreement.active_version or (agreement.versions[-1] if agreement.versions else None)
-    return render_template("agreements/new_version.html", agreement=agreement, source=source, form=form)
+    return render_template("agreements/new_version.html", agreement=agreement, source=source, form=form,
+                           active=agreement.active_version)
 
 
 # --- one version ----------------------------------------------------------------------------------
@@ -447,7 +453,7 @@ def activate(version_id: int) -> str | Response:
     timezone = settings().timezone
     diff = diff_versions(services.version_values(active, timezone=timezone) if active is not None else None,
                          services.version_values(version, timezone=timezone))
-    problems = services.activation_problems(session, version, language=_language())
+    problems = services.activation_problems(session, version, now=utcnow(), language=_language())
     form = ActivateForm(data={"compared_with": compared_with} if request.method == "GET" else None)
     if form.validate_on_submit():
         if form.compared_with.data != compared_with:

@@ -2,7 +2,8 @@
 
 Forms whose text passes the identity-number guard carry `warned` (the masked numbers the user
 was warned about, as shown) and `confirm` (the checkbox "I have checked that ... is not an
-identity number"): a confirmation covers exactly the numbers that were shown.
+identity number"): a confirmation covers exactly the numbers that were shown. A text or file
+that takes identity numbers out asks for `redaction_reason`, the decision to mask them.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
+from coordinator.minutes.redaction import MAX_DECISION_LENGTH
 from coordinator.minutes.services import MAX_REASON_LENGTH, MAX_REFERENCE_LENGTH
 from coordinator.minutes.template import MAX_SECTION_LENGTH
 from coordinator.org.forms import MultiCheckboxField
@@ -35,11 +37,25 @@ class GuardedForm(FlaskForm):
 _TEXT = [Optional(), Length(max=MAX_SECTION_LENGTH, message=_l("Högst %(max)d tecken."))]
 
 
+def _redaction_reason() -> TextAreaField:
+    """The decision under which identity numbers taken out are masked everywhere (gallring needs one)."""
+    return TextAreaField(
+        _l("Beslut om gallring"),
+        description=_l("Vem beslutade och varför, till exempel: Personnummer togs bort enligt beslut av "
+                       "stadsdelsdirektören 2027-10-20, SDN 2027/45."),
+        validators=[Optional(), Length(max=MAX_DECISION_LENGTH, message=_l("Högst %(max)d tecken."))])
+
+
 class TextForm(GuardedForm):
     agenda = TextAreaField(_l("Dagordning"), validators=_TEXT)
     decisions = TextAreaField(_l("Beslut"), validators=_TEXT)
     follow_up = TextAreaField(_l("Uppföljning"), validators=_TEXT)
     other = TextAreaField(_l("Övrigt"), validators=_TEXT)
+    redaction_reason = _redaction_reason()
+
+
+class RemoveFileForm(FlaskForm):
+    redaction_reason = _redaction_reason()
 
 
 class CorrectionForm(GuardedForm):

@@ -2,7 +2,9 @@
 
 A meeting that requires minutes and has no `Minutes` row has its minutes *missing*. Nothing
 here is ever hard-deleted: a correction of approved minutes is a new revision with a reason,
-and a removed attachment keeps its row with `removed_at`.
+and a removed attachment keeps its row with `removed_at`. Only a recorded decision to redact
+an identity number masks it in the stored texts and purges the bytes of a file holding it
+(`coordinator.minutes.redaction`).
 """
 from __future__ import annotations
 
@@ -162,5 +164,9 @@ class Attachment(Base):
     created_by: Mapped[str] = mapped_column(sa.String(254))
     removed_at: Mapped[datetime | None]
     removed_by: Mapped[str | None] = mapped_column(sa.String(254))
+    # gallrad: the bytes were emptied by a recorded decision (the reason is in the audit trail),
+    # because the file held an identity number that cannot be masked inside a PDF or DOCX
+    purged_at: Mapped[datetime | None]
+    purged_by: Mapped[str | None] = mapped_column(sa.String(254))
 
     minutes: Mapped[Minutes] = relationship(back_populates="attachments")

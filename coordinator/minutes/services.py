@@ -13,7 +13,9 @@ Decisions:
   edited in place: `start_correction` opens a new revision with a reason, as a draft, and the
   corrected minutes are registered and confirmed again (and reported again if they had been).
   Every revision's text stays readable. Archived minutes are not changed at all.
-- Nothing is deleted: a removed attachment keeps its row and its bytes (`removed_at`).
+- Nothing is deleted: a removed attachment keeps its row and its bytes (`removed_at`). The one
+  exception is redaction under a stated decision: a change that takes an identity number out
+  masks it in every stored copy, and a file holding one is purged (`redaction`).
 """
 from __future__ import annotations
 
@@ -30,7 +32,7 @@ from coordinator import audit
 from coordinator.agreements.models import IndividualCases, MeetingForm
 from coordinator.audit import AuditEvent
 from coordinator.i18n import N_, DomainError
-from coordinator.minutes import deadlines, template
+from coordinator.minutes import deadlines, redaction, template
 from coordinator.minutes.attachments import MAX_ATTACHMENT_BYTES, read_attachment
 from coordinator.minutes.guard import Finding, GuardResult, Passage, check
 from coordinator.minutes.models import (
@@ -155,11 +157,13 @@ def start_minutes(session: Session, meeting: Meeting, *, actor: str, now: dateti
 
 
 def save_text(session: Session, minutes: Minutes, sections: Mapping[str, str], *, confirmed: Collection[str] = (),
-              actor: str, now: datetime) -> bool:
+              redaction_reason: str | None = None, actor: str, now: datetime) -> bool:
     """Store the typed sections in the current revision; whether anything changed.
 
     Where the form forbids identified pupils, identity numbers are refused and suspects must be
-    among `confirmed` (their masked forms, as the user checked them).
+    among `confirmed` (their masked forms, as the user checked them). A text that takes out an
+    identity number (or a suspect) needs `redaction_reason`, the decision under which the number
+    is then masked in every stored copy (`redaction.redact`).
     """
     _check_editable(minutes)
     typed = template.normalised(sections)
@@ -173,12 +177,16 @@ def save_text(session: Session, minutes: Minutes, sections: Mapping[str, str], *
     accepted = guard(minutes.meeting, [
         Passage(N_("%(section)s, rad %(line)d"), {"section": template.SECTION_TITLES[s]}, text)
         for s, text in typed.items()], confirmed, now)
+    removed = redaction.removed_numbers(before.values(), typed.values(), now.date())
+    reason = redaction.decision(removed, redaction_reason, now.date()) if removed else ""
     _reopen_if_registered(session, minutes, actor, now)
     _set_content(minutes, {**minutes.content, **typed}, actor, now)
     changed = [s for s in template.TYPED_SECTIONS if typed[s] != before[s]]
     _audit(session, minutes, "minutes.text_saved", actor, now,
            before={"revision": minutes.revision, **{s: before[s] for s in changed}},
            after={"revision": minutes.revision, **{s: typed[s] for s in changed}, **confirmations(accepted)})
+    if removed:
+        redaction.redact(session, minutes, removed, reason, actor=actor, now=now)
     return True
 
 
@@ -423,12 +431,20 @@ def attach_file(session: Session, minutes: Minutes, filename: str, data: bytes, 
     return attachment
 
 
-def remove_attachment(session: Session, attachment: Attachment, *, actor: str, now: datetime) -> None:
-    """Take a file off the minutes; its row and bytes are kept (records are never deleted)."""
+def remove_attachment(session: Session, attachment: Attachment, *, redaction_reason: str | None = None, actor: str,
+                      now: datetime) -> None:
+    """Take a file off the minutes; its row and bytes are kept (records are never deleted).
+
+    A file whose text holds an identity number (or a suspect) is removed only with
+    `redaction_reason`, the decision under which its bytes are purged and the numbers masked in
+    every stored copy; any other file is purged too when a decision is given (a scanned page).
+    """
     minutes = attachment.minutes
     _check_editable(minutes)
     if attachment.removed_at is not None:
         raise DomainError(N_("Filen %(file)s är redan borttagen."), file=attachment.filename)
+    numbers = redaction.numbers_in_file(attachment, now.date())
+    reason = redaction.decision(numbers, redaction_reason, now.date()) if numbers or redaction_reason else ""
     _reopen_if_registered(session, minutes, actor, now)
     attachment.removed_at, attachment.removed_by = now, actor
     _touch(minutes, actor, now)
@@ -436,6 +452,10 @@ def remove_attachment(session: Session, attachment: Attachment, *, actor: str, n
     audit.record(session, at=now, actor=actor, action="attachment.removed", entity=attachment,
                  district_id=minutes.meeting.district_id, before={"filename": attachment.filename, "removed": False},
                  after={"filename": attachment.filename, "removed": True})
+    if reason:
+        redaction.purge(session, attachment, reason, actor=actor, now=now)
+    if numbers:
+        redaction.redact(session, minutes, numbers, reason, actor=actor, now=now)
 
 
 # -- the guard, for every text of minutes -----------------------------------------------------------

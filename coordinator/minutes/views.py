@@ -21,11 +21,11 @@ from coordinator.auth.access import current_user, login_required
 from coordinator.auth.models import User
 from coordinator.clock import utcnow
 from coordinator.i18n import DomainError
-from coordinator.minutes import action_items, participation, services
+from coordinator.minutes import action_items, participation, redaction, services
 from coordinator.minutes.attachments import MAX_ATTACHMENT_BYTES
 from coordinator.minutes.document import MinutesDocument, build_document
 from coordinator.minutes.forms import (
-    AdjustersForm, ButtonForm, CorrectionForm, GuardedForm, ItemForm, TextForm, UploadForm,
+    AdjustersForm, ButtonForm, CorrectionForm, GuardedForm, ItemForm, RemoveFileForm, TextForm, UploadForm,
 )
 from coordinator.minutes.guard import Finding, Kind
 from coordinator.minutes.models import (
@@ -60,8 +60,11 @@ HISTORY_LABELS = {
     "minutes.archived": _l("Arkiverat"), "minutes.correction_started": _l("Rättelse påbörjad"),
     "attendance.recorded": _l("Närvaro registrerad"), "action_item.added": _l("Uppföljningspunkt tillagd"),
     "action_item.status": _l("Uppföljningspunktens status ändrad"), "attachment.added": _l("Fil bifogad"),
-    "attachment.removed": _l("Fil borttagen"),
+    "attachment.removed": _l("Fil borttagen"), "minutes.redacted": _l("Personnummer maskerade"),
+    "attachment.purged": _l("Fil gallrad"),
 }
+PLACE_LABELS = {"minutes": _l("protokollet"), "revisions": _l("versioner"), "action_items": _l("uppföljningspunkter"),
+                "files": _l("gallrade filer"), "audit_events": _l("händelser i historiken"), "mails": _l("utskick")}
 # parameters of service messages that are themselves Swedish words to translate
 TRANSLATED_PARAMS = ("section", "expected", "found", "status")
 
@@ -142,7 +145,7 @@ def _run(change: Any, success: str, meeting: Meeting, anchor: str | None = None)
     return _back(meeting, anchor)
 
 
-def _guarded(form: GuardedForm, change: Any) -> bool:
+def _guarded(form: GuardedForm | RemoveFileForm, change: Any) -> bool:
     """Run a guarded change; on a refusal or a warning put it on the form. Whether it was saved."""
     session = db()
     try:
@@ -151,6 +154,10 @@ def _guarded(form: GuardedForm, change: Any) -> bool:
         session.rollback()
         form.form_errors.append(message(error))
         form.findings = [finding_text(f) for f in error.findings]  # type: ignore[attr-defined]
+        return False
+    except redaction.RedactionReasonNeeded as error:
+        session.rollback()
+        form.removed = error.numbers  # type: ignore[attr-defined]
         return False
     except services.ConfirmationNeeded as error:
         session.rollback()
@@ -228,11 +235,23 @@ def edit_text(meeting_id: int) -> str | Response:
         now, actor = _now_and_actor()
         sections = {s: getattr(form, s).data or "" for s in TYPED_SECTIONS}
         if _guarded(form, lambda: services.save_text(db(), minutes, sections, confirmed=form.confirmed(),
-                                                     actor=actor, now=now)):
+                                                     redaction_reason=form.redaction_reason.data, actor=actor,
+                                                     now=now)):
             flash(gettext("Texten är sparad."), "success")
+            _tell_redactions(minutes, now)
             return _back(page.meeting, "text")
     return render_template("minutes/text.html", meeting=page.meeting, minutes=minutes, form=form,
                            was_registered=minutes.state is MinutesState.REGISTERED)
+
+
+def _tell_redactions(minutes: Minutes, now: Any) -> None:
+    """Say where a change just masked identity numbers, if it did."""
+    for event in redaction.redactions_of(db(), minutes):
+        if event.at == now:
+            places = ", ".join(gettext("%(count)d %(place)s", count=count, place=PLACE_LABELS[place])
+                               for place, count in event.after["places"].items())
+            flash(gettext("%(numbers)s är maskerat i %(places)s. Beslutet står i historiken.",
+                          numbers=", ".join(event.after["numbers"]), places=places), "info")
 
 
 @bp.route("/meetings/<int:meeting_id>/minutes/correction", methods=["GET", "POST"])
@@ -450,6 +469,9 @@ def download(meeting_id: int, attachment_id: int) -> Response:
     """The stored file, as an attachment with the type found from its content; never shown inline."""
     page = _page(meeting_id, READ)
     attachment = _attachment(page, attachment_id)
+    if attachment.purged_at is not None:
+        flash(gettext("Filen %(file)s är gallrad; innehållet finns inte kvar.", file=attachment.filename), "info")
+        return _back(page.meeting, "files")
     response = send_file(io.BytesIO(attachment.data), mimetype=attachment.content_type, as_attachment=True,
                          download_name=attachment.filename, etag=attachment.sha256, max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
@@ -457,18 +479,27 @@ def download(meeting_id: int, attachment_id: int) -> Response:
     return response
 
 
-@bp.post("/meetings/<int:meeting_id>/minutes/attachments/<int:attachment_id>/remove")
+@bp.route("/meetings/<int:meeting_id>/minutes/attachments/<int:attachment_id>/remove", methods=["GET", "POST"])
 @login_required
-def remove(meeting_id: int, attachment_id: int) -> Response:
-    """Take a file off the minutes (it is kept, marked removed)."""
+def remove(meeting_id: int, attachment_id: int) -> str | Response:
+    """Take a file off the minutes: kept, marked removed; purged (gallrad) under a stated decision, which a
+    file holding an identity number needs."""
     page = _page(meeting_id, WRITE)
     attachment = _attachment(page, attachment_id)
-    if not ButtonForm().validate_on_submit():
+    form = RemoveFileForm()
+    if form.validate_on_submit():
+        now, actor = _now_and_actor()
+        reason = form.redaction_reason.data
+        if _guarded(form, lambda: services.remove_attachment(db(), attachment, redaction_reason=reason, actor=actor,
+                                                             now=now)):
+            flash(gettext("Filen är gallrad: den är borttagen och innehållet finns inte kvar.") if reason
+                  else gettext("Filen är borttagen från protokollet."), "success")
+            _tell_redactions(page.minutes, now)  # type: ignore[arg-type]
+            return _back(page.meeting, "files")
+    elif request.method == "POST":
         flash(gettext("Formuläret kunde inte läsas. Försök igen."), "error")
         return _back(page.meeting, "files")
-    now, actor = _now_and_actor()
-    return _run(lambda: services.remove_attachment(db(), attachment, actor=actor, now=now),
-                gettext("Filen är borttagen från protokollet."), page.meeting, "files")
+    return render_template("minutes/remove.html", meeting=page.meeting, attachment=attachment, form=form)
 
 
 def _attachment(page: Page, attachment_id: int) -> Attachment:
@@ -511,8 +542,9 @@ def revision(meeting_id: int, number: int) -> str:
     shown = next((r for r in minutes.revisions if r.number == number), None)
     if shown is None:
         raise NotFound()
+    masked = [e for e in redaction.redactions_of(db(), minutes) if shown.number in e.after.get("revisions", [])]
     return render_template("minutes/document.html", meeting=page.meeting, document=_document(page, minutes, shown),
-                           revision=shown)
+                           revision=shown, redactions=masked)
 
 
 def _document(page: Page, minutes: Minutes, revision: MinutesRevision | None = None) -> MinutesDocument:
@@ -551,6 +583,12 @@ def history_rows(events: list[Any]) -> list[dict[str, Any]]:
             details.append(after.get("adjuster", ""))
         elif event.action == "minutes.reported":
             details.append(f"{after.get('committee_date')}, {after.get('committee_reference')}")
+        elif event.action == "minutes.redacted":
+            details.append(gettext("%(numbers)s, beslut: %(reason)s", numbers=", ".join(after.get("numbers", [])),
+                                   reason=after.get("reason")))
+        elif event.action == "attachment.purged":
+            details.append(gettext("%(file)s, beslut: %(reason)s", file=after.get("filename"),
+                                   reason=after.get("reason")))
         elif event.action == "minutes.correction_started":
             details.append(gettext("Version %(number)s: %(reason)s", number=after.get("revision"),
                                    reason=after.get("reason")))

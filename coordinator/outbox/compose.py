@@ -14,12 +14,13 @@ import email.policy
 import email.utils
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from email import encoders
 from email.charset import QP, Charset
 from email.contentmanager import raw_data_manager
-from email.header import Header
+from email.header import Header, decode_header, make_header
 from email.message import EmailMessage
 from email.mime.base import MIMEBase
 from email.utils import formataddr
@@ -277,3 +278,36 @@ def _convener(event: CalendarEvent, sender: Party, reply_to: Party | None) -> Pa
 def _subject(kind: str, event: CalendarEvent, language: str, timezone: str) -> str:
     return SUBJECTS[language][kind] % {"summary": event.summary,
                                        "when": format_local(event.starts_at, language, timezone)}
+
+
+# -- rewriting a stored message -------------------------------------------------------------------
+
+def rewrite_texts(content: bytes, change: Callable[[str], str]) -> bytes:
+    """A stored message with its subject and its text and HTML parts passed through `change`.
+
+    Used to mask an identity number in mail already queued or sent: the other headers (the
+    Message-ID above all, which a retry keeps) and any calendar part stay as they were, and a
+    message that `change` leaves alone comes back as the very same bytes.
+    """
+    message = email.message_from_bytes(content, _class=EmailMessage, policy=WIRE)
+    changed = False
+    if message["Subject"] is not None:
+        subject = str(make_header(decode_header(message["Subject"])))
+        new_subject = change(subject)
+        if new_subject != subject:
+            message.replace_header("Subject", _subject_header(new_subject))
+            changed = True
+    for part in message.walk():
+        subtype = part.get_content_subtype()
+        if part.get_content_maintype() != "text" or subtype not in ("plain", "html"):
+            continue
+        body = part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8").replace("\r\n", "\n")
+        new_body = change(body)
+        if new_body != body:
+            del part["Content-Transfer-Encoding"]
+            del part["Content-Type"]
+            _fill_text(part, new_body, subtype)
+            if part is not message:
+                del part["MIME-Version"]  # said once, by the message
+            changed = True
+    return message.as_bytes() if changed else content

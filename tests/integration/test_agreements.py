@@ -10,8 +10,9 @@ import sqlalchemy as sa
 from coordinator.agreements.models import Agreement, AgreementVersion, FormKind, VersionStatus
 from coordinator.agreements.services import (
     activate_version, add_party, create_agreement, meeting_form_from_defaults, new_version,
-    overdue_revisions, revision_overdue, staffing_warnings,
+    overdue_revisions, revision_overdue, staffing_warnings, update_header,
 )
+from coordinator.agreements.rules import RulesBroken
 from coordinator.audit import AuditEvent
 from coordinator.i18n import DomainError
 from coordinator.org.functions import Function as F
@@ -20,6 +21,7 @@ from coordinator.org.models import (
 )
 
 NOW = datetime(2027, 8, 2, 9, 0, tzinfo=timezone.utc)
+NEXT_REVISION = date(2028, 6, 30)
 ACTOR = "director@norrviken.example"
 
 
@@ -70,7 +72,7 @@ def draft_with_forms(session, world: World, *kinds: FormKind) -> AgreementVersio
 def test_activating_a_draft_supersedes_the_active_version(session, world):
     first = draft_with_forms(session, world, FormKind.OVERARCHING_FORUM)
     activate_version(session, first, actor=ACTOR, now=NOW)
-    second = new_version(session, world.agreement, actor=ACTOR, now=NOW)
+    second = new_version(session, world.agreement, revision_due_on=NEXT_REVISION, actor=ACTOR, now=NOW)
     later = NOW + timedelta(days=30)
 
     activate_version(session, second, actor=ACTOR, now=later)
@@ -154,7 +156,8 @@ def test_a_city_level_agreement_takes_schools_of_any_district(session, world):
 def test_a_superseded_version_takes_no_new_parties(session, world):
     first = draft_with_forms(session, world)
     activate_version(session, first, actor=ACTOR, now=NOW)
-    activate_version(session, new_version(session, world.agreement, actor=ACTOR, now=NOW), actor=ACTOR, now=NOW)
+    activate_version(session, new_version(session, world.agreement, revision_due_on=NEXT_REVISION, actor=ACTOR,
+                                          now=NOW), actor=ACTOR, now=NOW)
 
     with pytest.raises(DomainError, match="ersatt och kan inte ändras"):
         add_party(session, first, world.alm, signed_on=None, signed_by=None, actor=ACTOR, now=NOW)
@@ -169,12 +172,12 @@ def test_a_new_version_copies_forms_with_every_field_and_parties(session, world)
     activate_version(session, first, actor=ACTOR, now=NOW)
     session.commit()
 
-    second = new_version(session, world.agreement, actor=ACTOR, now=NOW)
+    second = new_version(session, world.agreement, revision_due_on=date(2029, 5, 31), actor=ACTOR, now=NOW)
     session.commit()
     session.expire_all()
 
     assert (second.number, second.status) == (2, VersionStatus.DRAFT)
-    assert second.revision_due_on == date(2028, 5, 31)
+    assert second.revision_due_on == date(2029, 5, 31)  # asked for, not copied
     assert [(p.school_id, p.signed_on, p.signed_by) for p in second.parties] == [
         (world.alm.id, date(2027, 6, 1), "Rektor Alm")]
     assert len(second.meeting_forms) == 2
@@ -189,6 +192,50 @@ def test_a_new_version_copies_forms_with_every_field_and_parties(session, world)
 def _fields(form) -> dict:
     return {a.key: getattr(form, a.key) for a in sa.inspect(type(form)).column_attrs
             if a.key not in ("id", "version_id")}
+
+
+def test_a_revision_asks_for_a_next_revision_date_later_than_the_current_one_and_today(session, world):
+    first = draft_with_forms(session, world, FormKind.OVERARCHING_FORUM)
+    first.revision_due_on = date(2028, 5, 31)
+    activate_version(session, first, actor=ACTOR, now=NOW)
+    session.commit()
+    refusals = {
+        None: "Ange när den nya versionen ska revideras senast.",
+        date(2028, 5, 31): "Nästa revision måste vara senare än den gällande versionens, 2028-05-31.",
+        date(2027, 12, 31): "Nästa revision måste vara senare än den gällande versionens, 2028-05-31.",
+    }
+    for revision, message in refusals.items():
+        with pytest.raises(RulesBroken) as refused:
+            new_version(session, world.agreement, revision_due_on=revision, actor=ACTOR, now=NOW)
+        session.rollback()
+        assert str(refused.value.problems["revision_due_on"]) == message
+    assert [v.number for v in world.agreement.versions] == [1]
+    # the version in force is overdue: the next revision must still lie ahead
+    with pytest.raises(RulesBroken, match="efter i dag"):
+        new_version(session, world.agreement, revision_due_on=date(2028, 6, 1), actor=ACTOR,
+                    now=datetime(2028, 7, 1, 9, 0, tzinfo=timezone.utc))
+    session.rollback()
+
+    draft = new_version(session, world.agreement, revision_due_on=date(2028, 6, 1), actor=ACTOR, now=NOW)
+    session.commit()
+    assert draft.revision_due_on == date(2028, 6, 1)
+    event = session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "agreement_version.created")
+                            .order_by(AuditEvent.id.desc())).first()
+    assert event.after["revision_due_on"] == "2028-06-01"
+
+
+def test_a_drafts_header_keeps_the_revision_rule(session, world):
+    first = draft_with_forms(session, world, FormKind.OVERARCHING_FORUM)
+    first.revision_due_on = date(2028, 5, 31)
+    activate_version(session, first, actor=ACTOR, now=NOW)
+    draft = new_version(session, world.agreement, revision_due_on=NEXT_REVISION, actor=ACTOR, now=NOW)
+    session.commit()
+
+    with pytest.raises(RulesBroken, match="senare än den gällande versionens, 2028-05-31"):
+        update_header(session, draft, valid_from_on=None, valid_to_on=None, revision_due_on=date(2028, 1, 1),
+                      contact_person_id=None, actor=ACTOR, now=NOW)
+    session.rollback()
+    assert draft.revision_due_on == NEXT_REVISION
 
 
 def test_the_first_version_of_a_new_agreement_is_an_empty_draft(session, world):
@@ -233,7 +280,8 @@ def test_an_overdue_revision_is_flagged_and_found(session, world):
     version = draft_with_forms(session, world)
     version.revision_due_on = date(2027, 6, 30)
     activate_version(session, version, actor=ACTOR, now=NOW)
-    draft = new_version(session, world.agreement, actor=ACTOR, now=NOW)  # drafts are not in force
+    draft = new_version(session, world.agreement, revision_due_on=NEXT_REVISION, actor=ACTOR, now=NOW)
+    draft.revision_due_on = date(2027, 6, 30)  # a draft left lying since before the rule: still not in force
     session.commit()
 
     assert revision_overdue(version, date(2027, 7, 1)) and version.is_revision_overdue(date(2027, 7, 1))

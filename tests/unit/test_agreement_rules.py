@@ -9,7 +9,7 @@ from coordinator.agreements.defaults import default_form
 from coordinator.agreements.models import Cadence, FormKind, IndividualCases, Scope
 from coordinator.agreements.rules import (
     CONTACT_NOT_LISTED, TERM_DAYS, FormContext, Message, RulesBroken, check_activation, check_header,
-    check_meeting_form, check_party, check_title, normalise_form_values,
+    check_meeting_form, check_next_revision, check_party, check_title, normalise_form_values,
 )
 from coordinator.org.functions import Function as F
 
@@ -285,6 +285,38 @@ def test_the_header_validity_ends_after_it_starts_and_the_revision_falls_within_
         "Revidera senast när överenskommelsen slutar gälla (2029-06-30)."
     assert check_header({"valid_from_on": start, "valid_to_on": end, "revision_due_on": date(2028, 6, 15),
                          "contact_person_id": 5}, contact_ids={5}) == {}
+
+
+def test_a_new_versions_revision_comes_after_the_current_ones_and_after_today():
+    today, current = date(2027, 9, 1), date(2028, 6, 15)
+
+    assert str(check_next_revision(None, current=current, today=today, required=True)) == \
+        "Ange när den nya versionen ska revideras senast."
+    assert check_next_revision(None, current=current, today=today) is None  # a first version sets it later
+    assert str(check_next_revision(current, current=current, today=today)) == \
+        "Nästa revision måste vara senare än den gällande versionens, 2028-06-15."
+    assert str(check_next_revision(date(2028, 1, 31), current=current, today=today)) == \
+        "Nästa revision måste vara senare än den gällande versionens, 2028-06-15."
+    # an overdue current revision: the next one must still lie ahead
+    assert str(check_next_revision(date(2027, 8, 1), current=date(2027, 6, 15), today=today)) == \
+        "Nästa revision måste vara efter i dag, 2027-09-01."
+    assert str(check_next_revision(today, current=None, today=today)) == \
+        "Nästa revision måste vara efter i dag, 2027-09-01."
+    assert check_next_revision(date(2028, 6, 16), current=current, today=today) is None
+
+
+def test_the_header_and_the_activation_apply_the_revision_rule_when_given_today():
+    header = {"valid_from_on": date(2027, 7, 1), "revision_due_on": date(2028, 6, 15), "contact_person_id": 5}
+    later = {**header, "revision_due_on": date(2028, 6, 16)}
+
+    assert check_header(header, contact_ids={5}) == {}  # the form alone cannot know the version in force
+    assert str(check_header(header, contact_ids={5}, today=date(2027, 9, 1),
+                            current_revision_due_on=date(2028, 6, 15))["revision_due_on"]) == \
+        "Nästa revision måste vara senare än den gällande versionens, 2028-06-15."
+    assert check_header(later, contact_ids={5}, today=date(2027, 9, 1), current_revision_due_on=date(2028, 6, 15)) == {}
+    assert [str(p.message) for p in check_activation(header, [("Forum", form())], DISTRICT, contact_ids={5},
+                                                     today=date(2028, 7, 1))] == [
+        "Nästa revision måste vara efter i dag, 2028-07-01."]
 
 
 def test_the_contact_is_one_of_the_people_offered():

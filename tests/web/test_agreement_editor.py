@@ -29,6 +29,7 @@ AUDITOR = "revisor@stockholm.example"
 DISTRICT_ADMIN = "karin.wallin@stockholm.example"     # Norrviken's registrar
 CITY_ADMIN = "admin@stockholm.example"
 PARTICIPANT = "annika.berg@edu.stockholm.example"
+NEXT_REVISION = "2028-06-15"  # the demo's version 1 is to be revised by 2027-06-15
 DEMO_FORMS = ["Övergripande samverkansforum", "Lokalt operativt samverkansforum", "Elevhälsokonferens",
               "Anmälningsmöte", "Konsultation", "BUS-grupp", "Socialtjänsten besöker skolans APT"]
 
@@ -111,7 +112,8 @@ def start_draft(client, app) -> int:
     """As a logged-in editor: open the Norrviken agreement's new version; the draft's id."""
     agreement_id = norrviken_agreement_id(app)
     html = text(client.get(f"/agreements/{agreement_id}/versions/new"))
-    response = client.post(f"/agreements/{agreement_id}/versions/new", data={"csrf_token": csrf_token(html)})
+    response = client.post(f"/agreements/{agreement_id}/versions/new",
+                           data={"csrf_token": csrf_token(html), "revision_due_on": NEXT_REVISION})
     assert response.status_code == 302, page(response)
     return int(response.headers["Location"].rsplit("/", 1)[1])
 
@@ -183,6 +185,26 @@ def test_a_director_starts_a_new_version_as_a_draft_copy_of_the_active_one(clien
     assert [e.after["number"] for e in audit_events(demo, "agreement_version.created")][-1] == 2
 
 
+def test_a_new_version_asks_for_its_next_revision_date_after_the_current_one(client, demo):
+    log_in(client, DIRECTOR, DEMO_PASSWORD)
+    agreement_id = norrviken_agreement_id(demo)
+    url = f"/agreements/{agreement_id}/versions/new"
+    html = page(client.get(url))
+    assert "Nästa revision senast" in html and "den gällande versionens revision (2027-06-15)" in html
+
+    for typed, told in (("", "Ange när den nya versionen ska revideras senast."),
+                        ("2027-06-15", "Nästa revision måste vara senare än den gällande versionens, 2027-06-15."),
+                        ("2027-01-31", "Nästa revision måste vara senare än den gällande versionens, 2027-06-15."),
+                        ("15/6", "Ange datumet som åååå-mm-dd, till exempel 2027-07-01.")):
+        response = client.post(url, data={"csrf_token": csrf_token(html), "revision_due_on": typed})
+        assert response.status_code == 200, typed
+        assert_told(page(response), "revision_due_on", told)
+    assert [e for e in audit_events(demo, "agreement_version.created") if e.actor == DIRECTOR] == []
+
+    draft = version_of(demo, start_draft(client, demo))
+    assert (draft.number, draft.revision_due_on) == (2, date(2028, 6, 15))
+
+
 def test_the_director_edits_the_header_of_the_draft(client, demo):
     log_in(client, DIRECTOR, DEMO_PASSWORD)
     draft_id = start_draft(client, demo)
@@ -194,19 +216,19 @@ def test_the_director_edits_the_header_of_the_draft(client, demo):
     assert "Mottagningsgruppen Norrviken (mottagningsgruppen)" in unescape(html)
 
     response = client.post(url, data={"csrf_token": csrf_token(html), "valid_from_on": "2027-07-01",
-                                      "valid_to_on": "2029-06-30", "revision_due_on": "2028-06-15",
+                                      "valid_to_on": "2029-06-30", "revision_due_on": "2028-09-15",
                                       "contact_person_id": str(intake.id)})
 
     assert response.status_code == 302
     draft = version_of(demo, draft_id)
     assert (draft.valid_from_on, draft.valid_to_on, draft.revision_due_on, draft.contact_person_id) == (
-        date(2027, 7, 1), date(2029, 6, 30), date(2028, 6, 15), intake.id)
+        date(2027, 7, 1), date(2029, 6, 30), date(2028, 9, 15), intake.id)
     (event,) = audit_events(demo, "agreement_version.updated")
     assert event.actor == DIRECTOR
     assert event.before == {"number": 2, "valid_from_on": "2026-07-01", "valid_to_on": "2028-06-30",
-                            "revision_due_on": "2027-06-15", "contact_person_id": anders.id}
+                            "revision_due_on": NEXT_REVISION, "contact_person_id": anders.id}
     assert event.after == {"number": 2, "valid_from_on": "2027-07-01", "valid_to_on": "2029-06-30",
-                           "revision_due_on": "2028-06-15", "contact_person_id": intake.id}
+                           "revision_due_on": "2028-09-15", "contact_person_id": intake.id}
 
 
 def test_a_new_school_of_the_district_is_seen_as_not_joined_and_joins_the_draft(client, demo):
@@ -262,7 +284,8 @@ def test_the_city_admin_revises_a_city_level_agreement_that_directors_only_read(
     log_in(client, CITY_ADMIN, DEMO_PASSWORD)
     assert "Styrande samverkansgrupp" in page(client.get("/municipalities/0180/agreements"))
     html = text(client.get(f"/agreements/{city_agreement_id}/versions/new"))
-    response = client.post(f"/agreements/{city_agreement_id}/versions/new", data={"csrf_token": csrf_token(html)})
+    response = client.post(f"/agreements/{city_agreement_id}/versions/new",
+                           data={"csrf_token": csrf_token(html), "revision_due_on": NEXT_REVISION})
     draft_id = int(response.headers["Location"].rsplit("/", 1)[1])
     action = f"/agreements/versions/{draft_id}/forms/new"
     html = text(client.get(f"{action}?kind=steering_group"))
@@ -479,7 +502,7 @@ def test_activation_waits_for_a_complete_draft_and_a_fresh_comparison(client, de
     draft_id = start_draft(client, demo)
     header = f"/agreements/versions/{draft_id}/header"
     fields = {"csrf_token": csrf_token(text(client.get(header))), "valid_from_on": "2026-07-01",
-              "valid_to_on": "2028-06-30", "revision_due_on": "2027-06-15", "contact_person_id": ""}
+              "valid_to_on": "2028-06-30", "revision_due_on": NEXT_REVISION, "contact_person_id": ""}
     assert client.post(header, data=fields).status_code == 302
 
     confirm = client.get(f"/agreements/versions/{draft_id}/activate")
