@@ -209,6 +209,7 @@ ROLE_NAMES = {
     Role.DISTRICT_ADMIN: "stadsdelsadministratör",
     Role.PARTICIPANT: "deltagare (rektor)",
     Role.AUDITOR: "revisor",
+    Role.INTAKE_OFFICER: "mottagningsgruppen",
 }
 
 

@@ -17,10 +17,11 @@ class Role(enum.Enum):
     DISTRICT_ADMIN = "district_admin"      # registrator / nämndsekreterare: keeps the district's data
     PARTICIPANT = "participant"            # rektor and other invitees: their own meetings
     AUDITOR = "auditor"                    # revisor: reads everything, changes nothing
+    INTAKE_OFFICER = "intake_officer"      # mottagningsgruppen: a district's reports of concern and consultations
 
     @property
     def needs_district(self) -> bool:
-        return self in (Role.DISTRICT_DIRECTOR, Role.DISTRICT_ADMIN)
+        return self in (Role.DISTRICT_DIRECTOR, Role.DISTRICT_ADMIN, Role.INTAKE_OFFICER)
 
 
 class User(Base):

@@ -10,6 +10,7 @@ class Action(enum.Enum):
     VIEW = "view"
     EDIT = "edit"
     EDIT_AGREEMENT = "edit_agreement"  # the agreement is the director's decision, not the registrar's
+    HANDLE_CASES = "handle_cases"      # reports of concern and consultations: the intake group's work
 
 
 def allows(user: User | None, action: Action, district_id: int | None) -> bool:
@@ -18,6 +19,10 @@ def allows(user: User | None, action: Action, district_id: int | None) -> bool:
         return False
     if user.role is Role.CITY_ADMIN:
         return True
+    if action is Action.HANDLE_CASES:
+        return user.role is Role.INTAKE_OFFICER and district_id is not None and district_id == user.district_id
+    if user.role is Role.INTAKE_OFFICER:  # reads its district (schools, people, meetings), changes only cases
+        return action is Action.VIEW and (district_id is None or district_id == user.district_id)
     if action is Action.EDIT_AGREEMENT:
         return user.role is Role.DISTRICT_DIRECTOR and district_id is not None and district_id == user.district_id
     if user.role is Role.AUDITOR:
@@ -35,6 +40,6 @@ def visible_district_ids(user: User | None) -> set[int] | None:
         return set()
     if user.role in (Role.CITY_ADMIN, Role.AUDITOR):
         return None
-    if user.role in (Role.DISTRICT_DIRECTOR, Role.DISTRICT_ADMIN) and user.district_id is not None:
+    if user.role.needs_district and user.district_id is not None:
         return {user.district_id}
     return set()

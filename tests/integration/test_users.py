@@ -86,7 +86,7 @@ def test_without_a_name_or_person_the_email_is_shown(session, stockholm):
 
 @pytest.mark.parametrize(("kwargs", "message"), [
     ({"role": "boss"}, "Okänd roll: boss. Giltiga roller: city_admin, district_director, district_admin, "
-                       "participant, auditor."),
+                       "participant, auditor, intake_officer."),
     ({"role": "district_director"}, "Rollen district_director gäller en stadsdel: ange vilken."),
     ({"role": "district_admin"}, "Rollen district_admin gäller en stadsdel: ange vilken."),
     ({"role": "district_admin", "district": "kungsholmen"},
@@ -230,7 +230,7 @@ def test_user_create_takes_no_password_argument(runner, session, stockholm):
 @pytest.mark.parametrize(("args", "stdin", "message"), [
     (["--role", "boss"], PASSWORD,
      "Fel: Okänd roll: boss. Giltiga roller: city_admin, district_director, district_admin, participant, "
-     "auditor."),
+     "auditor, intake_officer."),
     (["--role", "district_director"], PASSWORD,
      "Fel: Rollen district_director gäller en stadsdel: ange vilken. (--district)"),
     (["--role", "district_admin", "--district", "kungsholmen"], PASSWORD,

@@ -15,26 +15,37 @@ MATRIX: dict[Role, dict[tuple[Action, int | None], bool]] = {
         (Action.VIEW, OWN): True, (Action.VIEW, OTHER): True, (Action.VIEW, CITY): True,
         (Action.EDIT, OWN): True, (Action.EDIT, OTHER): True, (Action.EDIT, CITY): True,
         (Action.EDIT_AGREEMENT, OWN): True, (Action.EDIT_AGREEMENT, OTHER): True, (Action.EDIT_AGREEMENT, CITY): True,
+        (Action.HANDLE_CASES, OWN): True, (Action.HANDLE_CASES, OTHER): True, (Action.HANDLE_CASES, CITY): True,
     },
     Role.DISTRICT_DIRECTOR: {
         (Action.VIEW, OWN): True, (Action.VIEW, OTHER): False, (Action.VIEW, CITY): True,
         (Action.EDIT, OWN): True, (Action.EDIT, OTHER): False, (Action.EDIT, CITY): False,
         (Action.EDIT_AGREEMENT, OWN): True, (Action.EDIT_AGREEMENT, OTHER): False, (Action.EDIT_AGREEMENT, CITY): False,
+        (Action.HANDLE_CASES, OWN): False, (Action.HANDLE_CASES, OTHER): False, (Action.HANDLE_CASES, CITY): False,
     },
     Role.DISTRICT_ADMIN: {
         (Action.VIEW, OWN): True, (Action.VIEW, OTHER): False, (Action.VIEW, CITY): True,
         (Action.EDIT, OWN): True, (Action.EDIT, OTHER): False, (Action.EDIT, CITY): False,
         (Action.EDIT_AGREEMENT, OWN): False, (Action.EDIT_AGREEMENT, OTHER): False, (Action.EDIT_AGREEMENT, CITY): False,
+        (Action.HANDLE_CASES, OWN): False, (Action.HANDLE_CASES, OTHER): False, (Action.HANDLE_CASES, CITY): False,
     },
     Role.PARTICIPANT: {
         (Action.VIEW, OWN): False, (Action.VIEW, OTHER): False, (Action.VIEW, CITY): False,
         (Action.EDIT, OWN): False, (Action.EDIT, OTHER): False, (Action.EDIT, CITY): False,
         (Action.EDIT_AGREEMENT, OWN): False, (Action.EDIT_AGREEMENT, OTHER): False, (Action.EDIT_AGREEMENT, CITY): False,
+        (Action.HANDLE_CASES, OWN): False, (Action.HANDLE_CASES, OTHER): False, (Action.HANDLE_CASES, CITY): False,
     },
     Role.AUDITOR: {
         (Action.VIEW, OWN): True, (Action.VIEW, OTHER): True, (Action.VIEW, CITY): True,
         (Action.EDIT, OWN): False, (Action.EDIT, OTHER): False, (Action.EDIT, CITY): False,
         (Action.EDIT_AGREEMENT, OWN): False, (Action.EDIT_AGREEMENT, OTHER): False, (Action.EDIT_AGREEMENT, CITY): False,
+        (Action.HANDLE_CASES, OWN): False, (Action.HANDLE_CASES, OTHER): False, (Action.HANDLE_CASES, CITY): False,
+    },
+    Role.INTAKE_OFFICER: {
+        (Action.VIEW, OWN): True, (Action.VIEW, OTHER): False, (Action.VIEW, CITY): True,
+        (Action.EDIT, OWN): False, (Action.EDIT, OTHER): False, (Action.EDIT, CITY): False,
+        (Action.EDIT_AGREEMENT, OWN): False, (Action.EDIT_AGREEMENT, OTHER): False, (Action.EDIT_AGREEMENT, CITY): False,
+        (Action.HANDLE_CASES, OWN): True, (Action.HANDLE_CASES, OTHER): False, (Action.HANDLE_CASES, CITY): False,
     },
 }
 TARGET_NAMES = {OWN: "own district", OTHER: "other district", CITY: "city"}
@@ -74,7 +85,8 @@ def test_nobody_logged_in_may_do_nothing(action):
         assert allows(None, action, target) is False
 
 
-@pytest.mark.parametrize("role", [Role.DISTRICT_DIRECTOR, Role.DISTRICT_ADMIN], ids=lambda r: r.value)
+@pytest.mark.parametrize("role", [Role.DISTRICT_DIRECTOR, Role.DISTRICT_ADMIN, Role.INTAKE_OFFICER],
+                         ids=lambda r: r.value)
 def test_a_district_role_without_a_district_reaches_no_district(role):
     orphan = User(email="x@example.se", role=role, district_id=None, is_active=True)
     assert allows(orphan, Action.VIEW, OWN) is False
@@ -88,6 +100,7 @@ def test_a_district_role_without_a_district_reaches_no_district(role):
     (Role.DISTRICT_DIRECTOR, {OWN}),
     (Role.DISTRICT_ADMIN, {OWN}),
     (Role.PARTICIPANT, set()),
+    (Role.INTAKE_OFFICER, {OWN}),
 ], ids=lambda v: v.value if isinstance(v, Role) else None)
 def test_visible_districts_agree_with_the_matrix(role, visible):
     assert visible_district_ids(user(role)) == visible
