@@ -5,6 +5,7 @@ in the login's language; the link is the only way in, so the mail says until whe
 """
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from coordinator.auth.models import Role, User
@@ -34,8 +35,8 @@ AUTOMATIC = {"Auto-Submitted": "auto-generated"}  # RFC 3834: no out-of-office a
 
 def login_invitation(user: User, token_text: str, token: PasswordToken, *, invited_by: str,
                      district_id: int | None, mail: MailContext, now: datetime) -> Outgoing:
-    """The invitation to choose a first password; a new one for each invitation sent."""
-    return _outgoing(user, MessageKind.LOGIN_INVITATION, f"login_invitation:{user.id}:{int(token.issued_at.timestamp())}",
+    """The invitation to choose a first password; each one sent is a message of its own."""
+    return _outgoing(user, MessageKind.LOGIN_INVITATION, f"login_invitation:{user.id}:{secrets.token_hex(8)}",
                      token_text, token, district_id, mail, now, invited_by=invited_by)
 
 
