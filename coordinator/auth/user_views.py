@@ -93,7 +93,7 @@ def show(user_id: int) -> str | Response:
     actor = _manager()
     user = _user(actor, user_id)
     form = RoleForm()
-    _choices(form, actor)
+    _choices(form, actor, own=user.id == actor.id)
     if form.validate_on_submit():
         session = db()
         try:
@@ -158,9 +158,10 @@ def _change(user: User, change: Callable[[], None], done: str) -> Response:
     return redirect(url_for(".show", user_id=user.id))
 
 
-def _choices(form: InviteForm | RoleForm, actor: User) -> None:
+def _choices(form: InviteForm | RoleForm, actor: User, *, own: bool = False) -> None:
+    """The roles the actor may give (to themselves only those that keep the users' pages), the districts."""
     form.role.choices = [("", gettext("Välj en roll"))] + [
-        (r.value, str(ROLES[r])) for r in user_rules.grantable_roles(actor)]
+        (r.value, str(ROLES[r])) for r in user_rules.grantable_roles(actor) if not own or r in user_rules.MANAGERS]
     if actor.role is Role.CITY_ADMIN:
         districts = db().scalars(sa.select(District).where(District.is_active).order_by(District.name))
         form.district.choices = [("", gettext("Ingen (hela staden)"))] + [(d.id, d.name) for d in districts]
