@@ -87,6 +87,9 @@ def invite(session: Session, actor: User, email: str, role: Role | str, district
                                 language=None, actor=actor.email)
     if not may_manage(actor, user):
         raise DomainError(N_("%(email)s hör inte till din stadsdel."), email=user.email, field="email")
+    if user.person is not None and not user.person.is_active:
+        raise DomainError(N_("%(name)s är avslutad i organisationen. Aktivera personen först."),
+                          name=user.person.name, field="email")
     _queue_invitation(session, actor, user, now, mail)
     return user
 

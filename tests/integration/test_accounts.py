@@ -143,6 +143,13 @@ def test_an_invitation_beyond_ones_rights_or_scope_is_refused_and_nothing_is_wri
     assert (session.scalar(sa.select(sa.func.count(User.id))), outbox_count(session)) == (users, mails)
 
 
+def test_a_person_who_has_left_is_not_invited(session, city):
+    city["kurator"].is_active = False
+    with pytest.raises(DomainError, match="är avslutad i organisationen"):
+        accounts.invite(session, city["director"], "kurator@norr.example", "participant", None, name=None, now=NOW,
+                        mail=MAIL)
+
+
 def test_a_districts_manager_invites_into_their_own_district_whatever_is_asked(session, city):
     user = accounts.invite(session, city["director"], "ny@norr.example", "district_admin", city["sodermalm"].id,
                            name="Nina Ny", now=NOW, mail=MAIL)
