@@ -29,6 +29,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     from coordinator import web
     from coordinator.agreements.views import bp as agreements_bp
+    from coordinator.auth.user_views import bp as users_bp
     from coordinator.auth.views import bp as auth_bp
     from coordinator.followup.report_views import bp as followup_report_bp
     from coordinator.invitations.views import bp as invitations_bp
@@ -42,6 +43,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     web.init_app(app)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(users_bp)
     app.register_blueprint(org_bp)
     app.register_blueprint(org_admin_bp)
     app.register_blueprint(agreements_bp)

@@ -7,11 +7,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 N = TypeVar("N", int, float)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
+# where links in mail point when COORDINATOR_BASE_URL is not set: the development server's address
+DEVELOPMENT_BASE_URL = "http://127.0.0.1:5000"
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,7 @@ class Settings:
     reminder_hour: int = 7               # local hour at which follow-ups and the digest fall due
     reminder_horizon_days: int = 120     # follow-ups stop this long after a meeting
     term_plan_weeks: int = 6             # warn directors when a term this close has no meetings
+    base_url_is_set: bool = True         # False: COORDINATOR_BASE_URL was not given (see base_url_warning)
 
     @classmethod
     def from_env(cls, env: os._Environ[str] | dict[str, str] | None = None) -> "Settings":
@@ -43,7 +47,8 @@ class Settings:
             database_url=env.get("COORDINATOR_DATABASE_URL")
             or f"sqlite:///{instance / 'coordinator.sqlite3'}",
             secret_key=env.get("COORDINATOR_SECRET_KEY") or _instance_secret(instance),
-            base_url=(env.get("COORDINATOR_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
+            base_url=_base_url(env.get("COORDINATOR_BASE_URL") or DEVELOPMENT_BASE_URL),
+            base_url_is_set=bool(env.get("COORDINATOR_BASE_URL")),
             mail_url=env.get("COORDINATOR_MAIL_URL") or f"file://{instance / 'mail'}",
             mail_from=env.get("COORDINATOR_MAIL_FROM") or "samverkan@example.se",
             timezone=env.get("COORDINATOR_TIMEZONE") or "Europe/Stockholm",
@@ -58,6 +63,33 @@ class Settings:
             reminder_horizon_days=_number(env, "COORDINATOR_REMINDER_HORIZON_DAYS", 120, int),
             term_plan_weeks=_number(env, "COORDINATOR_TERM_PLAN_WEEKS", 6, int),
         )
+
+
+def base_url_warning(settings: Settings) -> str | None:
+    """What to say at the start of a process that sends mail, about where its links point.
+
+    None when COORDINATOR_BASE_URL is set. Without it, mail that leaves by SMTP would send
+    people links to a host that is not the service's, so that start is refused (ValueError);
+    with mail written to files (the demo, development) the links point at the development
+    server, and the returned warning says so.
+    """
+    if settings.base_url_is_set:
+        return None
+    if urlsplit(settings.mail_url).scheme in ("smtp", "smtps"):
+        raise ValueError("COORDINATOR_BASE_URL is not set: mail is sent by SMTP, and its links would lead to "
+                         f"{settings.base_url} instead of this service. Set it to the service's public "
+                         "address, e.g. COORDINATOR_BASE_URL=https://samverkan.example.se")
+    return (f"COORDINATOR_BASE_URL is not set: links in mail lead to {settings.base_url} (the development "
+            "default). Set it to the service's public address before mail reaches anyone.")
+
+
+def _base_url(text: str) -> str:
+    """The public address links are built from: http(s), a host, perhaps a path; a wrong one stops the start."""
+    parts = urlsplit(text.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ValueError(f"COORDINATOR_BASE_URL must be an http(s) address such as https://samverkan.example.se, "
+                         f"not {text!r}")
+    return text.strip().rstrip("/")
 
 
 def _number(env: Mapping[str, str], name: str, default: N, kind: Callable[[str], N], *,

@@ -1,6 +1,8 @@
 """Flask glue shared by every blueprint: database session per request, locale, time display."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import urlencode
@@ -8,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import Flask, current_app, g, render_template, request, session as cookie
-from flask_babel import Babel, format_datetime, get_locale
+from flask_babel import Babel, force_locale, format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_wtf import CSRFProtect
 from flask_wtf.csrf import CSRFError
@@ -75,11 +77,25 @@ def select_locale() -> str:
     return request.accept_languages.best_match(LANGUAGES, default="sv") or "sv"
 
 
+# set when the visitor picked the language themselves (not when logging out left theirs): signing in
+# then makes the choice the user's own (auth/views.py start_session)
+LANGUAGE_CHOSEN = "lang_chosen"
+
+
 def remember_language() -> None:
     """Keep a `?lang=` choice in the session cookie, so the next pages stay in that language."""
     chosen = request.args.get("lang")
-    if chosen in LANGUAGES and cookie.get("lang") != chosen:
+    if chosen in LANGUAGES and (cookie.get("lang") != chosen or not cookie.get(LANGUAGE_CHOSEN)):
         cookie["lang"] = chosen
+        cookie[LANGUAGE_CHOSEN] = True
+
+
+@contextmanager
+def speaking(language: str) -> Iterator[None]:
+    """A page about one person (an answer link, a password link) in their language, unless the visitor chose one."""
+    chosen = request.args.get("lang") or cookie.get("lang")
+    with force_locale(chosen if chosen in LANGUAGES else language):
+        yield
 
 
 def url_with_lang(language: str) -> str:

@@ -14,6 +14,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import current_app
 
 from coordinator.clock import fixed, utcnow
+from coordinator.config import Settings, base_url_warning
 from coordinator.jobruns import last_runs
 from coordinator.outbox.delivery import oldest_pending, outbox_counts
 from coordinator.reminders.preview import Preview, PreviewMessage, preview
@@ -52,6 +53,18 @@ def _local_moment(text: str) -> datetime:
     return naive.replace(tzinfo=ZoneInfo(settings().timezone))
 
 
+def _check_base_url(config: Settings) -> None:
+    """The jobs queue mail with links: without COORDINATOR_BASE_URL say so in the log, or refuse when mail
+    leaves by SMTP."""
+    try:
+        warning = base_url_warning(config)
+    except ValueError as error:
+        click.echo(f"Schemaläggaren startas inte: {error}", err=True)
+        raise click.exceptions.Exit(1) from None
+    if warning is not None:
+        logging.getLogger("coordinator.jobs").warning(warning)
+
+
 def _lock_or_exit(lock: LeaderLock) -> None:
     """On SQLite, one process runs the jobs: say so clearly and stop if another already does."""
     if lock.waits or lock.try_acquire():
@@ -74,6 +87,7 @@ def jobs_run() -> None:
     _logging()
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     context = JobContext.from_app(app)
+    _check_base_url(context.settings)
     lock = leader_lock(app.extensions["coordinator.engine"])
     _lock_or_exit(lock)
     election = Election(BlockingScheduler(timezone=context.settings.timezone), context, lock)
@@ -103,6 +117,7 @@ def jobs_run_once(at_text: str | None) -> None:
     _logging()
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     context = JobContext.from_app(app, clock=fixed(_local_moment(at_text)) if at_text else utcnow)
+    _check_base_url(context.settings)
     lock = leader_lock(app.extensions["coordinator.engine"])
     _lock_or_exit(lock)
     try:

@@ -138,7 +138,8 @@ def session(engine: Engine) -> Iterator[Session]:
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
     base = Settings.from_env({"COORDINATOR_INSTANCE_PATH": str(tmp_path / "instance"),
-                              "COORDINATOR_SECRET_KEY": "test-secret"})
+                              "COORDINATOR_SECRET_KEY": "test-secret",
+                              "COORDINATOR_BASE_URL": "http://127.0.0.1:5000"})
     return dataclasses.replace(base, database_url=database_url)
 
 

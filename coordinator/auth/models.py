@@ -37,6 +37,9 @@ class User(Base):
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
     last_login_at: Mapped[datetime | None]
+    # when the password was last set or the login closed or reopened: sessions begun before it
+    # are refused, and password links issued before it no longer work (auth/tokens.py)
+    credentials_changed_at: Mapped[datetime | None]
 
     district: Mapped[District | None] = relationship()
     person: Mapped[Person | None] = relationship()

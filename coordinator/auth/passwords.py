@@ -1,4 +1,4 @@
-"""Password hashing with argon2id (argon2-cffi's defaults follow RFC 9106)."""
+"""Passwords: the length rule, and hashing with argon2id (argon2-cffi's defaults follow RFC 9106)."""
 from __future__ import annotations
 
 from functools import cache
@@ -6,7 +6,26 @@ from functools import cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from coordinator.i18n import N_, DomainError
+
 _hasher = PasswordHasher()
+
+# Length is what makes a password strong (NIST SP 800-63B); twelve characters is a short
+# sentence. The upper bound keeps one login attempt from hashing megabytes.
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 1000
+
+
+def check_new_password(password: str) -> None:
+    """A password someone chooses: not empty, at least MIN_PASSWORD_LENGTH characters, not absurdly long."""
+    if not password or not password.strip():
+        raise DomainError(N_("Lösenordet får inte vara tomt."), field="password")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise DomainError(N_("Lösenordet måste vara minst %(min)d tecken långt. Ett par ord i rad går bra."),
+                          min=MIN_PASSWORD_LENGTH, field="password")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise DomainError(N_("Lösenordet får vara högst %(max)d tecken långt."), max=MAX_PASSWORD_LENGTH,
+                          field="password")
 
 
 @cache

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from coordinator import audit
 from coordinator.auth.models import Role, User
-from coordinator.auth.passwords import hash_password, needs_rehash, verify_password
+from coordinator.auth.passwords import check_new_password, hash_password, needs_rehash, verify_password
 from coordinator.i18n import N_, DomainError
 from coordinator.org.models import District, Language, Municipality, Person
 
@@ -82,28 +82,32 @@ def check_new_user(
 
 
 def create_user(
-    session: Session, email: str, role: Role | str, district_code: str | None, password: str,
-    now: datetime, *, name: str | None = None, language: Language | str = Language.SV,
+    session: Session, email: str, role: Role | str, district_code: str | None, password: str | None,
+    now: datetime, *, name: str | None = None, language: Language | str | None = Language.SV,
     actor: str = "system",
 ) -> User:
     """A new active user with an argon2id hash, linked to the person with the same email.
 
     With `name` and no such person, the person is created (in the district's municipality,
-    or the only one there is), so the UI has a name to show. Flushed, not committed.
+    or the only one there is), so the UI has a name to show. Without a password (None) the
+    login is invited: it gets one through a password link (auth/accounts.py). Without a
+    language (None) it speaks its person's. Flushed, not committed.
     """
     email, role, district = check_new_user(session, email, role, district_code)
-    language = parse_language(language)
-    if not password or not password.strip():
-        raise DomainError(N_("Lösenordet får inte vara tomt."), field="password")
-    person = _person_for(session, email, name, role, district, language)
-    user = User(email=email, password_hash=hash_password(password), role=role, district=district,
-                person=person, language=language, is_active=True, created_at=now)
+    chosen = parse_language(language) if language is not None else None
+    if password is not None:
+        check_new_password(password)
+    person = _person_for(session, email, name, role, district, chosen or Language.SV)
+    language = chosen or (person.language if person is not None else Language.SV)
+    user = User(email=email, password_hash=hash_password(password) if password is not None else None,
+                role=role, district=district, person=person, language=language, is_active=True, created_at=now)
     session.add(user)
     session.flush()
     audit.record(session, at=now, actor=actor, action="user.create", entity=user,
                  district_id=district.id if district else None,
                  after={"email": email, "role": role.value, "district": district.code if district else None,
-                        "language": language.value, "person_id": person.id if person else None})
+                        "language": language.value, "person_id": person.id if person else None,
+                        "invited": password is None})
     return user
 
 

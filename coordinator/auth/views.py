@@ -1,30 +1,36 @@
-"""Login, logout, the language choice, and loading the logged-in user for every request."""
+"""Login, logout, the language choice, password links, and loading the logged-in user for every request."""
 from __future__ import annotations
 
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from coordinator.auth import services
+from coordinator.auth import accounts, services, user_rules
 from coordinator.auth.access import current_user
-from coordinator.auth.forms import LoginForm
+from coordinator.auth.forms import ForgotPasswordForm, LoginForm, NewPasswordForm
 from coordinator.auth.models import User
 from coordinator.auth.permissions import Action, allows
+from coordinator.auth.tokens import Refusal, TokenRefused
 from coordinator.clock import utcnow
-from coordinator.web import LANGUAGES, db
+from coordinator.i18n import DomainError
+from coordinator.invitations.messages import MailContext
+from coordinator.web import LANGUAGE_CHOSEN, LANGUAGES, db, settings, speaking
 
 bp = Blueprint("auth", __name__)
 
 SESSION_USER = "user_id"
+SESSION_SINCE = "since"  # when the session began (POSIX seconds): refused once the credentials change after it
 # requests that must work without the database (health checks) or do not need a user
 _NO_USER_ENDPOINTS = frozenset({"static", "healthz"})
 
 
 @bp.before_app_request
 def load_user() -> None:
-    """Put the session's user on `g.user` if they still exist and are active."""
+    """Put the session's user on `g.user` if they still exist, are active, and began the session after
+    their credentials last changed (a closed login or a new password ends every older session)."""
     g.user = None
     if request.endpoint in _NO_USER_ENDPOINTS:
         return
@@ -32,8 +38,10 @@ def load_user() -> None:
     if user_id is None:
         return
     user = db().get(User, user_id)
-    if user is None or not user.is_active:
-        session.pop(SESSION_USER, None)  # deactivated since login: the next request is anonymous
+    changed = user.credentials_changed_at if user is not None else None
+    if user is None or not user.is_active or (
+            changed is not None and session.get(SESSION_SINCE, 0) < changed.timestamp()):
+        session.pop(SESSION_USER, None)  # the next request is anonymous
         return
     g.user = user
 
@@ -49,7 +57,14 @@ def user_in_templates() -> dict[str, object]:
         "current_user": user,
         "current_user_name": services.display_name(user) if user is not None else None,
         "can": can,
+        "manages_users": user_rules.manages_users(user),
     }
+
+
+@bp.app_errorhandler(401)
+def sign_in_first(_error: Exception) -> Response:
+    """A page that needs a login, reached without one: to the login page, and back here after it."""
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 
 def safe_next(target: str | None) -> str | None:
@@ -64,6 +79,17 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+def start_session(user: User, now: datetime) -> None:
+    """A fresh session for `user` (nothing from before survives); a language the visitor chose on the way
+    in becomes their own, so the pages after signing in speak it."""
+    chosen = session.get("lang") if session.get(LANGUAGE_CHOSEN) else None
+    if chosen in LANGUAGES and chosen != user.language.value:
+        services.set_language(user, chosen)
+    session.clear()
+    session[SESSION_USER] = user.id
+    session[SESSION_SINCE] = now.timestamp()
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> str | Response:
     """The login form; a correct email and password start a new session."""
@@ -73,11 +99,11 @@ def login() -> str | Response:
     if current_user() is not None:
         return redirect(safe_next(form.next.data) or url_for("org.home"))
     if form.validate_on_submit():
-        user = services.authenticate(db(), form.email.data or "", form.password.data or "", utcnow())
+        now = utcnow()
+        user = services.authenticate(db(), form.email.data or "", form.password.data or "", now)
         if user is not None:
+            start_session(user, now)
             db().commit()
-            session.clear()  # a fresh session: nothing from before the login survives
-            session[SESSION_USER] = user.id
             return redirect(safe_next(form.next.data) or url_for("org.home"))
         current_app.logger.info("failed login for %r", services.normalise_email(form.email.data or ""))
         form.form_errors.append(_("Fel e-postadress eller lösenord."))
@@ -106,4 +132,46 @@ def set_language() -> Response:
             db().commit()
         else:
             session["lang"] = language
+            session[LANGUAGE_CHOSEN] = True
     return redirect(safe_next(request.form.get("next")) or url_for("org.home"))
+
+
+# -- passwords -------------------------------------------------------------------------------------------
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password() -> str:
+    """Ask for a link to choose a new password; the answer is the same whether the address has a login or not."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        accounts.request_password_reset(db(), form.email.data or "", now=utcnow(),
+                                        mail=MailContext.from_settings(settings()))
+        db().commit()
+        return render_template("auth/forgot_password.html", form=form, sent=True)
+    return render_template("auth/forgot_password.html", form=form, sent=False)
+
+
+@bp.route("/password/<token>", methods=["GET", "POST"])
+def set_password(token: str) -> str | Response | tuple[str, int]:
+    """A password link: opening it shows the form and changes nothing (mail scanners open links too); the
+    form sets the password, uses the link up and signs the person in, on to the page the link was for."""
+    now = utcnow()
+    try:
+        link = accounts.open_password_link(db(), settings().secret_key, token, now)
+    except TokenRefused as refused:
+        status = 404 if refused.reason is Refusal.TAMPERED else 410
+        return render_template("auth/password_refused.html", reason=refused.reason.value), status
+    language = (link.user or link.person).language.value  # type: ignore[union-attr]
+    with speaking(language):
+        form = NewPasswordForm()
+        if form.validate_on_submit():
+            try:
+                user = accounts.set_password(db(), link, form.password.data or "", now=now)
+            except DomainError as error:
+                db().rollback()
+                form.password.errors = [*form.password.errors, _(error.template, **error.params)]
+            else:
+                start_session(user, now)
+                db().commit()
+                flash(_("Lösenordet är sparat och du är inloggad."), "success")
+                return redirect(safe_next(link.token.next_path) or url_for("org.home"))
+        return render_template("auth/set_password.html", form=form, link=link, purpose=link.token.purpose.value)

@@ -20,6 +20,7 @@ from coordinator.config import Settings
 from coordinator.invitations.events import Convener, agenda_of, attendees_of, calendar_event, convener_of
 from coordinator.invitations.ics import Party
 from coordinator.invitations.tokens import RsvpLinks, make_token, rsvp_links
+from coordinator.links import Links
 from coordinator.org.models import Person
 from coordinator.outbox import compose
 from coordinator.outbox.models import MessageKind
@@ -43,6 +44,10 @@ class MailContext:
         return cls(sender=Party(SENDER_NAME, settings.mail_from), base_url=settings.base_url,
                    secret_key=settings.secret_key, timezone=settings.timezone,
                    message_domain=urlsplit(settings.base_url).hostname or "localhost")
+
+    @property
+    def links(self) -> Links:
+        return Links(self.base_url)
 
     def rsvp_links(self, invitation: Invitation) -> RsvpLinks:
         token = make_token(self.secret_key, invitation.meeting_id, invitation.person_id, invitation.rsvp_key)

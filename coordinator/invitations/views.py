@@ -6,14 +6,13 @@ unless the visitor chose another.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from typing import Any
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, session as cookie, url_for
-from flask_babel import force_locale, gettext, lazy_gettext as _l
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from coordinator.auth.access import current_user, login_required
@@ -28,7 +27,7 @@ from coordinator.invitations.rsvp import LinkState, open_link
 from coordinator.invitations.services import deputy_choices, record_answer, send_deputy
 from coordinator.org.models import District, Person
 from coordinator.planning.models import Answer, Meeting
-from coordinator.web import LANGUAGES, db, settings
+from coordinator.web import db, settings, speaking
 
 bp = Blueprint("invitations", __name__)
 
@@ -91,12 +90,9 @@ def rsvp(token: str) -> str | Response | tuple[str, int]:
         return render_template("invitations/rsvp.html", form=form, invitation=invitation, token=token, **facts)
 
 
-@contextmanager
-def _language_of(person: Person) -> Iterator[None]:
+def _language_of(person: Person) -> AbstractContextManager[None]:
     """The invitee's language, unless the visitor picked one (the language switch)."""
-    chosen = request.args.get("lang") or cookie.get("lang")
-    with force_locale(chosen if chosen in LANGUAGES else person.language.value):
-        yield
+    return speaking(person.language.value)
 
 
 def _facts(meeting: Meeting) -> dict[str, Any]:

@@ -3,8 +3,8 @@
 Beyond the district rights of `coordinator.auth.permissions`, minutes have people of their own:
 the minutes keeper (the invitee holding the form's minutes-keeper function, else the convener's
 function) writes them even as a participant, the adjusters (justerare) confirm them, and every
-invitee may read the minutes of a meeting they were invited to. Auditors read and see the
-history; only the district's administrators, its director and the city administrator report
+invitee may read the minutes of a meeting they were invited to; the owner of an action item
+marks it done (or open again) themselves. Auditors read and see the history; only the district's administrators, its director and the city administrator report
 minutes to the committee and archive them.
 """
 from __future__ import annotations
@@ -48,3 +48,10 @@ def may(user: User | None, action: MinutesAction, people: MeetingPeople) -> bool
     if action is MinutesAction.SEE_HISTORY:
         return allows(user, Action.VIEW, people.district_id)
     return allows(user, Action.EDIT, people.district_id)
+
+
+def may_set_item_status(user: User | None, people: MeetingPeople, owner_id: int | None) -> bool:
+    """Whether `user` may close or reopen an action item: those who write the minutes, and the item's owner."""
+    if may(user, MinutesAction.WRITE, people):
+        return True
+    return user is not None and user.is_active and user.person_id is not None and user.person_id == owner_id

@@ -32,7 +32,7 @@ from coordinator.minutes.models import (
     ActionItem, ActionItemStatus, Attachment, AttendanceStatus, Minutes, MinutesRevision, MinutesState,
 )
 from coordinator.minutes.pdf import render_pdf
-from coordinator.minutes.rights import MeetingPeople, MinutesAction, may
+from coordinator.minutes.rights import MeetingPeople, MinutesAction, may, may_set_item_status
 from coordinator.minutes.template import SECTION_TITLES, TYPED_SECTIONS
 from coordinator.planning.models import Meeting
 from coordinator.web import db, settings
@@ -196,6 +196,7 @@ def show(meeting_id: int) -> str:
         items=action_items.items_of(session, meeting), earlier_items=action_items.open_items_before(session, meeting),
         attendees=attendees, adjusters_form=adjusters_form, own_adjuster=own_adjuster, button=ButtonForm(),
         may_write=page.may(WRITE), may_administer=page.may(ADMINISTER),
+        owned_by=user.person_id if user.person_id is not None else -1,
         editable=minutes is not None and services.is_editable(minutes),
         final=minutes is not None and services.is_final(minutes),
         reportable=minutes is not None and services.is_reportable(minutes),
@@ -387,9 +388,11 @@ def add_item(meeting_id: int) -> str | Response:
 @login_required
 def item_status(meeting_id: int, item_id: int) -> Response:
     """Close an item (done or dropped) or open it again: from its own meeting or a later one of the series."""
-    page = _page(meeting_id, WRITE)
+    page = _page(meeting_id, READ)
     item = db().get(ActionItem, item_id)
     if item is None or item.series_key != page.meeting.series_key or item.meeting.starts_at > page.meeting.starts_at:
+        raise NotFound()
+    if not may_set_item_status(page.user, page.people, item.owner_id):
         raise NotFound()
     try:
         status = ActionItemStatus(request.form.get("status", ""))

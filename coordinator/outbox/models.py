@@ -37,6 +37,8 @@ class MessageKind(enum.Enum):
     REVISION_DUE = "revision_due"
     TERM_NOT_PLANNED = "term_not_planned"
     DIGEST = "digest"
+    LOGIN_INVITATION = "login_invitation"  # an administrator invited someone to a login: set a password
+    PASSWORD_RESET = "password_reset"      # "forgot my password"
 
 
 class OutboxMessage(Base):

@@ -44,6 +44,8 @@ KINDS = {
     MessageKind.REVISION_DUE: _l("Överenskommelsen ska revideras"),
     MessageKind.TERM_NOT_PLANNED: _l("Terminen är inte planerad"),
     MessageKind.DIGEST: _l("Veckosammanfattning"),
+    MessageKind.LOGIN_INVITATION: _l("Inbjudan att logga in"),
+    MessageKind.PASSWORD_RESET: _l("Nytt lösenord"),
 }
 
 

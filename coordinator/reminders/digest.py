@@ -163,7 +163,7 @@ def open_items(session: Session, district: District, now: datetime, timing: Timi
 def _message(digest: Digest, person: Person, key: str, week: int, mail: MailContext, now: datetime) -> Outgoing:
     language = compose.language_of(person.language)
     text, html = compose.render(MessageKind.DIGEST.value, language, recipient=person, digest=digest, week=week,
-                                base_url=mail.base_url, timezone=mail.timezone)
+                                links=mail.links, timezone=mail.timezone)
     message = compose.compose(
         sender=mail.sender, to=Party(person.name, person.email),
         subject=SUBJECTS[language] % {"district": digest.district.name, "week": week},

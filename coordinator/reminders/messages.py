@@ -8,13 +8,15 @@ late" reaches a person.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
+from coordinator.auth.accounts import first_login_link
 from coordinator.invitations.events import agenda_of, convener_of, meeting_title
 from coordinator.invitations.ics import Party
 from coordinator.invitations.messages import MailContext
+from coordinator.invitations.tokens import RsvpLinks
 from coordinator.minutes.models import ActionItem
 from coordinator.org.models import Person
 from coordinator.outbox import compose
@@ -48,15 +50,20 @@ ITEM_IN_SUBJECT = 60  # characters of an action item's text in the subject line
 # RFC 3834: an automatic message, not to be answered by autoresponders
 AUTOMATIC = {"Auto-Submitted": "auto-generated"}
 
+# who must act on minutes or an item gets, without a login, a link to make one that lands on the page
+FIRST_LOGIN_KINDS = frozenset({MessageKind.MINUTES_REMINDER, MessageKind.APPROVAL_REMINDER,
+                               MessageKind.ACTION_ITEM_REMINDER})
+
 
 class ReminderMail:
     """Builds the messages of one sweep; the meetings, items and people are loaded once by the caller."""
 
     def __init__(self, meetings: Mapping[int, Meeting], action_items: Mapping[int, ActionItem],
                  people: Mapping[int, Person], directors: Mapping[int, Person], mail: MailContext,
-                 now: datetime) -> None:
+                 now: datetime, *, logins: Collection[int]) -> None:
         self.meetings, self.action_items, self.people = meetings, action_items, people
         self.directors, self.mail, self.now = directors, mail, now
+        self.logins = logins  # the people with a login (open or closed); the others may get a first-login link
 
     def outgoing(self, reminder: DueReminder) -> Outgoing | None:
         """The reminder's message; None when its recipient has left (an inactive person gets no mail)."""
@@ -70,13 +77,15 @@ class ReminderMail:
         item = self.action_items.get(reminder.action_item_id) if reminder.action_item_id else None
         keeper = self.people.get(reminder.keeper_id) if reminder.keeper_id else None
         item_due = day_text(item.due_on, language, self.mail.timezone) if item is not None and item.due_on else ""
+        rsvp = self.mail.rsvp_links(invitation) if invitation is not None else None
+        action_url, first_login_until = self._action(reminder.kind, meeting, item, person, rsvp, language)
         context = {
             "recipient": person, "meeting": meeting, "title": meeting_title(meeting),
             "agenda": agenda_of(meeting) or None, "convener": convener.name, "keeper": keeper, "item": item,
             "item_due": item_due,
-            "rsvp": self.mail.rsvp_links(invitation) if invitation is not None else None,
+            "rsvp": rsvp, "action_url": action_url, "first_login_until": first_login_until,
             "minutes_due_days": meeting.meeting_form.minutes_due_days,
-            "base_url": self.mail.base_url, "timezone": self.mail.timezone,
+            "timezone": self.mail.timezone,
         }
         text, html = compose.render(reminder.kind.value, language, **context)
         message = compose.compose(
@@ -88,6 +97,22 @@ class ReminderMail:
         return Outgoing(dedupe_key=reminder.dedupe_key, kind=reminder.kind, message=message, due_at=reminder.due_at,
                         meeting_id=meeting.id, person_id=person.id, district_id=meeting.district_id,
                         expires_at=reminder.expires_at)
+
+    def _action(self, kind: MessageKind, meeting: Meeting, item: ActionItem | None, person: Person,
+                rsvp: RsvpLinks | None, language: str) -> tuple[str | None, str | None]:
+        """The page where the recipient acts; for someone without a login who must act, a link that makes one
+        and lands there, with the day it stops working."""
+        links = self.mail.links
+        if kind in (MessageKind.RSVP_REMINDER, MessageKind.PRE_MEETING_REMINDER):
+            return (rsvp.page if rsvp is not None else None), None
+        if kind is MessageKind.REPORT_REMINDER and meeting.district is not None:
+            return links.committee(meeting.district.code), None
+        meeting_id = item.meeting_id if item is not None else meeting.id
+        page = links.minutes(meeting_id, "items" if item is not None else None)
+        if kind in FIRST_LOGIN_KINDS and person.id not in self.logins:
+            url, expires_at = first_login_link(self.mail, person, links.path(links.minutes(meeting_id)), self.now)
+            return url, compose.format_local(expires_at, language, self.mail.timezone)
+        return page, None
 
     def _subject(self, kind: MessageKind, language: str, meeting: Meeting, item: ActionItem | None,
                  item_due: str) -> str:

@@ -75,7 +75,8 @@ def queue_revision_notices(session: Session, now: datetime, mail: MailContext, t
                 mail, now, person, MessageKind.REVISION_DUE, key, district,
                 {"title": version.agreement.title, "day": _day(version.revision_due_on, person, mail)},
                 {"version": version, "agreement": version.agreement, "overdue": step == "overdue",
-                 "due_on": _day(version.revision_due_on, person, mail)}))
+                 "due_on": _day(version.revision_due_on, person, mail),
+                 "agreement_url": mail.links.agreement(version.agreement.id)}))
     queued = enqueue(session, outgoing, now=now)
     log.info("revision_notices_queued count=%d versions=%d", queued, len(versions))
     return queued
@@ -124,7 +125,7 @@ def queue_term_notices(session: Session, now: datetime, mail: MailContext, timin
                 f"term_not_planned:{term.id}:{district.id}:{person.id}",
                 district, {"term": term.name, "district": district.name, "day": day},
                 {"term": term, "district": district, "starts_on": day,
-                 "plan_url": f"{mail.base_url}/districts/{district.code}/terms/{term.name}/plan"}))
+                 "plan_url": mail.links.term_plan(district.code, term.name)}))
     queued = enqueue(session, outgoing, now=now)
     log.info("term_notices_queued count=%d unplanned=%d", queued, len(unplanned))
     return queued
@@ -147,8 +148,7 @@ def _day(day: date, person: Person, mail: MailContext) -> str:
 def _notice(mail: MailContext, now: datetime, person: Person, kind: MessageKind, key: str,
             district: District | None, subject: dict[str, str], context: dict[str, object]) -> Outgoing:
     language = compose.language_of(person.language)
-    text, html = compose.render(kind.value, language, recipient=person, base_url=mail.base_url,
-                                timezone=mail.timezone, **context)
+    text, html = compose.render(kind.value, language, recipient=person, timezone=mail.timezone, **context)
     message = compose.compose(
         sender=mail.sender, to=Party(person.name, person.email), subject=SUBJECTS[language][kind] % subject,
         text=text, html=html, message_id=compose.new_message_id(mail.message_domain), date=now,

@@ -23,6 +23,7 @@ from itertools import groupby
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from coordinator.auth.accounts import people_with_logins
 from coordinator.invitations.messages import MailContext
 from coordinator.org.models import Person
 from coordinator.outbox.models import MessageKind, OutboxMessage, OutboxState
@@ -46,7 +47,8 @@ def queue_due(session: Session, now: datetime, mail: MailContext, *,
     if not fresh:
         return 0
     people = _people(session, {r.person_id for r in fresh} | {r.keeper_id for r in fresh if r.keeper_id})
-    builder = ReminderMail(loaded.meetings, loaded.action_items, people, loaded.directors, mail, now)
+    builder = ReminderMail(loaded.meetings, loaded.action_items, people, loaded.directors, mail, now,
+                           logins=people_with_logins(session, people))
     queued = 0
     for _, group in groupby(sorted(fresh, key=lambda r: (r.meeting_id, r.dedupe_key)), key=lambda r: r.meeting_id):
         queued += enqueue(session, [o for r in group if (o := builder.outgoing(r)) is not None], now=now)

@@ -80,3 +80,27 @@ def test_coordinator_run_serves_the_home_page_with_the_scheduler(tmp_path: Path)
     finally:
         server.terminate()
         server.wait(timeout=10)
+    # without COORDINATOR_BASE_URL, links in mail lead to this very server, and it says so
+    assert (f"COORDINATOR_BASE_URL is not set: links in mail lead to http://127.0.0.1:{port}".encode()
+            in server.stderr.read())
+
+
+def _without_base_url(url: str, tmp_path: Path) -> dict[str, str]:
+    """A production-like environment that forgot COORDINATOR_BASE_URL: mail leaves by SMTP."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COORDINATOR_")}
+    return {**env, "COORDINATOR_DATABASE_URL": url, "COORDINATOR_INSTANCE_PATH": str(tmp_path),
+            "COORDINATOR_MAIL_URL": f"smtp://127.0.0.1:{free_port()}"}
+
+
+def test_processes_that_would_mail_links_to_a_default_host_refuse_to_start(tmp_path: Path):
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    upgrade(url)
+    env = _without_base_url(url, tmp_path)
+    scheduler = subprocess.run([str(Path(sys.executable).parent / "coordinator"), "jobs", "run"], env=env,
+                               capture_output=True, timeout=60)
+    assert scheduler.returncode == 1
+    assert b"COORDINATOR_BASE_URL is not set: mail is sent by SMTP" in scheduler.stderr
+    web = subprocess.run([str(Path(sys.executable).parent / "gunicorn"), "--bind", f"127.0.0.1:{free_port()}",
+                          "--workers", "1", "coordinator.wsgi:app"], env=env, capture_output=True, timeout=60)
+    assert web.returncode != 0
+    assert b"COORDINATOR_BASE_URL is not set" in web.stderr

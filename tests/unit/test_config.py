@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from coordinator.config import Settings
+import pytest
+
+from coordinator.config import Settings, base_url_warning
 
 
 def test_embedded_defaults_live_under_the_instance_folder(tmp_path: Path):
@@ -42,3 +44,33 @@ def test_environment_overrides_every_default(tmp_path: Path):
     assert settings.imap_url == "imaps://mail/INBOX"
     assert settings.oidc == {"issuer": "https://idp.example.se"}
     assert not (tmp_path / "secret_key").exists()
+
+
+# -- COORDINATOR_BASE_URL: where links in mail lead --------------------------------------------------
+
+def test_a_base_url_that_is_not_an_http_address_stops_the_start(tmp_path: Path):
+    for wrong in ("samverkan.example.se", "ftp://samverkan.example.se", "https://", "https://x.se/?a=1"):
+        with pytest.raises(ValueError, match="COORDINATOR_BASE_URL"):
+            Settings.from_env({"COORDINATOR_INSTANCE_PATH": str(tmp_path), "COORDINATOR_BASE_URL": wrong})
+
+
+def test_a_set_base_url_needs_no_word_at_start(tmp_path: Path):
+    settings = Settings.from_env({"COORDINATOR_INSTANCE_PATH": str(tmp_path),
+                                  "COORDINATOR_BASE_URL": "https://samverkan.example.se/",
+                                  "COORDINATOR_MAIL_URL": "smtp://mail:25"})
+    assert settings.base_url_is_set and base_url_warning(settings) is None
+
+
+def test_without_a_base_url_mail_written_to_files_is_warned_about(tmp_path: Path):
+    settings = Settings.from_env({"COORDINATOR_INSTANCE_PATH": str(tmp_path)})
+    assert not settings.base_url_is_set
+    assert settings.base_url == "http://127.0.0.1:5000"  # the development server, said aloud
+    warning = base_url_warning(settings)
+    assert warning is not None and "COORDINATOR_BASE_URL" in warning and "http://127.0.0.1:5000" in warning
+
+
+@pytest.mark.parametrize("mail_url", ["smtp://mail.example.se:587?starttls=true", "smtps://mail.example.se"])
+def test_without_a_base_url_mail_sent_by_smtp_is_refused(tmp_path: Path, mail_url: str):
+    settings = Settings.from_env({"COORDINATOR_INSTANCE_PATH": str(tmp_path), "COORDINATOR_MAIL_URL": mail_url})
+    with pytest.raises(ValueError, match="COORDINATOR_BASE_URL is not set"):
+        base_url_warning(settings)

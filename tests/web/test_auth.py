@@ -120,7 +120,7 @@ def test_login_starts_a_new_session(app, client):
     log_in(client, "anna@example.se")
     with client.session_transaction() as cookie:
         assert "planted" not in cookie
-        assert set(cookie) == {"user_id"}
+        assert set(cookie) == {"user_id", "since"}  # who, and since when (auth/views.py load_user)
 
 
 def test_the_login_page_sends_a_logged_in_user_on(app, client):
@@ -288,6 +288,36 @@ def test_a_user_changes_their_own_language(app, client):
     assert html_lang(text(client.get("/"))) == "en"
     log_out(client)
     assert html_lang(text(client.get("/login"))) == "en"  # still their language after logging out
+
+
+def test_the_language_chosen_on_the_login_page_stays_after_signing_in_and_out(app, client):
+    user_id = add_user(app, "anna@example.se")  # Swedish by her setting
+    assert html_lang(text(client.get("/login?lang=en"))) == "en"
+    log_in(client, "anna@example.se")
+    assert html_lang(text(client.get("/"))) == "en"
+    assert html_lang(text(client.get("/tillganglighet"))) == "en"
+    assert get_user(app, user_id).language.value == "en"  # her choice, kept for the next time
+    log_out(client)
+    assert html_lang(text(client.get("/login"))) == "en"
+
+
+def test_a_language_left_by_someone_who_logged_out_is_not_given_to_the_next_user(app, client):
+    add_user(app, "guest@example.se", language="en")
+    swedish_id = add_user(app, "anna@example.se")
+    log_in(client, "guest@example.se")
+    log_out(client)
+    assert html_lang(text(client.get("/login"))) == "en"  # the guest's language, not chosen by Anna
+    log_in(client, "anna@example.se")
+    assert html_lang(text(client.get("/"))) == "sv"
+    assert get_user(app, swedish_id).language.value == "sv"
+
+
+def test_a_choice_made_with_the_switch_on_the_login_form_counts_too(app, client):
+    user_id = add_user(app, "anna@example.se")
+    token = csrf_token(text(client.get("/login")))
+    client.post("/sprak", data={"csrf_token": token, "language": "en", "next": "/login"})
+    log_in(client, "anna@example.se")
+    assert html_lang(text(client.get("/"))) == "en" and get_user(app, user_id).language.value == "en"
 
 
 # --- the page frame -----------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """a minutes attachment's bytes can be purged (gallrad) by a recorded decision
 
-Revision ID: 0009
+Revision ID: 0006
 Revises: 0005
 Create Date: 2026-12-03 14:00:00
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 import coordinator.db
 
-revision = '0009'
+revision = '0006'
 down_revision = '0005'
 branch_labels = None
 depends_on = None
