@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, session as cookie, url_for
 from flask_babel import force_locale, get_locale, gettext, lazy_gettext as _l
 from sqlalchemy.orm import Session
+from werkzeug.http import is_resource_modified
 from werkzeug.wrappers import Response
 
 from coordinator.auth.access import current_user, login_required
@@ -23,7 +24,7 @@ from coordinator.auth.models import Role, User
 from coordinator.clock import utcnow
 from coordinator.i18n import N_, DomainError
 from coordinator.invitations.events import convener_of, load_meeting, meeting_title, stands_in_for
-from coordinator.invitations.feeds import active_feed, create_feed, feed_for_token, revoke_feeds
+from coordinator.invitations.feeds import active_feed, create_feed, feed_content, feed_version, revoke_feeds
 from coordinator.invitations.forms import DELEGATED, RsvpForm, person_choices
 from coordinator.invitations.messages import MailContext
 from coordinator.invitations.rsvp import LinkState, open_link
@@ -143,17 +144,23 @@ def _facts(meeting: Meeting) -> dict[str, Any]:
 
 @bp.get("/feeds/<token>.ics")
 def feed(token: str) -> Response:
-    """A subscription calendar; 304 when the client already has this version, 404 for a revoked token."""
-    config = settings()
-    found = feed_for_token(db(), token, sender_email=config.mail_from, timezone=config.timezone, now=utcnow())
-    if found is None:
+    """A subscription calendar; 304 when the client already has this version (the feed is then not built),
+    404 for a revoked token."""
+    config, session, now = settings(), db(), utcnow()
+    version = feed_version(session, token, sender_email=config.mail_from, timezone=config.timezone, now=now)
+    if version is None:
         abort(404)
-    response = Response(found.content, content_type="text/calendar; charset=utf-8")
-    response.set_etag(found.etag)
-    response.last_modified = found.last_modified
+    response = Response(content_type="text/calendar; charset=utf-8")
+    response.set_etag(version.etag)
+    response.last_modified = version.last_modified
     response.cache_control.private = True
     response.cache_control.no_cache = True  # calendars may keep it, but must ask again (and get 304)
-    return response.make_conditional(request)
+    if not is_resource_modified(request.environ, etag=version.etag, last_modified=version.last_modified):
+        response.status_code = 304
+        return response
+    response.set_data(feed_content(session, version, sender_email=config.mail_from, timezone=config.timezone,
+                                   now=now))
+    return response
 
 
 @bp.get("/me/calendar")
