@@ -20,6 +20,7 @@ bench: install-test
 	$(BIN)/python -m bench.fanout
 	$(BIN)/python -m bench.reminders
 	$(BIN)/python -m bench.feed
+	$(BIN)/python -m bench.feed_http
 	$(BIN)/python -m bench.publish
 
 # Debian's Chromium for the browser journeys (tests/e2e); without it they skip, or fail under CI=true

@@ -25,9 +25,11 @@ SUBJECTS = {
 }
 ROLE_NAMES = {
     "sv": {Role.CITY_ADMIN: "stadens administratör", Role.DISTRICT_DIRECTOR: "stadsdelsdirektör",
-           Role.DISTRICT_ADMIN: "stadsdelsadministratör", Role.PARTICIPANT: "deltagare", Role.AUDITOR: "revisor"},
+           Role.DISTRICT_ADMIN: "stadsdelsadministratör", Role.PARTICIPANT: "deltagare", Role.AUDITOR: "revisor",
+           Role.INTAKE_OFFICER: "handläggare i mottagningsgruppen"},
     "en": {Role.CITY_ADMIN: "city administrator", Role.DISTRICT_DIRECTOR: "district director",
-           Role.DISTRICT_ADMIN: "district administrator", Role.PARTICIPANT: "participant", Role.AUDITOR: "auditor"},
+           Role.DISTRICT_ADMIN: "district administrator", Role.PARTICIPANT: "participant", Role.AUDITOR: "auditor",
+           Role.INTAKE_OFFICER: "intake officer"},
 }
 RESET_EVERY_SECONDS = 300  # at most one reset mail per login in five minutes, however often the form is sent
 AUTOMATIC = {"Auto-Submitted": "auto-generated"}  # RFC 3834: no out-of-office answers

@@ -4,7 +4,8 @@ The city's administrators manage every login; a district's director and administ
 logins of their district: its directors and administrators, and participants whose login or
 person belongs to it. Nobody gives a role with more rights than their own: a district
 administrator cannot make a director (the agreement is the director's decision), a director
-cannot make a city administrator or an auditor (who read every district). A manager cannot
+cannot make a city administrator or an auditor (who read every district). The director, who
+heads the district's administration, gives its intake officers their logins. A manager cannot
 touch a login with more rights than theirs either.
 """
 from __future__ import annotations
@@ -14,8 +15,9 @@ from coordinator.auth.models import Role, User
 MANAGERS = frozenset({Role.CITY_ADMIN, Role.DISTRICT_DIRECTOR, Role.DISTRICT_ADMIN})
 CITY_ROLES = frozenset({Role.CITY_ADMIN, Role.AUDITOR})  # the whole city: no district
 GRANTABLE: dict[Role, tuple[Role, ...]] = {
-    Role.CITY_ADMIN: (Role.CITY_ADMIN, Role.DISTRICT_DIRECTOR, Role.DISTRICT_ADMIN, Role.PARTICIPANT, Role.AUDITOR),
-    Role.DISTRICT_DIRECTOR: (Role.DISTRICT_DIRECTOR, Role.DISTRICT_ADMIN, Role.PARTICIPANT),
+    Role.CITY_ADMIN: (Role.CITY_ADMIN, Role.DISTRICT_DIRECTOR, Role.DISTRICT_ADMIN, Role.INTAKE_OFFICER,
+                      Role.PARTICIPANT, Role.AUDITOR),
+    Role.DISTRICT_DIRECTOR: (Role.DISTRICT_DIRECTOR, Role.DISTRICT_ADMIN, Role.INTAKE_OFFICER, Role.PARTICIPANT),
     Role.DISTRICT_ADMIN: (Role.DISTRICT_ADMIN, Role.PARTICIPANT),
 }
 

@@ -29,6 +29,7 @@ bp = Blueprint("users", __name__)
 ROLES = {
     Role.CITY_ADMIN: _l("Stadens administratör"), Role.DISTRICT_DIRECTOR: _l("Stadsdelsdirektör"),
     Role.DISTRICT_ADMIN: _l("Stadsdelsadministratör"), Role.PARTICIPANT: _l("Deltagare"), Role.AUDITOR: _l("Revisor"),
+    Role.INTAKE_OFFICER: _l("Handläggare i mottagningsgruppen"),
 }
 
 

@@ -1,7 +1,8 @@
 """`coordinator mail ingest FILE...`: calendar replies saved as .eml (or bare .ics) files.
 
-Prints what each file did. A reply that is ignored (unknown, stale, malformed) is not an error:
-the exit code is 0. A file that cannot be read exits 1.
+Prints what each file did. A reply that is ignored (unknown, stale, malformed, not sent by the
+attendee, or a bare .ics with no sender to check) is not an error: the exit code is 0. A file that
+cannot be read exits 1.
 """
 from __future__ import annotations
 

@@ -1,13 +1,18 @@
 """A stored meeting as calendars see it: its title, its convener, its attendees, its CalendarEvent.
 
 Shared by the invitations, the updates and cancellations, and the subscription feeds, so a
-meeting reads the same in a mail's calendar part and in a feed. Loading is done here too, in
-a fixed handful of queries however many meetings are asked for.
+meeting reads the same in a mail's calendar part and in a feed — the same ORGANIZER too
+(docs/decisions.md §17). Loading is done here too, in a fixed handful of queries however many
+meetings are asked for.
+
+Delegation (RFC 5546 §3.2.2.3) is read from the loaded invitations: a deputy's invitation names
+whom it stands in for (`delegated_from`), a delegator's whom they sent (`delegated_to`); a deputy
+may send someone on in turn, so both directions are chains.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
@@ -16,6 +21,14 @@ from coordinator.invitations.ics import Attendee, CalendarEvent, Party
 from coordinator.org.functions import Function
 from coordinator.org.models import Person, PersonFunction, School, Unit
 from coordinator.planning.models import Answer, Invitation, Meeting
+
+# a delegator's own copy of the meeting, in their language: the calendar's title and its first line
+DELEGATED_WORDS = {
+    "sv": {"summary": "%(summary)s – ersättare: %(deputy)s", "line": "Du har skickat %(deputy)s i ditt ställe.",
+           "at": "på"},
+    "en": {"summary": "%(summary)s – deputy: %(deputy)s", "line": "You have sent %(deputy)s in your place.",
+           "at": "at"},
+}
 
 
 @dataclass(frozen=True)
@@ -54,18 +67,105 @@ def convener_of(meeting: Meeting, director: Person | None) -> Convener:
     return Convener(meeting.district.name if meeting.district else "", None)
 
 
-def attendees_of(invitation: Invitation, convener: Convener) -> tuple[Attendee, ...]:
-    """The ATTENDEEs of one invitee's own message: themselves, and for a deputy also whom they stand in for
-    (RFC 5546 delegation: the delegator with PARTSTAT=DELEGATED and DELEGATED-TO)."""
+def organizer_of(convener: Convener, sender_email: str) -> Party:
+    """The ORGANIZER of every calendar the product writes, mail or feed: the convener's name at the product's
+    own address, where the calendars' REPLYs are read (docs/decisions.md §17)."""
+    return Party(convener.name, sender_email)
+
+
+def attendees_of(invitation: Invitation, convener: Convener, sequence: int) -> tuple[Attendee, ...]:
+    """The ATTENDEEs of one invitee's own message, as RFC 5546 delegation writes them: themselves, for a deputy
+    also whom they stand in for (PARTSTAT=DELEGATED, DELEGATED-TO them), and for someone who sent a deputy
+    that deputy (DELEGATED-FROM them) — the sender then a NON-PARTICIPANT with nothing to answer.
+
+    The invitee's own PARTSTAT is their answer when it was given to the version they are sent,
+    `sequence` (a meeting taken back is sent with the answer just given); after a change they are
+    asked again.
+    """
     person = invitation.person
-    role = "CHAIR" if convener.person is not None and convener.person.id == person.id else "REQ-PARTICIPANT"
-    own = Attendee(person.name, person.email, role=role,
-                   delegated_from=invitation.delegated_from.email if invitation.delegated_from else None)
-    if invitation.delegated_from is None:
-        return (own,)
-    delegator = invitation.delegated_from
-    return (Attendee(delegator.name, delegator.email, partstat=Answer.DELEGATED.partstat, rsvp=False,
-                     delegated_to=person.email), own)
+    deputy = invitation.delegated_to if invitation.answer is Answer.DELEGATED else None
+    if deputy is not None:
+        own = Attendee(person.name, person.email, role="NON-PARTICIPANT", partstat=Answer.DELEGATED.partstat,
+                       rsvp=False, delegated_to=deputy.email,
+                       delegated_from=invitation.delegated_from.email if invitation.delegated_from else None)
+    else:
+        current = invitation.answer_sequence is not None and invitation.answer_sequence >= sequence
+        role = "CHAIR" if convener.person is not None and convener.person.id == person.id else "REQ-PARTICIPANT"
+        own = Attendee(person.name, person.email, role=role,
+                       partstat=invitation.answer.partstat if current else Answer.NEEDS_ACTION.partstat,
+                       delegated_from=invitation.delegated_from.email if invitation.delegated_from else None)
+    attendees = [own]
+    if invitation.delegated_from is not None:
+        delegator = invitation.delegated_from
+        attendees.insert(0, Attendee(delegator.name, delegator.email, role="NON-PARTICIPANT",
+                                     partstat=Answer.DELEGATED.partstat, rsvp=False, delegated_to=person.email))
+    if deputy is not None:
+        theirs = deputy_invitation(invitation)
+        attendees.append(Attendee(deputy.name, deputy.email, delegated_from=person.email,
+                                  partstat=theirs.answer.partstat if theirs is not None else Answer.NEEDS_ACTION.partstat))
+    return tuple(attendees)
+
+
+# -- delegation chains --------------------------------------------------------------------------------
+
+def deputy_invitation(invitation: Invitation) -> Invitation | None:
+    """The invitation of the deputy this invitee sent (in the loaded meeting), if they sent one who is still invited."""
+    if invitation.answer is not Answer.DELEGATED or invitation.delegated_to_id is None:
+        return None
+    return next((i for i in invitation.meeting.invitations
+                 if i.person_id == invitation.delegated_to_id and i.removed_at is None
+                 and i.delegated_from_id == invitation.person_id), None)
+
+
+def deputies_of(invitation: Invitation) -> list[Invitation]:
+    """Whom the invitee sent, whom that deputy sent in turn, and so on: nearest first."""
+    chain: list[Invitation] = []
+    deputy = deputy_invitation(invitation)
+    while deputy is not None and deputy not in chain:
+        chain.append(deputy)
+        deputy = deputy_invitation(deputy)
+    return chain
+
+
+def delegators_of(invitation: Invitation) -> list[Invitation]:
+    """Who sent this deputy, who sent them, and so on: nearest first (empty for someone invited in their own right)."""
+    chain: list[Invitation] = []
+    current = invitation
+    while current.delegated_from_id is not None:
+        sender = next((i for i in current.meeting.invitations if i.person_id == current.delegated_from_id), None)
+        if sender is None or sender in chain:
+            break
+        chain.append(sender)
+        current = sender
+    return chain
+
+
+def stands_in_for(invitation: Invitation, language: str) -> str | None:
+    """For a deputy's invitation, whom they replace, as the mail and the calendar say it: the invitee whose
+    place it was at first, with their function and school or unit ("Anna Berg, rektor på Ekbackens skola")."""
+    chain = delegators_of(invitation)
+    if not chain:
+        return None
+    first = chain[-1]
+    words = DELEGATED_WORDS.get(language, DELEGATED_WORDS["sv"])
+    place = first.person.organisation_name
+    role = first.function.label(language) if first.function is not None else ""
+    if role and place:
+        role = f"{role} {words['at']} {place}"
+    return ", ".join(part for part in (first.person.name, role or place) if part)
+
+
+def delegated_copy(event: CalendarEvent, deputy: Person, language: str) -> CalendarEvent:
+    """A delegator's own copy of the meeting: free time (what frees the slot in Outlook, Google and Apple;
+    PARTSTAT=DELEGATED alone leaves it busy), titled with their deputy's name."""
+    words = DELEGATED_WORDS.get(language, DELEGATED_WORDS["sv"])
+    return replace(event, transparent=True,
+                   summary=words["summary"] % {"summary": event.summary, "deputy": deputy.name})
+
+
+def delegated_line(deputy: Person, language: str) -> str:
+    """What a delegator's feed says first about a meeting they sent their deputy to."""
+    return DELEGATED_WORDS.get(language, DELEGATED_WORDS["sv"])["line"] % {"deputy": deputy.name}
 
 
 def calendar_event(meeting: Meeting, organizer: Party, *, attendees: tuple[Attendee, ...] = (),

@@ -3,19 +3,26 @@
 The token is shown once, when it is made; only its SHA-256 is stored, so a stolen database
 does not hand out anyone's calendar. Making a new link revokes the owner's old one.
 
-A feed holds the published meetings, scheduled and cancelled (never drafts), of terms not yet over. Its
-ETag is the hash of its content, so an unchanged feed answers 304. DTSTAMP and Last-Modified
-are derived from the data, never from the clock, so the same data gives the same bytes:
-DTSTAMP is the latest publishing or cancelling among its meetings, Last-Modified the latest
-audited change to a meeting or a term of the districts concerned (audit events are written with
-every such change, so it never claims an older time than the content has).
+A feed holds the published meetings, scheduled and cancelled (never drafts), of terms not yet over,
+with the same ORGANIZER as the invitations' mail. In a person's own feed a meeting they sent their
+deputy to is free time, titled with the deputy's name, as in the copy their mail calendar got.
+
+Calendars poll a feed hourly, so an unchanged one must be cheap: `feed_version` answers, in one
+query after the token's, whether anything it shows can have changed — the audit trail of the
+districts concerned (every change a feed shows is audited: meetings, their invitees and deputies,
+terms, people's, schools' and forms' names), the terms that have ended, the settings — and its
+ETag and Last-Modified come from that, so a 304 is answered without building the feed. Answers
+are left out: a feed shows none. The content is derived from the data, never from the clock
+(DTSTAMP is the latest publishing or cancelling among its meetings), so the same data gives the
+same bytes. FEED_FORMAT is part of the ETag: raise it when the feed's content changes shape, so
+calendars holding the old one fetch the new.
 """
 from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -25,23 +32,29 @@ from coordinator import audit
 from coordinator.audit import AuditEvent
 from coordinator.invitations import ics
 from coordinator.invitations.events import (
-    agenda_of, calendar_event, convener_of, district_directors, load_meetings,
+    agenda_of, calendar_event, convener_of, delegated_copy, delegated_line, district_directors, load_meetings,
+    organizer_of,
 )
-from coordinator.invitations.ics import Party
+from coordinator.invitations.ics import CalendarEvent
 from coordinator.invitations.models import FeedToken
-from coordinator.org.models import District, Person
-from coordinator.planning.models import Invitation, Meeting, MeetingStatus
+from coordinator.org.models import District, Person, School, Unit
+from coordinator.planning.models import Answer, Invitation, Meeting, MeetingStatus
 from coordinator.terms.models import Term
 
 # published: scheduled, or cancelled after publishing (a draft cancelled before was never in a calendar)
 PUBLISHED = sa.or_(Meeting.status == MeetingStatus.SCHEDULED,
                    sa.and_(Meeting.status == MeetingStatus.CANCELLED, Meeting.published_at.is_not(None)))
 FEED_NAME = "Samverkan – %(owner)s"
+FEED_FORMAT = "2"  # raise when the content changes shape (2: delegated meetings free, ORGANIZER as in the mail)
+# the audited things a feed shows; answers (invitation.answered) change none of it
+FEED_ENTITIES = ("Meeting", "Term", "Person", "School", "SchoolGroup", "District", "MeetingForm")
+UNSHOWN_ACTIONS = ("invitation.answered",)
 
 
 @dataclass(frozen=True)
-class Feed:
-    content: bytes
+class FeedVersion:
+    """Which version of a feed its data give, known without building it."""
+    token: FeedToken
     etag: str
     last_modified: datetime
 
@@ -97,17 +110,53 @@ def _district_id(owner: Person | District) -> int | None:
 
 # -- the feed -------------------------------------------------------------------------------------
 
-def feed_for_token(session: Session, token: str, *, sender_email: str, timezone: str,
-                   now: datetime) -> Feed | None:
-    """The feed a token opens; None for an unknown or revoked token."""
+def feed_version(session: Session, token: str, *, sender_email: str, timezone: str,
+                 now: datetime) -> FeedVersion | None:
+    """The version of the feed a token opens (two queries, whatever the feed's size); None for an unknown or
+    revoked token.
+
+    Its ETag changes with any audited change in the districts the feed draws on (for a person, those
+    of their meetings and their own) and to the terms (a municipality's, audited without a district),
+    with any term's end, and with the settings written into it.
+    Counting the events as well as taking the newest means a change that commits after a newer one
+    still changes the ETag.
+    """
     row = session.scalars(sa.select(FeedToken).where(FeedToken.token_hash == hash_token(token),
                                                      FeedToken.revoked_at.is_(None))).one_or_none()
     if row is None:
         return None
-    today = now.astimezone(ZoneInfo(timezone)).date()
-    current = (PUBLISHED, Term.ends_on >= today)
+    today = _today(now, timezone)
     if row.person_id is not None:
-        owner_name = session.get_one(Person, row.person_id).name
+        districts = sa.union(
+            sa.select(Meeting.district_id).join(Invitation, Invitation.meeting_id == Meeting.id)
+            .where(Invitation.person_id == row.person_id),
+            sa.select(sa.func.coalesce(Person.district_id, School.district_id, Unit.district_id))
+            .outerjoin(School, Person.school_id == School.id).outerjoin(Unit, Person.unit_id == Unit.id)
+            .where(Person.id == row.person_id)).subquery()
+        concerned = AuditEvent.district_id.in_(sa.select(districts.c[0]))
+    else:
+        concerned = AuditEvent.district_id == row.district_id
+    last_term_end = sa.select(sa.func.max(Term.ends_on)).where(Term.ends_on < today).scalar_subquery()
+    count, newest, newest_at, ended = session.execute(
+        sa.select(sa.func.count(AuditEvent.id), sa.func.max(AuditEvent.id), sa.func.max(AuditEvent.at), last_term_end)
+        .where(sa.or_(concerned, sa.and_(AuditEvent.district_id.is_(None), AuditEvent.entity_type == "Term")),
+               AuditEvent.entity_type.in_(FEED_ENTITIES),
+               AuditEvent.action.not_in(UNSHOWN_ACTIONS))).one()
+    stamp = f"{FEED_FORMAT}|{row.id}|{count}|{newest}|{ended}|{timezone}|{sender_email}"
+    moments = [row.created_at, newest_at, _day_after(ended, timezone) if ended is not None else None]
+    last_modified = max(m for m in moments if m is not None)
+    return FeedVersion(row, hashlib.sha256(stamp.encode()).hexdigest()[:32], last_modified.replace(microsecond=0))
+
+
+def feed_content(session: Session, version: FeedVersion, *, sender_email: str, timezone: str,
+                 now: datetime) -> bytes:
+    """The feed itself: the calendar of its meetings."""
+    row = version.token
+    current = (PUBLISHED, Term.ends_on >= _today(now, timezone))
+    owner: Person | None = None
+    if row.person_id is not None:
+        owner = session.get_one(Person, row.person_id)
+        owner_name = owner.name
         ids = session.scalars(
             sa.select(Meeting.id).join(Invitation, Invitation.meeting_id == Meeting.id)
             .join(Term, Meeting.term_id == Term.id)
@@ -121,24 +170,34 @@ def feed_for_token(session: Session, token: str, *, sender_email: str, timezone:
     events = []
     for meeting in meetings:
         convener = convener_of(meeting, directors.get(meeting.district_id))
-        organizer = Party(convener.name, convener.person.email if convener.person else sender_email)
-        events.append(calendar_event(meeting, organizer, cancelled=meeting.is_cancelled,
-                                     description=agenda_of(meeting)))
+        event = calendar_event(meeting, organizer_of(convener, sender_email), cancelled=meeting.is_cancelled,
+                               description=agenda_of(meeting))
+        events.append(_as_owner_sees(event, meeting, owner))
     dtstamp = max((_stamp(m) for m in meetings), default=row.created_at)
-    content = ics.feed(events, name=FEED_NAME % {"owner": owner_name}, dtstamp=dtstamp, timezone=timezone)
-    district_ids = {m.district_id for m in meetings if m.district_id is not None} | (
-        {row.district_id} if row.district_id is not None else set())
-    changed = _last_change(session, district_ids)
-    last_modified = max(d for d in (dtstamp, changed, row.created_at) if d is not None)
-    return Feed(content, hashlib.sha256(content).hexdigest()[:32], last_modified.replace(microsecond=0))
+    return ics.feed(events, name=FEED_NAME % {"owner": owner_name}, dtstamp=dtstamp, timezone=timezone)
+
+
+def _as_owner_sees(event: CalendarEvent, meeting: Meeting, owner: Person | None) -> CalendarEvent:
+    """In a person's own feed, a meeting they sent their deputy to is their delegated copy: free time."""
+    if owner is None:
+        return event
+    mine = next((i for i in meeting.invitations if i.person_id == owner.id), None)
+    if mine is None or mine.answer is not Answer.DELEGATED or mine.delegated_to is None:
+        return event
+    language = owner.language.value
+    line = delegated_line(mine.delegated_to, language)
+    copy = delegated_copy(event, mine.delegated_to, language)
+    return replace(copy, description=f"{line}\n\n{copy.description}" if copy.description else line)
+
+
+def _today(now: datetime, timezone: str) -> date:
+    return now.astimezone(ZoneInfo(timezone)).date()
+
+
+def _day_after(day: date, timezone: str) -> datetime:
+    """The moment a term ending on `day` left the feeds: the next local midnight."""
+    return datetime.combine(day + timedelta(days=1), time(), tzinfo=ZoneInfo(timezone))
 
 
 def _stamp(meeting: Meeting) -> datetime:
     return max(d for d in (meeting.created_at, meeting.published_at, meeting.cancelled_at) if d is not None)
-
-
-def _last_change(session: Session, district_ids: set[int]) -> datetime | None:
-    if not district_ids:
-        return None
-    return session.scalar(sa.select(sa.func.max(AuditEvent.at)).where(
-        AuditEvent.district_id.in_(sorted(district_ids)), AuditEvent.entity_type.in_(("Meeting", "Term"))))

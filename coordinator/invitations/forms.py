@@ -24,7 +24,9 @@ class RsvpForm(FlaskForm):
         SelectChoice("accepted", _l("Jag kommer")), SelectChoice("tentative", _l("Jag kommer kanske")),
         SelectChoice("declined", _l("Jag kommer inte")), SelectChoice(DELEGATED, _l("Jag skickar en ersättare")),
     ], validators=[InputRequired(message=_l("Välj ett svar."))])
-    deputy_id = SelectField(_l("Ersättare"), coerce=_optional_int,
+    # the choices are the invitee's possible deputies; someone invited meanwhile is refused by the service
+    # with the reason, so the list's choices are not enforced here
+    deputy_id = SelectField(_l("Ersättare"), coerce=_optional_int, validate_choice=False,
                             description=_l("Gäller om du skickar en ersättare: din ersättare är förvald, "
                                            "eller välj en kollega på din skola eller enhet."))
 

@@ -49,7 +49,7 @@ class Party:
 class Attendee:
     name: str
     email: str
-    role: str = "REQ-PARTICIPANT"      # or "OPT-PARTICIPANT", "CHAIR"
+    role: str = "REQ-PARTICIPANT"      # or "OPT-PARTICIPANT", "CHAIR", "NON-PARTICIPANT" (a delegator)
     partstat: str = "NEEDS-ACTION"     # ACCEPTED, TENTATIVE, DECLINED, DELEGATED
     rsvp: bool = True
     delegated_to: str | None = None    # an email address
@@ -72,6 +72,7 @@ class CalendarEvent:
     url: str | None = None           # the meeting's page
     cancelled: bool = False          # STATUS:CANCELLED, else STATUS:CONFIRMED
     last_modified: datetime | None = None
+    transparent: bool = False        # free time in the recipient's calendar (TRANSP:TRANSPARENT): they sent a deputy
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ class Reply:
     delegated_to: str | None
     organizer_email: str | None      # None when absent (Exchange omits ORGANIZER)
     dtstamp: datetime | None
+    sent_by: str | None = None       # the ATTENDEE's SENT-BY: who may answer for them (lower-case address)
 
 
 # -- the time zone ---------------------------------------------------------------------------------
@@ -255,7 +257,12 @@ def _vevent(event: CalendarEvent, zone: ZoneInfo, dtstamp: datetime, *, cancelle
         for attendee in event.attendees:
             vevent.add("ATTENDEE", _address(attendee.email), parameters=_attendee_parameters(attendee))
     vevent.add("STATUS", "CANCELLED" if cancelled else "CONFIRMED")
-    vevent.add("TRANSP", "OPAQUE")
+    vevent.add("TRANSP", "TRANSPARENT" if event.transparent else "OPAQUE")
+    if event.transparent:
+        # Exchange takes an attendee's busy status from these before TRANSP (MS-OXCICAL): "free", also
+        # once the update is processed, in Outlook and Outlook on the web
+        vevent.add("X-MICROSOFT-CDO-BUSYSTATUS", "FREE")
+        vevent.add("X-MICROSOFT-CDO-INTENDEDSTATUS", "FREE")
     if event.last_modified is not None:
         vevent.add("LAST-MODIFIED", _utc(event.last_modified, "last_modified"))
     return vevent
@@ -313,9 +320,8 @@ def parse_reply(data: bytes | str) -> Reply:
     attendee_email = _email_of(attendee)
     if not attendee_email:
         raise ICSError("the ATTENDEE has no address")
-    delegated_to = attendee.params.get("DELEGATED-TO")
-    if isinstance(delegated_to, list):  # a parameter with several values
-        delegated_to = delegated_to[0] if delegated_to else None
+    delegated_to = _first(attendee.params.get("DELEGATED-TO"))
+    sent_by = _first(attendee.params.get("SENT-BY"))
     organizer = event.get("ORGANIZER")  # Exchange leaves it out
     return Reply(
         uid=uid,
@@ -323,9 +329,17 @@ def parse_reply(data: bytes | str) -> Reply:
         attendee_email=attendee_email,
         partstat=str(attendee.params.get("PARTSTAT", "NEEDS-ACTION")).strip().upper(),
         delegated_to=_email_of(delegated_to) if delegated_to else None,
+        sent_by=_email_of(sent_by) if sent_by else None,
         organizer_email=(_email_of(organizer) or None) if organizer is not None else None,
         dtstamp=_dtstamp(event),
     )
+
+
+def _first(value: object) -> object:
+    """A parameter's value, the first when it has several."""
+    if isinstance(value, list):
+        return value[0] if value else None
+    return value
 
 
 def _email_of(address: object) -> str:

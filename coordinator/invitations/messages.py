@@ -8,16 +8,24 @@ keeps publishing a district's term quick.
 The ORGANIZER is the convener by name with the service's own address (`mail_from`), so the
 calendars' REPLYs come back to the mailbox that is ingested; the convener's own address is the
 message's Reply-To, so a typed answer reaches the person.
+
+Each message carries the SEQUENCE of the recipient's own copy (`Invitation.next_sequence`) and
+records it (`sent_sequence`): a removal, an invitation again or a delegation changes one
+person's copy without changing the meeting, and still reaches their calendar.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from email.message import EmailMessage
 from urllib.parse import urlsplit
 
 from coordinator.config import Settings
-from coordinator.invitations.events import Convener, agenda_of, attendees_of, calendar_event, convener_of
+from coordinator.invitations.events import (
+    Convener, agenda_of, attendees_of, calendar_event, convener_of, delegated_copy, delegators_of, organizer_of,
+    stands_in_for,
+)
 from coordinator.invitations.ics import Party
 from coordinator.invitations.tokens import RsvpLinks, make_token, rsvp_links
 from coordinator.links import Links
@@ -25,7 +33,7 @@ from coordinator.org.models import Person
 from coordinator.outbox import compose
 from coordinator.outbox.models import MessageKind
 from coordinator.outbox.queue import Outgoing
-from coordinator.planning.models import Invitation, Meeting
+from coordinator.planning.models import Answer, Invitation, Meeting
 
 SENDER_NAME = "Samverkan skola–socialtjänst"
 
@@ -54,27 +62,35 @@ class MailContext:
         return rsvp_links(self.base_url, token)
 
 
-# -- dedupe keys: one message per act; a renewed rsvp_key (re-added, delegated) makes a new act --------
+# -- dedupe keys: one message per act, named by the SEQUENCE it carries to that person -----------------
 
-def invitation_key(meeting: Meeting, invitation: Invitation) -> str:
-    return f"invitation:{meeting.uid}:{invitation.person_id}:{meeting.sequence}:{invitation.rsvp_key}"
-
-
-def update_key(meeting: Meeting, invitation: Invitation) -> str:
-    return f"update:{meeting.uid}:{invitation.person_id}:{meeting.sequence}:{invitation.rsvp_key}"
+KeyOf = Callable[[Meeting, Invitation, int], str]  # (meeting, invitation, the message's SEQUENCE) -> key
 
 
-def cancellation_key(meeting: Meeting, invitation: Invitation) -> str:
-    return f"cancellation:{meeting.uid}:{invitation.person_id}:{meeting.sequence}"
+def invitation_key(meeting: Meeting, invitation: Invitation, sequence: int) -> str:
+    return f"invitation:{meeting.uid}:{invitation.person_id}:{sequence}:{invitation.rsvp_key}"
 
 
-def removal_key(meeting: Meeting, invitation: Invitation) -> str:
+def update_key(meeting: Meeting, invitation: Invitation, sequence: int) -> str:
+    return f"update:{meeting.uid}:{invitation.person_id}:{sequence}:{invitation.rsvp_key}"
+
+
+def delegation_key(meeting: Meeting, invitation: Invitation, sequence: int) -> str:
+    """The delegator's own copy after they sent, changed or took back their deputy."""
+    return f"delegation:{meeting.uid}:{invitation.person_id}:{sequence}"
+
+
+def cancellation_key(meeting: Meeting, invitation: Invitation, sequence: int) -> str:
+    return f"cancellation:{meeting.uid}:{invitation.person_id}:{sequence}"
+
+
+def removal_key(meeting: Meeting, invitation: Invitation, sequence: int) -> str:
     """Taken before the removed invitation's rsvp_key is renewed."""
-    return f"removal:{meeting.uid}:{invitation.person_id}:{meeting.sequence}:{invitation.rsvp_key}"
+    return f"removal:{meeting.uid}:{invitation.person_id}:{sequence}:{invitation.rsvp_key}"
 
 
-def resend_prefix(meeting: Meeting, person_id: int) -> str:
-    return f"resend:{meeting.uid}:{person_id}:{meeting.sequence}:"
+def resend_prefix(meeting: Meeting, invitation: Invitation) -> str:
+    return f"resend:{meeting.uid}:{invitation.person_id}:{invitation.calendar_sequence}:"
 
 
 class MeetingMail:
@@ -84,28 +100,63 @@ class MeetingMail:
         self.meeting, self.mail, self.now = meeting, mail, now
         self.convener: Convener = convener_of(meeting, director)
         self.agenda = agenda_of(meeting) or None
-        self.event = calendar_event(meeting, Party(self.convener.name, mail.sender.email))
+        self.event = calendar_event(meeting, organizer_of(self.convener, mail.sender.email))
 
-    def request(self, invitation: Invitation, *, kind: MessageKind, dedupe_key: str) -> Outgoing:
-        """The invitee's METHOD:REQUEST: the first invitation, an update, or the same again."""
-        person = invitation.person
-        event = replace(self.event, attendees=attendees_of(invitation, self.convener))
-        message = compose.invitation_message(
-            event, Party(person.name, person.email), language=person.language.value, sender=self.mail.sender,
-            message_id=compose.new_message_id(self.mail.message_domain), dtstamp=self.now,
-            timezone=self.mail.timezone, agenda=self.agenda, rsvp=self.mail.rsvp_links(invitation),
-            reply_to=self.convener.reply_to, is_update=kind is MessageKind.UPDATE)
-        return self._outgoing(invitation, kind, dedupe_key, message)
+    def request(self, invitation: Invitation, *, kind: MessageKind, key: KeyOf, same_version: bool = False,
+                is_update: bool | None = None) -> Outgoing:
+        """The invitee's METHOD:REQUEST: a change to their copy (a newer SEQUENCE), or (`same_version`) the
+        version they have — a first invitation, or the same again.
 
-    def cancellation(self, invitation: Invitation, *, removed: bool, dedupe_key: str) -> Outgoing:
-        """The invitee's METHOD:CANCEL: the meeting is off, or (`removed`) they are no longer invited."""
-        person = invitation.person
-        event = replace(self.event, attendees=attendees_of(invitation, self.convener), cancelled=True)
+        Someone who sent a deputy gets their own copy as a delegator: free time, naming the deputy.
+        `is_update` (default: an UPDATE) makes the mail say the meeting changed.
+        """
+        sequence = invitation.calendar_sequence if same_version else invitation.next_sequence
+        language = invitation.person.language.value
+        event = replace(self.event, sequence=sequence, attendees=attendees_of(invitation, self.convener, sequence))
+        is_update = kind is MessageKind.UPDATE if is_update is None else is_update
+        deputy = invitation.delegated_to if invitation.answer is Answer.DELEGATED else None
+        if deputy is not None:
+            message = compose.delegation_message(
+                delegated_copy(event, deputy, language), **self._common(invitation), title=event.summary,
+                deputy=deputy.name, is_update=is_update)
+        else:
+            message = compose.invitation_message(event, **self._common(invitation), is_update=is_update,
+                                                 stands_in_for=stands_in_for(invitation, language))
+        invitation.sent_sequence = sequence
+        return self._outgoing(invitation, kind, key(self.meeting, invitation, sequence), message)
+
+    def taken_back(self, invitation: Invitation, *, key: KeyOf) -> Outgoing:
+        """The REQUEST to someone who took the meeting back from their deputy: theirs again, with their answer."""
+        sequence = invitation.next_sequence
+        event = replace(self.event, sequence=sequence, attendees=attendees_of(invitation, self.convener, sequence))
+        message = compose.delegation_message(event, **self._common(invitation), title=event.summary, deputy=None,
+                                             answer=invitation.answer.value)
+        invitation.sent_sequence = sequence
+        return self._outgoing(invitation, MessageKind.UPDATE, key(self.meeting, invitation, sequence), message)
+
+    def cancellation(self, invitation: Invitation, *, removed: bool, key: KeyOf, released: bool = False) -> Outgoing:
+        """The invitee's METHOD:CANCEL: the meeting is off, or (`removed`) they are no longer invited — a
+        deputy (`released`) because whoever sent them took the meeting back or sent someone else."""
+        sequence = invitation.next_sequence
+        person, language = invitation.person, invitation.person.language.value
+        event = replace(self.event, sequence=sequence, attendees=attendees_of(invitation, self.convener, sequence),
+                        cancelled=True)
+        chain = delegators_of(invitation) if released else []
+        first = chain[-1].person.name if chain else None
         message = compose.cancellation_message(
-            event, Party(person.name, person.email), language=person.language.value, sender=self.mail.sender,
+            event, Party(person.name, person.email), language=language, sender=self.mail.sender,
             message_id=compose.new_message_id(self.mail.message_domain), dtstamp=self.now,
-            timezone=self.mail.timezone, reply_to=self.convener.reply_to, removed=removed)
-        return self._outgoing(invitation, MessageKind.CANCELLATION, dedupe_key, message)
+            timezone=self.mail.timezone, reply_to=self.convener.reply_to, removed=removed, released_from=first)
+        invitation.sent_sequence = sequence
+        return self._outgoing(invitation, MessageKind.CANCELLATION, key(self.meeting, invitation, sequence), message)
+
+    def _common(self, invitation: Invitation) -> dict[str, object]:
+        """What every REQUEST to the invitee is composed with."""
+        person = invitation.person
+        return {"recipient": Party(person.name, person.email), "language": person.language.value,
+                "sender": self.mail.sender, "message_id": compose.new_message_id(self.mail.message_domain),
+                "dtstamp": self.now, "timezone": self.mail.timezone, "agenda": self.agenda,
+                "rsvp": self.mail.rsvp_links(invitation), "reply_to": self.convener.reply_to}
 
     def _outgoing(self, invitation: Invitation, kind: MessageKind, dedupe_key: str,
                   message: EmailMessage) -> Outgoing:

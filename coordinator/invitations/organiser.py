@@ -2,6 +2,8 @@
 
 Rows come in the order the organiser acts on them: those still expected who have not answered,
 then the answers, then those who sent a deputy, then the removed (kept, greyed, for the record).
+Someone who sent a deputy reads as RFC 5546 delegation does: "Anna Berg → ersatt av Bo Ek (svar:
+kommer)", the deputy's own answer with it.
 """
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from coordinator.invitations.events import Convener, convener_of, load_meeting
+from coordinator.invitations.events import Convener, convener_of, deputy_invitation, load_meeting
 from coordinator.org.functions import Function
 from coordinator.org.models import Person, School, Unit
 from coordinator.planning.models import Answer, Invitation, Meeting
@@ -30,6 +32,7 @@ class InviteeRow:
     answered_via: str | None
     answered_earlier_version: bool  # the answer was given before the meeting's last change
     delegated_to: str | None
+    deputy_answer: Answer | None  # the answer of the deputy they sent, while that deputy is invited
     delegated_from: str | None
     removed_at: datetime | None
 
@@ -57,7 +60,7 @@ class MeetingOverview:
 def meeting_overview(session: Session, meeting: Meeting) -> MeetingOverview:
     loaded, director = load_meeting(session, meeting)
     convener = convener_of(loaded, director)
-    rows = sorted((_row(i, loaded.sequence) for i in loaded.invitations), key=_order)
+    rows = sorted((_row(i) for i in loaded.invitations), key=_order)
     counts = Counter(r.answer for r in rows if r.removed_at is None)
     return MeetingOverview(loaded, convener, tuple(rows), {a: counts.get(a, 0) for a in Answer})
 
@@ -74,15 +77,18 @@ def addable_people(session: Session, meeting: Meeting) -> list[Person]:
         .order_by(Person.name, Person.id)))
 
 
-def _row(invitation: Invitation, sequence: int) -> InviteeRow:
+def _row(invitation: Invitation) -> InviteeRow:
     person = invitation.person
     answered = invitation.answer not in (Answer.NEEDS_ACTION, Answer.DELEGATED)
+    deputy = deputy_invitation(invitation)
     return InviteeRow(
         person_id=person.id, name=person.name, email=person.email, person_is_active=person.is_active,
         function=invitation.function, answer=invitation.answer, answered_at=invitation.answered_at,
         answered_via=invitation.answered_via,
-        answered_earlier_version=answered and (invitation.answer_sequence or 0) < sequence,
+        # the version of their own copy: each person's SEQUENCE is their own (sent_sequence)
+        answered_earlier_version=answered and (invitation.answer_sequence or 0) < invitation.calendar_sequence,
         delegated_to=invitation.delegated_to.name if invitation.delegated_to else None,
+        deputy_answer=deputy.answer if deputy is not None else None,
         delegated_from=invitation.delegated_from.name if invitation.delegated_from else None,
         removed_at=invitation.removed_at,
     )

@@ -3,6 +3,9 @@
 A link (`/rsvp/<token>`) is the signed invitation (meeting, person, rsvp_key). Opening it shows
 the meeting and changes nothing; only the page's button records an answer, and only while the
 link is still the invitation's current one, the meeting is published and not over.
+
+Sending a deputy keeps the link: the same page then takes the meeting back or changes the
+deputy, until the meeting starts; after that it says it is too late.
 """
 from __future__ import annotations
 
@@ -22,6 +25,7 @@ class LinkState(enum.Enum):
     GONE = "gone"            # no such invitation, or its meeting was never published
     REPLACED = "replaced"    # the invitation's rsvp_key was renewed: removed, sent a deputy, or invited again
     CANCELLED = "cancelled"  # the meeting is cancelled
+    STARTED = "started"      # the invitee sent a deputy and the meeting has started: too late to change that
     ENDED = "ended"          # the meeting is over
 
 
@@ -63,4 +67,6 @@ def open_link(session: Session, secret_key: str, token: str, *, now: datetime) -
         return RsvpLink(LinkState.CANCELLED, invitation)
     if invitation.meeting.ends_at <= now:
         return RsvpLink(LinkState.ENDED, invitation)
+    if invitation.answer is Answer.DELEGATED and invitation.meeting.starts_at <= now:
+        return RsvpLink(LinkState.STARTED, invitation)
     return RsvpLink(LinkState.OPEN, invitation)

@@ -6,10 +6,15 @@ not at all; dedupe keys make a repeated call queue nothing new. Services flush a
 caller commits. Broken rules raise `DomainError` with a Swedish template before anything changes.
 
 Only a scheduled meeting gets mail: a draft's invitee list is just a list until it is published.
+
+Each message carries the SEQUENCE of its recipient's own copy (`Invitation.next_sequence`): a removed
+invitee's CANCEL and a later REQUEST to them are newer than what they last received, although the
+meeting's own SEQUENCE (and so the others' reminders and answers) stays as it is.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -17,9 +22,12 @@ from sqlalchemy.orm import Session
 
 from coordinator import audit
 from coordinator.i18n import N_, DomainError
-from coordinator.invitations.events import district_directors, load_meeting, load_meetings
+from coordinator.invitations.events import (
+    delegators_of, deputies_of, district_directors, load_meeting, load_meetings,
+)
 from coordinator.invitations.messages import (
-    MailContext, MeetingMail, cancellation_key, invitation_key, removal_key, resend_prefix, update_key,
+    MailContext, MeetingMail, cancellation_key, delegation_key, invitation_key, removal_key, resend_prefix,
+    update_key,
 )
 from coordinator.org.functions import Function
 from coordinator.org.models import Person
@@ -36,23 +44,25 @@ PerInvitation = Callable[[MeetingMail, Invitation], list[Outgoing]]
 # -- queueing for a whole meeting ------------------------------------------------------------------
 
 def queue_invitations(session: Session, meeting_ids: Iterable[int], *, mail: MailContext, now: datetime) -> int:
-    """Each active invitee's first REQUEST for the newly published meetings; how many were queued."""
+    """Each active invitee's first REQUEST for the newly published meetings; how many were queued (queueing
+    them again adds nothing)."""
     return _queue_each(session, meeting_ids, mail, now, lambda meeting_mail, meeting: [
-        meeting_mail.request(i, kind=MessageKind.INVITATION, dedupe_key=invitation_key(meeting, i))
+        meeting_mail.request(i, kind=MessageKind.INVITATION, key=invitation_key, same_version=True)
         for i in meeting.invitations if i.is_active])
 
 
 def queue_updates(session: Session, meeting: Meeting, *, mail: MailContext, now: datetime) -> int:
-    """The changed meeting (same UID, its raised SEQUENCE) to every active invitee."""
+    """The changed meeting (same UID, a higher SEQUENCE) to every invitee not removed: those who sent a deputy
+    keep their delegated copy (free time) at the right time, since they may still take the meeting back."""
     return _queue_each(session, [meeting.id], mail, now, lambda meeting_mail, meeting: [
-        meeting_mail.request(i, kind=MessageKind.UPDATE, dedupe_key=update_key(meeting, i))
-        for i in meeting.invitations if i.is_active])
+        meeting_mail.request(i, kind=MessageKind.UPDATE, key=update_key)
+        for i in meeting.invitations if i.removed_at is None])
 
 
 def queue_cancellations(session: Session, meeting: Meeting, *, mail: MailContext, now: datetime) -> int:
     """METHOD:CANCEL to every invitee not removed (a deputy's principal has the meeting in their calendar too)."""
     return _queue_each(session, [meeting.id], mail, now, lambda meeting_mail, meeting: [
-        meeting_mail.cancellation(i, removed=False, dedupe_key=cancellation_key(meeting, i))
+        meeting_mail.cancellation(i, removed=False, key=cancellation_key)
         for i in meeting.invitations if i.removed_at is None])
 
 
@@ -94,7 +104,7 @@ def add_invitee(session: Session, meeting: Meeting, person: Person, *, actor: st
                  after={"person_id": person.id, "name": person.name, "function": function.value if function else None})
     if meeting.status is MeetingStatus.SCHEDULED:
         invitation = _loaded_invitation(session, meeting, person.id, mail, now, lambda meeting_mail, i: [
-            meeting_mail.request(i, kind=MessageKind.INVITATION, dedupe_key=invitation_key(meeting, i))])
+            meeting_mail.request(i, kind=MessageKind.INVITATION, key=invitation_key)])
     return invitation
 
 
@@ -107,7 +117,7 @@ def remove_invitee(session: Session, meeting: Meeting, person: Person, *, actor:
         raise DomainError(N_("%(name)s är inte inbjuden till mötet."), name=person.name)
     if meeting.status is MeetingStatus.SCHEDULED:
         _loaded_invitation(session, meeting, person.id, mail, now, lambda meeting_mail, i: [
-            meeting_mail.cancellation(i, removed=True, dedupe_key=removal_key(meeting, i))])
+            meeting_mail.cancellation(i, removed=True, key=removal_key)])
     invitation.removed_at = now
     invitation.rsvp_key = new_rsvp_key()
     session.flush()
@@ -125,14 +135,16 @@ def resend(session: Session, meeting: Meeting, person: Person, *, actor: str, no
         raise DomainError(N_("Bara publicerade möten skickas ut."))
     if invitation is None or not invitation.is_active:
         raise DomainError(N_("%(name)s är inte inbjuden till mötet."), name=person.name)
-    prefix = resend_prefix(meeting, person.id)
+    prefix = resend_prefix(meeting, invitation)
     earlier = session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage).where(
         OutboxMessage.meeting_id == meeting.id, OutboxMessage.person_id == person.id,
         OutboxMessage.dedupe_key.startswith(prefix, autoescape=True)))
     _loaded_invitation(session, meeting, person.id, mail, now, lambda meeting_mail, i: [
-        meeting_mail.request(i, kind=MessageKind.INVITATION, dedupe_key=f"{prefix}{(earlier or 0) + 1}")])
+        meeting_mail.request(i, kind=MessageKind.INVITATION, same_version=True,
+                             key=lambda *_: f"{prefix}{(earlier or 0) + 1}")])
     audit.record(session, at=now, actor=actor, action="invitation.resent", entity=meeting,
-                 district_id=meeting.district_id, after={"person_id": person.id, "sequence": meeting.sequence})
+                 district_id=meeting.district_id,
+                 after={"person_id": person.id, "sequence": invitation.calendar_sequence})
 
 
 def _loaded_invitation(session: Session, meeting: Meeting, person_id: int, mail: MailContext, now: datetime,
@@ -170,9 +182,10 @@ def _invite_again(invitation: Invitation, function: Function | None, school_id: 
 
 def record_answer(session: Session, invitation: Invitation, answer: Answer, *, via: str, sequence: int,
                   actor: str, now: datetime) -> bool:
-    """Record an invitee's answer to the meeting's version `sequence`; False when it changes nothing.
+    """Record an invitee's answer to their copy's version `sequence`; False when it changes nothing.
 
-    Someone who has sent a deputy has handed the meeting over: their answer is not taken.
+    Someone who has sent a deputy has handed the meeting over: an answer alone is not taken (they
+    take the meeting back on the answer page, `take_back`).
     """
     if answer not in RECORDED_ANSWERS:
         raise ValueError(f"not an answer one records: {answer}")
@@ -193,25 +206,68 @@ def record_answer(session: Session, invitation: Invitation, answer: Answer, *, v
     return True
 
 
+# -- deputies --------------------------------------------------------------------------------------------
+# RFC 5546 §3.2.2.3: the deputy gets a REQUEST naming the delegator (PARTSTAT=DELEGATED, DELEGATED-TO) and
+# themselves (DELEGATED-FROM); the delegator's own copy is updated to say so, as free time. Until the
+# meeting starts the delegator may take the meeting back or send someone else: the deputies they had
+# sent (and whomever those sent on) get a CANCEL. Each of these changes locks the delegator's row
+# first, so a second click waits for the first and then finds it done.
+
+@dataclass(frozen=True)
+class DeputyChoices:
+    people: list[Person]           # whom the invitee may send: their named deputy first, then colleagues
+    already_invited: list[Person]  # the named deputy and colleagues left out: invited to the meeting already
+    named_deputy: Person | None    # their named deputy, if still active
+
+    @property
+    def named_deputy_invited(self) -> bool:
+        return self.named_deputy is not None and self.named_deputy in self.already_invited
+
+
+def deputy_choices(session: Session, invitation: Invitation) -> DeputyChoices:
+    """Whom an invitee may send in their place: their named deputy first (if still active), then the active
+    colleagues of their school or unit, by name; not those invited to the meeting already (in their own
+    right or for someone else), except the deputy the invitee has sent."""
+    person, meeting = invitation.person, invitation.meeting
+    colleagues: list[Person] = []
+    if person.school_id is not None or person.unit_id is not None:
+        same_place = (Person.school_id == person.school_id if person.school_id is not None
+                      else Person.unit_id == person.unit_id)
+        colleagues = list(session.scalars(
+            sa.select(Person).where(same_place, Person.is_active, Person.id != person.id)
+            .order_by(Person.name, Person.id)))
+    named = person.deputy if person.deputy is not None and person.deputy.is_active else None
+    if named is not None and named.id == person.id:
+        named = None
+    candidates = ([named] if named else []) + [p for p in colleagues if named is None or p.id != named.id]
+    current = invitation.delegated_to_id if invitation.answer is Answer.DELEGATED else None
+    taken = set(session.scalars(sa.select(Invitation.person_id).where(
+        Invitation.meeting_id == meeting.id, Invitation.removed_at.is_(None)))) - {current}
+    return DeputyChoices([p for p in candidates if p.id not in taken], [p for p in candidates if p.id in taken],
+                         named)
+
+
 def send_deputy(session: Session, invitation: Invitation, deputy: Person, *, via: str, actor: str,
                 now: datetime, mail: MailContext) -> Invitation:
-    """Hand the invitation over: the deputy gets an invitation of their own (for the same function) and
-    their own REQUEST naming whom they stand in for; the invitee becomes DELEGATED and their links stop."""
+    """Hand the invitation over, or (when already handed over) to another deputy; the deputy's invitation.
+
+    The deputy gets an invitation of their own (for the same function) and a REQUEST naming whom
+    they stand in for; the invitee becomes DELEGATED and gets their copy as free time, naming the
+    deputy; a deputy sent before (and whomever they sent on) gets a CANCEL. Sending the deputy
+    already sent changes nothing. Refused, with the reason and before anything changes, once the
+    meeting has started, and for a deputy who cannot stand in.
+    """
+    invitation = _locked(session, invitation)
     meeting, person = invitation.meeting, invitation.person
-    if meeting.status is not MeetingStatus.SCHEDULED:
-        raise DomainError(N_("Mötet är inte publicerat."))
-    if invitation.answer is Answer.DELEGATED:
-        raise DomainError(N_("Du har redan skickat %(deputy)s i ditt ställe."),
-                          deputy=invitation.delegated_to.name if invitation.delegated_to else "")
-    if invitation.removed_at is not None:
-        raise DomainError(N_("%(name)s är inte inbjuden till mötet."), name=person.name)
-    if deputy.id == person.id:
-        raise DomainError(N_("Välj någon annan än dig själv som ersättare."))
-    if not deputy.is_active:
-        raise DomainError(N_("%(name)s är avslutad och kan inte bjudas in."), name=deputy.name)
+    _check_deputy_change(invitation, now)
+    if invitation.answer is Answer.DELEGATED and invitation.delegated_to_id == deputy.id:
+        current = _invitation(session, meeting, deputy.id)
+        if current is not None and current.removed_at is None:
+            return current
     existing = _invitation(session, meeting, deputy.id)
-    if existing is not None and existing.removed_at is None:
-        raise DomainError(N_("%(name)s är redan inbjuden till mötet."), name=deputy.name)
+    sent_on = [i.person_id for i in deputies_of(invitation)]  # a deputy further down the chain may be chosen
+    _check_deputy(invitation, deputy, None if deputy.id in sent_on else existing)
+    released = _release_deputies(invitation, now, keep=deputy.id)
     if existing is None:
         session.add(Invitation(meeting=meeting, person=deputy, function=invitation.function,
                                school_id=invitation.school_id, delegated_from=person, rsvp_key=new_rsvp_key()))
@@ -222,30 +278,119 @@ def send_deputy(session: Session, invitation: Invitation, deputy: Person, *, via
     invitation.delegated_to = deputy
     invitation.answered_at = now
     invitation.answered_via = via
-    invitation.answer_sequence = meeting.sequence
-    invitation.rsvp_key = new_rsvp_key()
+    invitation.answer_sequence = invitation.next_sequence  # the delegated copy's: their answer to it
     session.flush()
     audit.record(session, at=now, actor=actor, action="invitation.delegated", entity=meeting,
                  district_id=meeting.district_id, before=before,
-                 after={**_answer_state(invitation), "person_id": person.id, "deputy_id": deputy.id})
-    return _loaded_invitation(session, meeting, deputy.id, mail, now, lambda meeting_mail, i: [
-        meeting_mail.request(i, kind=MessageKind.INVITATION, dedupe_key=invitation_key(meeting, i))])
+                 after={**_answer_state(invitation), "person_id": person.id, "deputy_id": deputy.id,
+                        "released_ids": [i.person_id for i in released]})
+    return _queue_delegation(session, invitation, released, mail, now, lambda meeting_mail, loaded: [
+        meeting_mail.request(loaded[deputy.id], kind=MessageKind.INVITATION, key=invitation_key),
+        meeting_mail.request(loaded[person.id], kind=MessageKind.UPDATE, key=delegation_key, is_update=False),
+    ])[deputy.id]
 
 
-def deputy_choices(session: Session, person: Person) -> list[Person]:
-    """Whom a person may send in their place: their named deputy first (if still active), then the
-    active colleagues of their school or unit, by name."""
-    colleagues: list[Person] = []
-    if person.school_id is not None or person.unit_id is not None:
-        same_place = (Person.school_id == person.school_id if person.school_id is not None
-                      else Person.unit_id == person.unit_id)
-        colleagues = list(session.scalars(
-            sa.select(Person).where(same_place, Person.is_active, Person.id != person.id)
-            .order_by(Person.name, Person.id)))
-    deputy = person.deputy if person.deputy is not None and person.deputy.is_active else None
-    if deputy is None or deputy.id == person.id:
-        return colleagues
-    return [deputy, *(p for p in colleagues if p.id != deputy.id)]
+def take_back(session: Session, invitation: Invitation, answer: Answer, *, via: str, actor: str, now: datetime,
+              mail: MailContext) -> bool:
+    """The invitee who sent a deputy goes (or answers) themselves after all: their deputies get a CANCEL, they
+    their own copy again with `answer`; False when it changes nothing.
+
+    Someone whose delegation is already undone (a second click) simply answers.
+    """
+    if answer not in RECORDED_ANSWERS:
+        raise ValueError(f"not an answer one records: {answer}")
+    invitation = _locked(session, invitation)
+    if invitation.answer is not Answer.DELEGATED:
+        return record_answer(session, invitation, answer, via=via, sequence=invitation.calendar_sequence,
+                             actor=actor, now=now)
+    meeting = invitation.meeting
+    _check_deputy_change(invitation, now)
+    released = _release_deputies(invitation, now)
+    before = {**_answer_state(invitation), "deputy_id": invitation.delegated_to_id}
+    invitation.answer = answer
+    invitation.delegated_to = None
+    invitation.answered_at = now
+    invitation.answered_via = via
+    invitation.answer_sequence = invitation.next_sequence  # their answer to the copy they are now sent
+    session.flush()
+    audit.record(session, at=now, actor=actor, action="invitation.taken_back", entity=meeting,
+                 district_id=meeting.district_id, before=before,
+                 after={**_answer_state(invitation), "person_id": invitation.person_id,
+                        "released_ids": [i.person_id for i in released]})
+    _queue_delegation(session, invitation, released, mail, now, lambda meeting_mail, loaded: [
+        meeting_mail.taken_back(loaded[invitation.person_id], key=delegation_key)])
+    return True
+
+
+def _locked(session: Session, invitation: Invitation) -> Invitation:
+    """The invitation and its meeting's others as committed now, the invitation's row locked until the
+    transaction ends.
+
+    A no-op UPDATE takes the row lock on PostgreSQL and the write lock on SQLite (where FOR UPDATE
+    does nothing), so a second click waits here for the first to commit and then reads its result.
+    """
+    session.execute(sa.update(Invitation).where(Invitation.meeting_id == invitation.meeting_id,
+                                                Invitation.person_id == invitation.person_id)
+                    .values(rsvp_key=Invitation.rsvp_key).execution_options(synchronize_session=False))
+    [meeting] = load_meetings(session, [invitation.meeting_id])
+    return next(i for i in meeting.invitations if i.person_id == invitation.person_id)
+
+
+def _check_deputy_change(invitation: Invitation, now: datetime) -> None:
+    meeting = invitation.meeting
+    if meeting.is_cancelled:
+        raise DomainError(N_("Mötet är inställt."))
+    if meeting.status is not MeetingStatus.SCHEDULED:
+        raise DomainError(N_("Mötet är inte publicerat."))
+    if invitation.removed_at is not None:
+        raise DomainError(N_("%(name)s är inte inbjuden till mötet."), name=invitation.person.name)
+    if now >= meeting.starts_at:
+        raise DomainError(N_("Mötet har redan börjat. Det är för sent att skicka, byta eller ta tillbaka en ersättare."))
+
+
+def _check_deputy(invitation: Invitation, deputy: Person, existing: Invitation | None) -> None:
+    """Refuse a deputy who cannot stand in, saying why."""
+    if deputy.id == invitation.person_id:
+        raise DomainError(N_("Välj någon annan än dig själv som ersättare."))
+    if not deputy.is_active:
+        raise DomainError(N_("%(name)s är avslutad och kan inte bjudas in."), name=deputy.name)
+    if any(i.person_id == deputy.id for i in delegators_of(invitation)):
+        raise DomainError(N_("%(name)s har skickat dig i sitt ställe och kan inte bli din ersättare."),
+                          name=deputy.name)
+    if existing is None or existing.removed_at is not None:
+        return
+    if existing.delegated_from_id is not None and existing.delegated_from_id != invitation.person_id:
+        raise DomainError(N_("%(name)s är redan ersättare för %(other)s på mötet."), name=deputy.name,
+                          other=existing.delegated_from.name if existing.delegated_from else "")
+    if existing.delegated_from_id is None:
+        raise DomainError(N_("%(name)s är redan inbjuden till mötet och kan inte också gå i ditt ställe."),
+                          name=deputy.name)
+
+
+def _release_deputies(invitation: Invitation, now: datetime, keep: int | None = None) -> list[Invitation]:
+    """Take the invitee's deputies (and whomever they sent on) off the meeting, except the person `keep`
+    (who is sent again, directly); their invitations, nearest first.
+
+    Their rows stay, removed, with new links; the caller queues their CANCELs.
+    """
+    released = [i for i in deputies_of(invitation) if i.person_id != keep]
+    for deputy in released:
+        deputy.removed_at = now
+        deputy.rsvp_key = new_rsvp_key()
+    return released
+
+
+def _queue_delegation(session: Session, invitation: Invitation, released: list[Invitation], mail: MailContext,
+                      now: datetime, messages: Callable[[MeetingMail, dict[int, Invitation]], list[Outgoing]],
+                      ) -> dict[int, Invitation]:
+    """Queue a delegation change's mail — the released deputies' CANCELs and `messages(meeting_mail, invitations
+    by person)` — over the meeting loaded as it now stands; the loaded invitations by person."""
+    meeting_mail = MeetingMail(*load_meeting(session, invitation.meeting), mail, now)
+    loaded = {i.person_id: i for i in meeting_mail.meeting.invitations}
+    outgoing = [meeting_mail.cancellation(loaded[i.person_id], removed=True, released=True, key=removal_key)
+                for i in released]
+    enqueue(session, outgoing + messages(meeting_mail, loaded), now=now)
+    return loaded
 
 
 def _answer_state(invitation: Invitation) -> dict[str, object]:

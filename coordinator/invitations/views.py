@@ -7,26 +7,31 @@ unless the visitor chose another.
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext, lazy_gettext as _l
+from flask_babel import get_locale, gettext, lazy_gettext as _l
+from sqlalchemy.orm import Session
+from werkzeug.http import is_resource_modified
 from werkzeug.wrappers import Response
 
 from coordinator.auth.access import current_user, login_required
 from coordinator.auth.models import Role, User
 from coordinator.clock import utcnow
-from coordinator.i18n import DomainError
-from coordinator.invitations.events import convener_of, load_meeting, meeting_title
-from coordinator.invitations.feeds import active_feed, create_feed, feed_for_token, revoke_feeds
+from coordinator.i18n import N_, DomainError
+from coordinator.invitations.events import convener_of, load_meeting, meeting_title, stands_in_for
+from coordinator.invitations.feeds import active_feed, create_feed, feed_content, feed_version, revoke_feeds
 from coordinator.invitations.forms import DELEGATED, RsvpForm, person_choices
 from coordinator.invitations.messages import MailContext
 from coordinator.invitations.rsvp import LinkState, open_link
-from coordinator.invitations.services import deputy_choices, record_answer, send_deputy
+from coordinator.invitations.services import (
+    DeputyChoices, deputy_choices, record_answer, send_deputy, take_back,
+)
 from coordinator.org.models import District, Person
-from coordinator.planning.models import Answer, Meeting
+from coordinator.planning.models import Answer, Invitation, Meeting
 from coordinator.web import db, settings, speaking
 
 bp = Blueprint("invitations", __name__)
@@ -46,7 +51,11 @@ def answer_labels() -> dict[str, Any]:
 
 @bp.route("/rsvp/<token>", methods=["GET", "POST"])
 def rsvp(token: str) -> str | Response | tuple[str, int]:
-    """The meeting with the answer from the link pre-selected, and one button; POST records it."""
+    """The meeting with the answer from the link pre-selected, and one button; POST records it.
+
+    Someone who sent a deputy sees whom, and may take the meeting back (answering themselves) or
+    choose another deputy until the meeting starts.
+    """
     session, now = db(), utcnow()
     link = open_link(session, settings().secret_key, token, now=now)
     if link.state in (LinkState.TAMPERED, LinkState.GONE):
@@ -56,30 +65,27 @@ def rsvp(token: str) -> str | Response | tuple[str, int]:
     with _language_of(person):
         facts = _facts(meeting)
         if not link.is_open:  # the invitee's own state (cancelled, sent a deputy) is a page; the rest are gone
-            status = 200 if link.state is LinkState.CANCELLED or link.delegated else 410
+            status = 200 if link.state is LinkState.CANCELLED or (link.delegated and link.state is LinkState.REPLACED) \
+                else 410
             return render_template("invitations/rsvp_closed.html", state=link.state.value, link=link,
                                    **facts), status
-        choices = deputy_choices(session, person)
+        choices = deputy_choices(session, invitation)
+        delegated = invitation.answer is Answer.DELEGATED
         form = RsvpForm()
-        form.deputy_id.choices = person_choices(choices, gettext("Välj en person"))
+        form.deputy_id.choices = person_choices(choices.people, gettext("Välj en person"))
+        may_delegate = bool(choices.people) and now < meeting.starts_at
+        if not may_delegate:
+            form.answer.choices = [c for c in form.answer.choices if c.value != DELEGATED]
         if request.method == "GET":
             wanted = request.args.get("answer")
             answered = invitation.answer is not Answer.NEEDS_ACTION
             form.answer.data = wanted if wanted in {c.value for c in form.answer.choices} else (
                 invitation.answer.value if answered else None)
-            form.deputy_id.data = person.deputy_id if any(p.id == person.deputy_id for p in choices) else None
+            deputy_id = invitation.delegated_to_id if delegated else person.deputy_id
+            form.deputy_id.data = deputy_id if any(p.id == deputy_id for p in choices.people) else None
         elif form.validate_on_submit():
             try:
-                if form.answer.data == DELEGATED:
-                    deputy = next(p for p in choices if p.id == form.deputy_id.data)  # validated as one of them
-                    send_deputy(session, invitation, deputy, via="link", actor=person.email, now=now,
-                                mail=MailContext.from_settings(settings()))
-                    message = gettext("%(name)s får en egen inbjudan och går i ditt ställe.", name=deputy.name)
-                else:
-                    record_answer(session, invitation, Answer(form.answer.data), via="link",
-                                  sequence=meeting.sequence, actor=person.email, now=now)
-                    message = gettext("Tack! Ditt svar är sparat: %(answer)s.",
-                                      answer=str(ANSWERS[invitation.answer]))
+                message = _answer(session, invitation, form, choices, now)
             except DomainError as error:
                 session.rollback()
                 form.form_errors.append(gettext(error.template, **error.params))
@@ -87,7 +93,36 @@ def rsvp(token: str) -> str | Response | tuple[str, int]:
                 session.commit()
                 flash(message, "success")
                 return redirect(url_for(".rsvp", token=token))
-        return render_template("invitations/rsvp.html", form=form, invitation=invitation, token=token, **facts)
+        return render_template("invitations/rsvp.html", form=form, invitation=invitation, token=token,
+                               delegated=delegated, may_delegate=may_delegate, started=now >= meeting.starts_at,
+                               choices=choices, stands_in_for=stands_in_for(invitation, get_locale().language),
+                               **facts)
+
+
+def _answer(session: Session, invitation: Invitation, form: RsvpForm, choices: DeputyChoices, now: datetime) -> str:
+    """Carry out the answer page's choice; what to tell the invitee."""
+    person, mail = invitation.person, MailContext.from_settings(settings())
+    previous = invitation.delegated_to if invitation.answer is Answer.DELEGATED else None
+    if form.answer.data == DELEGATED:
+        # someone invited meanwhile is passed on, for the service to say why they cannot stand in
+        deputy = next((p for p in choices.people + choices.already_invited if p.id == form.deputy_id.data), None)
+        if deputy is None:
+            raise DomainError(N_("Välj en av personerna i listan."))
+        if previous is not None and previous.id == deputy.id:
+            return gettext("%(name)s går redan i ditt ställe.", name=deputy.name)
+        send_deputy(session, invitation, deputy, via="link", actor=person.email, now=now, mail=mail)
+        message = gettext("%(name)s får en egen inbjudan och går i ditt ställe.", name=deputy.name)
+        if previous is not None:
+            message += " " + gettext("%(name)s har fått besked om att inte gå.", name=previous.name)
+        return message
+    answer = Answer(form.answer.data)
+    if previous is not None:
+        take_back(session, invitation, answer, via="link", actor=person.email, now=now, mail=mail)
+        return gettext("Du har tagit tillbaka mötet och %(name)s har fått besked. Ditt svar: %(answer)s.",
+                       name=previous.name, answer=str(ANSWERS[answer]))
+    record_answer(session, invitation, answer, via="link", sequence=invitation.calendar_sequence,
+                  actor=person.email, now=now)
+    return gettext("Tack! Ditt svar är sparat: %(answer)s.", answer=str(ANSWERS[answer]))
 
 
 def _language_of(person: Person) -> AbstractContextManager[None]:
@@ -105,17 +140,23 @@ def _facts(meeting: Meeting) -> dict[str, Any]:
 
 @bp.get("/feeds/<token>.ics")
 def feed(token: str) -> Response:
-    """A subscription calendar; 304 when the client already has this version, 404 for a revoked token."""
-    config = settings()
-    found = feed_for_token(db(), token, sender_email=config.mail_from, timezone=config.timezone, now=utcnow())
-    if found is None:
+    """A subscription calendar; 304 when the client already has this version (the feed is then not built),
+    404 for a revoked token."""
+    config, session, now = settings(), db(), utcnow()
+    version = feed_version(session, token, sender_email=config.mail_from, timezone=config.timezone, now=now)
+    if version is None:
         abort(404)
-    response = Response(found.content, content_type="text/calendar; charset=utf-8")
-    response.set_etag(found.etag)
-    response.last_modified = found.last_modified
+    response = Response(content_type="text/calendar; charset=utf-8")
+    response.set_etag(version.etag)
+    response.last_modified = version.last_modified
     response.cache_control.private = True
     response.cache_control.no_cache = True  # calendars may keep it, but must ask again (and get 304)
-    return response.make_conditional(request)
+    if not is_resource_modified(request.environ, etag=version.etag, last_modified=version.last_modified):
+        response.status_code = 304
+        return response
+    response.set_data(feed_content(session, version, sender_email=config.mail_from, timezone=config.timezone,
+                                   now=now))
+    return response
 
 
 @bp.get("/me/calendar")

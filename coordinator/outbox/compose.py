@@ -57,10 +57,16 @@ DATE_FORMATS = {
 SUBJECTS = {
     "sv": {"invitation": "Inbjudan: %(summary)s %(when)s", "update": "Ändrad tid: %(summary)s %(when)s",
            "cancellation": "Inställt: %(summary)s %(when)s",
-           "removed": "Du är inte längre inbjuden: %(summary)s %(when)s"},
+           "removed": "Du är inte längre inbjuden: %(summary)s %(when)s",
+           "released": "Du behöver inte gå som ersättare: %(summary)s %(when)s",
+           "delegated": "Ersättare skickad: %(summary)s %(when)s",
+           "taken_back": "Du har tagit tillbaka mötet: %(summary)s %(when)s"},
     "en": {"invitation": "Invitation: %(summary)s %(when)s", "update": "New time: %(summary)s %(when)s",
            "cancellation": "Cancelled: %(summary)s %(when)s",
-           "removed": "You are no longer invited: %(summary)s %(when)s"},
+           "removed": "You are no longer invited: %(summary)s %(when)s",
+           "released": "You need not stand in: %(summary)s %(when)s",
+           "delegated": "Deputy sent: %(summary)s %(when)s",
+           "taken_back": "You have taken the meeting back: %(summary)s %(when)s"},
 }
 
 _METHOD_LINE = re.compile(rb"^METHOD:([A-Za-z-]+)\r?$", re.MULTILINE)
@@ -229,20 +235,18 @@ def _calendar_part(calendar: bytes, method: str | None) -> MIMEBase:
 def invitation_message(event: CalendarEvent, recipient: Party, *, language: str, sender: Party,
                        message_id: str, dtstamp: datetime, timezone: str, agenda: str | None,
                        rsvp: RsvpLinks | None, reply_to: Party | None,
-                       is_update: bool = False) -> EmailMessage:
+                       is_update: bool = False, stands_in_for: str | None = None) -> EmailMessage:
     """The invitation (or its update) with a METHOD:REQUEST calendar for the event's attendees.
 
     When the caller leaves the event's DESCRIPTION empty it is written here from the agenda, the
-    video link and the answer links, so a calendar shows what the mail shows.
+    video link and the answer links, so a calendar shows what the mail shows. A deputy's mail and
+    DESCRIPTION say whom they replace (`stands_in_for`: "Anna Berg, rektor på Ekbackens skola").
     """
     language = language_of(language)
     context = {"event": event, "recipient": recipient, "agenda": agenda, "rsvp": rsvp,
-               "is_update": is_update, "timezone": timezone, "convener": _convener(event, sender, reply_to)}
-    if not event.description:
-        description, _ = render("invitation_description", language, **context)
-        event = replace(event, description=description.strip())
-    if event.url is None and rsvp is not None:
-        event = replace(event, url=rsvp.page)
+               "is_update": is_update, "timezone": timezone, "convener": _convener(event, sender, reply_to),
+               "stands_in_for": stands_in_for}
+    event = _described(event, "invitation_description", language, context, rsvp)
     text, html = render("invitation", language, **context)
     subject = _subject("update" if is_update else "invitation", event, language, timezone)
     return compose(sender=sender, to=recipient, subject=subject, text=text, html=html, message_id=message_id,
@@ -250,14 +254,52 @@ def invitation_message(event: CalendarEvent, recipient: Party, *, language: str,
                    method="REQUEST", date=dtstamp, headers={"Content-Language": language})
 
 
+def delegation_message(event: CalendarEvent, recipient: Party, *, language: str, sender: Party,
+                       message_id: str, dtstamp: datetime, timezone: str, agenda: str | None,
+                       rsvp: RsvpLinks | None, reply_to: Party | None, title: str, deputy: str | None,
+                       answer: str | None = None, is_update: bool = False) -> EmailMessage:
+    """A METHOD:REQUEST to someone about their own deputy: with `deputy`, that they sent them (the event is
+    their delegated copy, free time); without, that they took the meeting back and answered `answer`.
+
+    `title` is the meeting's own name, for the subject and the text (the delegated copy's SUMMARY
+    names the deputy too). The answer link stays theirs: until the meeting starts it takes the
+    meeting back or changes the deputy.
+    """
+    language = language_of(language)
+    context = {"event": event, "title": title, "recipient": recipient, "agenda": agenda, "rsvp": rsvp,
+               "deputy": deputy, "answer": answer, "is_update": is_update, "timezone": timezone,
+               "convener": _convener(event, sender, reply_to), "stands_in_for": None}
+    event = _described(event, "delegation_description" if deputy else "invitation_description", language,
+                       context, rsvp)
+    text, html = render("delegation", language, **context)
+    kind = "update" if is_update else "delegated" if deputy else "taken_back"
+    subject = _subject(kind, replace(event, summary=title), language, timezone)
+    return compose(sender=sender, to=recipient, subject=subject, text=text, html=html, message_id=message_id,
+                   reply_to=reply_to, calendar=ics.request(event, dtstamp=dtstamp, timezone=timezone),
+                   method="REQUEST", date=dtstamp, headers={"Content-Language": language})
+
+
+def _described(event: CalendarEvent, template: str, language: str, context: dict[str, object],
+               rsvp: RsvpLinks | None) -> CalendarEvent:
+    """The event with its DESCRIPTION (when the caller left it empty) and URL filled in from the mail's content."""
+    if not event.description:
+        description, _ = render(template, language, **context)
+        event = replace(event, description=description.strip())
+    if event.url is None and rsvp is not None:
+        event = replace(event, url=rsvp.page)
+    return event
+
+
 def cancellation_message(event: CalendarEvent, recipient: Party, *, language: str, sender: Party,
                          message_id: str, dtstamp: datetime, timezone: str, reply_to: Party | None,
-                         removed: bool = False) -> EmailMessage:
-    """A METHOD:CANCEL for a cancelled meeting, or (`removed`) for an invitee taken off a going one."""
+                         removed: bool = False, released_from: str | None = None) -> EmailMessage:
+    """A METHOD:CANCEL for a cancelled meeting, or (`removed`) for an invitee taken off a going one — a deputy
+    no longer needed in the place of `released_from`."""
     language = language_of(language)
     text, html = render("cancellation", language, event=event, recipient=recipient, removed=removed,
-                        timezone=timezone, convener=_convener(event, sender, reply_to))
-    subject = _subject("removed" if removed else "cancellation", event, language, timezone)
+                        released_from=released_from, timezone=timezone, convener=_convener(event, sender, reply_to))
+    subject = _subject("released" if released_from else "removed" if removed else "cancellation", event, language,
+                       timezone)
     return compose(sender=sender, to=recipient, subject=subject, text=text, html=html, message_id=message_id,
                    reply_to=reply_to, calendar=ics.cancel(event, dtstamp=dtstamp, timezone=timezone),
                    method="CANCEL", date=dtstamp, headers={"Content-Language": language})

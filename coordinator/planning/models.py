@@ -107,6 +107,7 @@ class Invitation(Base):
     delegated_from_id: Mapped[int | None] = mapped_column(sa.ForeignKey("person.id"))  # stands in for
     removed_at: Mapped[datetime | None]
     rsvp_key: Mapped[str] = mapped_column(sa.String(32), default=new_rsvp_key, server_default="")
+    sent_sequence: Mapped[int | None]  # the SEQUENCE of the last REQUEST or CANCEL queued to this person
 
     meeting: Mapped[Meeting] = relationship(back_populates="invitations")
     person: Mapped[Person] = relationship(foreign_keys=[person_id])
@@ -117,3 +118,16 @@ class Invitation(Base):
     def is_active(self) -> bool:
         """Still expected at the meeting: not removed and not handed over to a deputy."""
         return self.removed_at is None and self.answer is not Answer.DELEGATED
+
+    @property
+    def calendar_sequence(self) -> int:
+        """The version of the meeting in the person's calendar: the SEQUENCE they were last sent."""
+        return self.sent_sequence if self.sent_sequence is not None else self.meeting.sequence
+
+    @property
+    def next_sequence(self) -> int:
+        """The SEQUENCE of a message that changes the person's copy: newer than any they were sent (Outlook
+        and Google drop one that is not), and never older than the meeting's own."""
+        if self.sent_sequence is None:
+            return self.meeting.sequence
+        return max(self.meeting.sequence, self.sent_sequence + 1)

@@ -164,6 +164,34 @@ def test_removed_then_invited_again_at_the_same_sequence_is_a_new_request(sessio
     assert again.removed_at is None and again.answer is Answer.NEEDS_ACTION
 
 
+def test_removed_and_invited_again_each_message_outranks_the_last_that_person_received(session, engine):
+    """Outlook and Google drop a CANCEL or REQUEST whose SEQUENCE is not newer than the copy they hold: each
+    person's messages count up from what they last received, while the meeting's own SEQUENCE (and so
+    everyone else's copies, answers and reminders) stays as it was."""
+    published_demo(session)
+    forum = meeting_of(session, OVERARCHING)
+    annika, eva = person(session, "Annika Berg"), person(session, "Eva Lindqvist")
+    with SMTPServer() as smtp:
+        remove_invitee(session, forum, annika, actor=DIRECTOR, now=CHANGED, mail=MAIL)
+        add_invitee(session, forum, annika, actor=DIRECTOR, now=CHANGED, mail=MAIL)
+        remove_invitee(session, forum, annika, actor=DIRECTOR, now=CHANGED, mail=MAIL)
+        add_invitee(session, forum, annika, actor=DIRECTOR, now=CHANGED, mail=MAIL)
+        session.commit()
+        move_meeting(session, forum, at(10, 19, 13), at(10, 19, 15), actor=DIRECTOR, now=CHANGED, mail=MAIL)
+        session.commit()
+        deliver(engine, smtp.url, CHANGED)
+
+    hers = [calendar_of(r.message) for r in smtp.received if r.envelope_to == [annika.email]]
+    assert [(c.part_method, int(c.event["SEQUENCE"])) for c in hers] == [
+        ("REQUEST", 0), ("CANCEL", 1), ("REQUEST", 2), ("CANCEL", 3), ("REQUEST", 4), ("REQUEST", 5)]
+    assert [int(c.vobject.vevent.sequence.value) for c in hers] == [0, 1, 2, 3, 4, 5]
+    assert {str(c.event["UID"]) for c in hers} == {forum.uid}
+    session.expire_all()
+    assert forum.sequence == 1 and invitation(session, forum, "Annika Berg").sent_sequence == 5
+    evas = [calendar_of(r.message) for r in smtp.received if r.envelope_to == [eva.email]]
+    assert [int(c.event["SEQUENCE"]) for c in evas] == [0, 1]
+
+
 def test_a_draft_only_changes_its_list(session):
     published_demo(session)
     operative = add_form_meeting(session, OPERATIVE)  # added after publishing: a draft

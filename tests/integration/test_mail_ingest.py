@@ -14,7 +14,7 @@ from coordinator.cli import cli
 from coordinator.db import make_session_factory
 from coordinator.invitations.imap import poll_mailbox
 from coordinator.invitations.replies import Outcome
-from coordinator.invitations.services import add_invitee
+from coordinator.invitations.services import add_invitee, remove_invitee
 from coordinator.org.models import Person, School
 from coordinator.outbox.models import OutboxMessage
 from coordinator.planning.models import Answer, Invitation
@@ -63,10 +63,21 @@ def snapshot(session) -> tuple:
                                  for model in (OutboxMessage, AuditEvent))
 
 
-def reply(attendee: str, partstat: str, sequence: int, uid: str = UID) -> bytes:
+def calendar(attendee: str, partstat: str, sequence: int, uid: str = UID, parameters: str = "") -> bytes:
     return ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Test//EN\r\nMETHOD:REPLY\r\nBEGIN:VEVENT\r\n"
             f"UID:{uid}\r\nDTSTAMP:20271003T100000Z\r\nSEQUENCE:{sequence}\r\n"
-            f"ATTENDEE;PARTSTAT={partstat}:mailto:{attendee}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n").encode()
+            f"ATTENDEE;PARTSTAT={partstat}{parameters}:mailto:{attendee}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n").encode()
+
+
+def as_mail(ics: bytes, sender: str) -> bytes:
+    """The calendar as a client mails it: a text/calendar part, from `sender`."""
+    return (f"From: {sender}\r\nTo: samverkan@example.se\r\nSubject: Svar\r\nMIME-Version: 1.0\r\n"
+            "Content-Type: text/calendar; charset=utf-8; method=REPLY\r\n\r\n").encode() + ics
+
+
+def reply(attendee: str, partstat: str, sequence: int, uid: str = UID) -> bytes:
+    """A reply mailed by the attendee themselves."""
+    return as_mail(calendar(attendee, partstat, sequence, uid), attendee)
 
 
 def ingest(runner, *paths: Path):
@@ -94,7 +105,7 @@ def test_calendar_replies_record_the_answers(session, runner, forum):
 
 def test_a_reply_older_than_the_answer_already_given_is_ignored(session, runner, forum, tmp_path, caplog):
     assert ingest(runner, REPLIES / "google-tentative.eml").exit_code == 0  # to SEQUENCE 2
-    stale = tmp_path / "stale.ics"
+    stale = tmp_path / "stale.eml"
     stale.write_bytes(reply("cecilia.dahl@gmail.com", "ACCEPTED", 1))
     before = snapshot(session)
 
@@ -109,7 +120,7 @@ def test_a_reply_older_than_the_answer_already_given_is_ignored(session, runner,
 
 def test_a_newer_reply_replaces_the_answer(session, runner, forum, tmp_path):
     assert ingest(runner, REPLIES / "outlook-accepted.eml").exit_code == 0  # to SEQUENCE 1
-    newer = tmp_path / "newer.ics"
+    newer = tmp_path / "newer.eml"
     newer.write_bytes(reply("bjorn.arlig@skola.example.se", "DECLINED", 2))
 
     assert "recorded: declined to SEQUENCE 2" in ingest(runner, newer).output
@@ -121,7 +132,7 @@ def test_replies_that_match_nothing_or_are_malformed_are_ignored_and_change_noth
         (reply("bjorn.arlig@skola.example.se", "ACCEPTED", 1, uid="someone-else@example.com"), "unknown UID"),
         (reply("stranger@example.com", "ACCEPTED", 1), "unknown attendee"),
         (reply("greta.holm@skola.example.se", "ACCEPTED", 1), "unknown attendee"),  # known, but not invited
-        (reply("bjorn.arlig@skola.example.se", "ACCEPTED", 3), "SEQUENCE 3 is newer"),
+        (reply("bjorn.arlig@skola.example.se", "ACCEPTED", 3), "SEQUENCE 3 is newer than the 2 the attendee was sent"),
         (reply("bjorn.arlig@skola.example.se", "NEEDS-ACTION", 1), "no answer in the reply"),
         (b"From: x@example.com\r\nSubject: Out of office\r\n\r\nI am away.\r\n", "no calendar"),
         *(((REPLIES / name).read_bytes(), "") for name in sorted(p.name for p in REPLIES.glob("malformed-*"))),
@@ -157,8 +168,10 @@ def test_an_unreadable_file_is_an_error(session, runner, forum, tmp_path):
     assert answer_of(session, forum, "Björn Ärlig").answer is Answer.ACCEPTED  # the readable one counted
 
 
-def test_a_delegated_reply_sends_the_named_person_in_their_place(session, runner, forum):
-    result = ingest(runner, REPLIES / "thunderbird-delegated.ics")
+def test_a_delegated_reply_sends_the_named_person_in_their_place(session, runner, forum, tmp_path):
+    mailed = tmp_path / "thunderbird-delegated.eml"
+    mailed.write_bytes(as_mail((REPLIES / "thunderbird-delegated.ics").read_bytes(), "Erik Lund <erik.lund@skola.example.se>"))
+    result = ingest(runner, mailed)
 
     assert result.exit_code == 0 and "delegated: delegated to greta.holm@skola.example.se" in result.output
     erik, greta = answer_of(session, forum, "Erik Lund"), answer_of(session, forum, "Greta Holm")
@@ -193,3 +206,50 @@ def test_the_mailbox_poll_refuses_a_wrong_password(session, engine, forum):
         with pytest.raises(Exception, match="AUTHENTICATIONFAILED"):
             poll_mailbox(make_session_factory(engine), wrong, mail=MAIL, now=ANSWERED)
         assert not imap.seen(1)
+
+
+def test_a_reply_counts_only_from_the_attendee_or_the_sent_by_they_name(session, runner, forum, tmp_path, caplog):
+    """Anyone can mail a calendar naming someone else: the mail's From must be the attendee (or their SENT-BY)."""
+    forged = tmp_path / "forged.eml"
+    forged.write_bytes(as_mail(calendar("bjorn.arlig@skola.example.se", "DECLINED", 1), "Mallory <mallory@example.com>"))
+    claimed = tmp_path / "claimed-sent-by.eml"  # a SENT-BY that is not the sender
+    claimed.write_bytes(as_mail(calendar("cecilia.dahl@gmail.com", "DECLINED", 1,
+                                         parameters=';SENT-BY="mailto:assistent@skola.example.se"'),
+                                "Mallory <mallory@example.com>"))
+    bare = tmp_path / "bare.ics"  # a bare calendar has no sender to check
+    bare.write_bytes(calendar("david.eriksson@icloud.com", "DECLINED", 1))
+    before = snapshot(session)
+
+    with caplog.at_level(logging.WARNING, logger="coordinator.invitations"):
+        result = ingest(runner, forged, claimed, bare)
+
+    assert result.exit_code == 0, result.output
+    assert f"{forged}: ignored: sent by mallory@example.com, not by the attendee" in result.output
+    assert (f"{claimed}: ignored: sent by mallory@example.com, not by the attendee or their SENT-BY "
+            "assistent@skola.example.se") in result.output
+    assert f"{bare}: ignored: no sender" in result.output
+    assert snapshot(session) == before
+    assert sum("calendar_reply_ignored" in r.getMessage() and "sent by mallory" in r.getMessage()
+               for r in caplog.records) == 2
+
+    secretary = tmp_path / "sent-by.eml"  # Erik's assistant answers for him, as his ATTENDEE says
+    secretary.write_bytes(as_mail(calendar("erik.lund@skola.example.se", "ACCEPTED", 1,
+                                           parameters=';SENT-BY="mailto:Assistent@skola.example.se"'),
+                                  "Assistent <assistent@skola.example.se>"))
+    assert f"{secretary}: recorded: accepted to SEQUENCE 1" in ingest(runner, secretary).output
+    assert answer_of(session, forum, "Erik Lund").answer is Answer.ACCEPTED
+
+
+def test_a_reply_is_checked_against_the_sequence_its_sender_was_sent(session, runner, forum, tmp_path):
+    """Removed and invited again, Greta's calendar holds a SEQUENCE above the meeting's: her reply to it counts."""
+    greta = _person(session, "Greta Holm")
+    add_invitee(session, forum, greta, actor=DIRECTOR, now=PUBLISHED, mail=MAIL)
+    remove_invitee(session, forum, greta, actor=DIRECTOR, now=PUBLISHED, mail=MAIL)
+    add_invitee(session, forum, greta, actor=DIRECTOR, now=PUBLISHED, mail=MAIL)
+    session.commit()
+    assert (forum.sequence, answer_of(session, forum, "Greta Holm").sent_sequence) == (2, 4)
+    answered = tmp_path / "greta.eml"
+    answered.write_bytes(reply("greta.holm@skola.example.se", "ACCEPTED", 4))
+
+    assert f"{answered}: recorded: accepted to SEQUENCE 4" in ingest(runner, answered).output
+    assert answer_of(session, forum, "Greta Holm").answer is Answer.ACCEPTED

@@ -139,7 +139,8 @@ def _events(session: Session, world: World) -> list[tuple[datetime, Callable[[],
             session, conference, local(2027, 10, 14, 13, 0), local(2027, 10, 14, 14, 0), actor="principal",
             now=local(2027, 10, 1, 15, 0), mail=MAIL))),
         answer(conference, "teacher", Answer.ACCEPTED, local(2027, 10, 8, 8, 0)),  # after her RSVP reminder
-        # the principal sends a deputy after the forum's RSVP moment: the deputy's invitation is fresh, no RSVP nag
+        # the principal sends a deputy after the forum's RSVP moment: the deputy's invitation is fresh, no RSVP nag;
+        # her own calendar gets the meeting as free time (SEQUENCE 1), and no reminders any more
         (local(2027, 10, 13, 9, 0), commit(lambda: send_deputy(
             session, world.invitation(forum, "principal"), world.person("deputy"), via="link", actor="principal",
             now=local(2027, 10, 13, 9, 0), mail=MAIL))),
@@ -180,6 +181,7 @@ EXPECTED = [
     ('10-11 07:30', 'director', 'digest', '-', ''),
     ('10-12 13:00', 'principal', 'rsvp_reminder', 'forum', '0'),
     ('10-13 10:00', 'deputy', 'invitation', 'forum', '0'),
+    ('10-13 10:00', 'principal', 'update', 'forum', '1'),  # her own copy, freed (RFC 5546 delegation)
     ('10-13 13:00', 'principal', 'pre_meeting_reminder', 'conference', '0'),
     ('10-13 13:00', 'teacher', 'pre_meeting_reminder', 'conference', '0'),
     ('10-17 07:30', 'kurator', 'minutes_reminder', 'conference', '0'),

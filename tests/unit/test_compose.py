@@ -18,7 +18,7 @@ from coordinator.invitations.ics import Attendee, CalendarEvent, ICSError, Party
 from coordinator.invitations.tokens import rsvp_links
 from coordinator.org.models import Language
 from coordinator.outbox.compose import (
-    cancellation_message, compose, format_local, invitation_message, new_message_id, render,
+    cancellation_message, compose, delegation_message, format_local, invitation_message, new_message_id, render,
 )
 from tests.smtp_server import SMTPServer
 
@@ -303,6 +303,72 @@ def test_an_invitation_without_links_or_agenda_leaves_those_sections_out():
     assert "Dagordning" not in text
     assert "Videolänk" not in text
     assert "svara direkt i din kalender" in text
+
+
+# -- deputies --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("language", "replaced", "says"), [
+    ("sv", "Anna Berg, rektor på Ekbackens skola", "Du ersätter Anna Berg, rektor på Ekbackens skola."),
+    ("en", "Anna Berg, principal at Ekbackens skola", "You stand in for Anna Berg, principal at Ekbackens skola."),
+])
+def test_a_deputys_invitation_says_whom_they_replace_in_the_text_the_html_and_the_calendar(language, replaced, says):
+    message = received(invitation(language, stands_in_for=replaced))
+    [event] = icalendar.Calendar.from_ical(calendar_of(message)).walk("VEVENT")
+
+    assert says in body(message, "plain") and says in body(message, "html")
+    assert str(event["DESCRIPTION"]).startswith(says)
+
+
+def delegated(language: str = "sv", deputy: str | None = "Per Olsson", answer: str | None = None) -> EmailMessage:
+    event = meeting(transparent=deputy is not None,
+                    summary=f"Samverkansmöte Årstaskolan – ersättare: {deputy}" if deputy else "Samverkansmöte Årstaskolan")
+    return received(delegation_message(
+        event, BJORN, language=language, sender=SENDER, message_id=MESSAGE_ID, dtstamp=DTSTAMP,
+        timezone="Europe/Stockholm", agenda=AGENDA, rsvp=LINKS, reply_to=CONVENER, title="Samverkansmöte Årstaskolan",
+        deputy=deputy, answer=answer))
+
+
+@pytest.mark.parametrize(("language", "subject", "says", "until"), [
+    ("sv", "Ersättare skickad: Samverkansmöte Årstaskolan tisdag 12 oktober 2027 kl. 13.00",
+     "Du har skickat Per Olsson i ditt ställe.", "Fram till mötets början kan du ta tillbaka mötet eller byta ersättare"),
+    ("en", "Deputy sent: Samverkansmöte Årstaskolan Tuesday 12 October 2027, 13:00",
+     "You have sent Per Olsson in your place.", "Until the meeting starts you can take it back or change your deputy"),
+])
+def test_a_delegators_copy_says_whom_they_sent_and_frees_their_time(language, subject, says, until):
+    message = delegated(language)
+    [event] = icalendar.Calendar.from_ical(calendar_of(message)).walk("VEVENT")
+
+    assert message["Subject"] == subject
+    assert says in body(message, "plain") and says in body(message, "html")
+    assert f"{until}:\n{LINKS.page}" in body(message, "plain")
+    assert str(event["DESCRIPTION"]).startswith(says) and LINKS.page in str(event["DESCRIPTION"])
+    assert event["TRANSP"] == "TRANSPARENT" and str(event["SUMMARY"]).endswith("ersättare: Per Olsson")
+
+
+@pytest.mark.parametrize(("language", "answer", "says"), [
+    ("sv", "accepted", "Ditt svar: du kommer."), ("sv", "declined", "Ditt svar: du kommer inte."),
+    ("en", "tentative", "Your answer: you might attend."),
+])
+def test_taking_the_meeting_back_is_confirmed_with_the_answer_given(language, answer, says):
+    message = delegated(language, deputy=None, answer=answer)
+    [event] = icalendar.Calendar.from_ical(calendar_of(message)).walk("VEVENT")
+
+    assert message["Subject"].startswith(("Du har tagit tillbaka mötet: ", "You have taken the meeting back: "))
+    assert says in body(message, "plain")
+    assert event["TRANSP"] == "OPAQUE" and LINKS.accept in str(event["DESCRIPTION"])
+
+
+@pytest.mark.parametrize(("language", "subject", "says"), [
+    ("sv", "Du behöver inte gå som ersättare: ", "Du behöver inte längre ersätta Anna Berg på det här mötet."),
+    ("en", "You need not stand in: ", "You no longer need to stand in for Anna Berg at this meeting."),
+])
+def test_a_deputy_no_longer_needed_is_told_in_whose_place(language, subject, says):
+    message = received(cancellation_message(
+        meeting(sequence=1), BJORN, language=language, sender=SENDER, message_id=MESSAGE_ID, dtstamp=DTSTAMP,
+        timezone="Europe/Stockholm", reply_to=CONVENER, removed=True, released_from="Anna Berg"))
+
+    assert message["Subject"].startswith(subject)
+    assert says in body(message, "plain") and says in body(message, "html")
 
 
 # -- the cancellation -----------------------------------------------------------------------------------

@@ -329,6 +329,17 @@ def test_a_feed_publishes_every_meeting_with_one_vtimezone_and_its_refresh_hints
     assert all(e.decoded("DTSTAMP") == DTSTAMP for e in published.values())
 
 
+def test_a_transparent_meeting_is_free_time_in_outlook_google_and_apple():
+    """A delegator's copy: TRANSP frees the slot in Google and Apple; Exchange reads its own busy status first."""
+    for data in (request(meeting(transparent=True), dtstamp=DTSTAMP),
+                 feed([meeting(transparent=True)], name="Samverkan", dtstamp=DTSTAMP)):
+        event = the_event(parse(data))
+        assert (event["TRANSP"], event["X-MICROSOFT-CDO-BUSYSTATUS"], event["X-MICROSOFT-CDO-INTENDEDSTATUS"]) == (
+            "TRANSPARENT", "FREE", "FREE")
+    busy = the_event(parse(request(meeting(), dtstamp=DTSTAMP)))
+    assert busy["TRANSP"] == "OPAQUE" and "X-MICROSOFT-CDO-BUSYSTATUS" not in busy
+
+
 def test_an_empty_feed_is_still_a_calendar_clients_subscribe_to():
     calendar = parse(feed([], name="Inga möten", dtstamp=DTSTAMP))
 
@@ -406,6 +417,16 @@ def test_a_reply_without_sequence_or_partstat_reads_as_sequence_0_needing_action
     assert parse_reply(data) == Reply(uid="m-1", sequence=0, attendee_email="someone@example.se",
                                       partstat="NEEDS-ACTION", delegated_to=None, organizer_email=None,
                                       dtstamp=None)
+
+
+def test_a_reply_names_whoever_may_send_it_for_the_attendee():
+    data = (b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//EN\r\nMETHOD:REPLY\r\nBEGIN:VEVENT\r\nUID:m-1\r\n"
+            b"ATTENDEE;PARTSTAT=ACCEPTED;SENT-BY=\"MAILTO:Assistent@Skola.example.se\":mailto:chef@skola.example.se\r\n"
+            b"END:VEVENT\r\nEND:VCALENDAR\r\n")
+
+    reply = parse_reply(data)
+
+    assert (reply.attendee_email, reply.sent_by) == ("chef@skola.example.se", "assistent@skola.example.se")
 
 
 def test_a_reply_with_a_sequence_that_is_no_number_is_refused():

@@ -32,7 +32,7 @@ def test_who_has_the_users_pages(actor, expected):
 
 def test_nobody_gives_more_than_they_have():
     assert set(grantable_roles(CITY)) == set(Role)
-    assert set(grantable_roles(DIRECTOR)) == {R.DISTRICT_DIRECTOR, R.DISTRICT_ADMIN, R.PARTICIPANT}
+    assert set(grantable_roles(DIRECTOR)) == {R.DISTRICT_DIRECTOR, R.DISTRICT_ADMIN, R.INTAKE_OFFICER, R.PARTICIPANT}
     assert set(grantable_roles(ADMIN)) == {R.DISTRICT_ADMIN, R.PARTICIPANT}
     assert grantable_roles(user(R.PARTICIPANT)) == () and grantable_roles(user(R.AUDITOR)) == ()
 
@@ -47,6 +47,7 @@ def test_a_login_belongs_to_its_district_its_persons_or_the_city():
 @pytest.mark.parametrize(("role", "scope", "director_sees", "director_manages", "admin_manages"), [
     (R.DISTRICT_DIRECTOR, NORRMALM, True, True, False),   # an administrator cannot touch a director
     (R.DISTRICT_ADMIN, NORRMALM, True, True, True),
+    (R.INTAKE_OFFICER, NORRMALM, True, True, False),      # the director appoints the intake group
     (R.PARTICIPANT, NORRMALM, True, True, True),
     (R.PARTICIPANT, SODERMALM, False, False, False),       # another district: not even seen (404)
     (R.DISTRICT_ADMIN, SODERMALM, False, False, False),

@@ -12,14 +12,17 @@ import sqlalchemy as sa
 import vobject
 
 from coordinator.auth.models import Role
+from coordinator.invitations.feeds import create_feed
 from coordinator.invitations.models import FeedToken
-from coordinator.invitations.services import remove_invitee
+from coordinator.invitations.services import remove_invitee, send_deputy
 from coordinator.planning.models import Meeting
 from coordinator.planning.services import cancel_meeting, move_meeting
 from coordinator.web import db
 from tests.invitation_helpers import (
-    DIRECTOR, MAIL, OPERATIVE, OVERARCHING, PUBLISHED, add_form_meeting, meeting_of, person, published_demo,
+    DIRECTOR, MAIL, OPERATIVE, OVERARCHING, PUBLISHED, add_form_meeting, calendar_of, deliver, invitation, meeting_of,
+    person, published_demo,
 )
+from tests.smtp_server import SMTPServer
 from tests.web.helpers import csrf_token, log_in_as, page, text
 
 LATER = PUBLISHED + timedelta(days=1)
@@ -186,3 +189,99 @@ def test_only_people_and_organisers_have_a_calendar_page_and_only_their_own_feed
     assert taken.status_code == 404
     with published.app_context():
         assert db().scalars(sa.select(FeedToken)).all() == []
+
+
+def feed_of(app, name: str) -> str:
+    """A secret feed link of a person's own meetings, made as "Min kalender" makes it."""
+    with app.app_context():
+        token = create_feed(db(), person(db(), name), actor="test", now=LATER)
+        db().commit()
+    return f"/feeds/{token}.ics"
+
+
+def test_a_meeting_one_sent_a_deputy_to_is_free_time_in_ones_own_feed(published, client):
+    annika_url, per_url = feed_of(published, "Annika Berg"), feed_of(published, "Per Olsson")
+    calendar_app = published.test_client()
+    before = calendar_app.get(annika_url)
+    with published.app_context():
+        forum = meeting_of(db(), OVERARCHING)
+        send_deputy(db(), invitation(db(), forum, "Annika Berg"), person(db(), "Per Olsson"), via="link",
+                    actor="annika", now=LATER, mail=MAIL)
+        db().commit()
+        uid = forum.uid
+
+    after = calendar_app.get(annika_url, headers={"If-None-Match": before.headers["ETag"]})
+
+    assert after.status_code == 200  # the delegation changed her feed
+    event = uids(after.data)[uid]
+    assert str(event["TRANSP"]) == "TRANSPARENT" and str(event["X-MICROSOFT-CDO-BUSYSTATUS"]) == "FREE"
+    assert str(event["SUMMARY"]) == f"{OVERARCHING} – ersättare: Per Olsson"
+    assert str(event["DESCRIPTION"]).startswith("Du har skickat Per Olsson i ditt ställe.")
+    [parsed] = [e for e in vobject.readOne(after.data.decode()).vevent_list if e.uid.value == uid]
+    assert parsed.transp.value == "TRANSPARENT" and parsed.summary.value.endswith("ersättare: Per Olsson")
+    assert str(uids(before.data)[uid]["TRANSP"]) == "OPAQUE"
+    # the deputy has it as his own, busy
+    assert str(uids(calendar_app.get(per_url).data)[uid]["TRANSP"]) == "OPAQUE"
+
+
+def test_the_organizer_is_the_same_in_the_invitation_and_in_the_feed(published, client, engine):
+    url = feed_of(published, "Annika Berg")
+    with SMTPServer() as smtp:
+        deliver(engine, smtp.url)
+    with published.app_context():
+        forum = meeting_of(db(), OVERARCHING)
+        email = person(db(), "Annika Berg").email
+    [mailed] = [calendar_of(r.message) for r in smtp.received
+                if r.envelope_to == [email] and calendar_of(r.message).event["UID"] == forum.uid]
+
+    feed = published.test_client().get(url)
+
+    in_mail, in_feed = mailed.event["ORGANIZER"], uids(feed.data)[forum.uid]["ORGANIZER"]
+    assert (str(in_feed), in_feed.params["CN"]) == (str(in_mail), in_mail.params["CN"])
+    assert str(in_feed) == "mailto:samverkan@example.se"  # the product's own address (decisions §17)
+    [parsed] = [e for e in vobject.readOne(feed.data.decode()).vevent_list if e.uid.value == forum.uid]
+    assert parsed.organizer.value == mailed.vobject.vevent.organizer.value
+    assert parsed.organizer.params["CN"] == mailed.vobject.vevent.organizer.params["CN"]
+
+
+def test_an_unchanged_feed_is_answered_304_with_one_query_after_the_tokens(published, client):
+    url = feed_of(published, "Annika Berg")
+    calendar_app = published.test_client()
+    statements: list[str] = []
+    engine = published.extensions["coordinator.engine"]
+
+    def count(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    first = calendar_app.get(url)
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        unchanged = calendar_app.get(url, headers={"If-None-Match": first.headers["ETag"]})
+        conditional = len(statements)
+        statements.clear()
+        full = calendar_app.get(url)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+
+    assert unchanged.status_code == 304 and unchanged.headers["ETag"] == first.headers["ETag"]
+    assert conditional == 2  # the token, then the feed's version: nothing of the feed is built
+    assert full.status_code == 200 and len(statements) > 4 and full.data == first.data
+
+
+def test_a_feed_with_no_meetings_is_still_a_calendar_every_client_reads(published, client):
+    url = feed_of(published, "Per Olsson")  # invited to nothing published
+
+    response = published.test_client().get(url)
+
+    assert response.status_code == 200 and response.headers["ETag"]
+    calendar = icalendar.Calendar.from_ical(response.data)
+    assert (str(calendar["PRODID"]), str(calendar["VERSION"]), str(calendar["METHOD"])) == (
+        "-//Samverkan coordinator//SV", "2.0", "PUBLISH")
+    assert calendar.walk("VEVENT") == []
+    # RFC 5545 wants at least one component: the VTIMEZONE is it
+    assert [c.name for c in calendar.subcomponents] == ["VTIMEZONE"]
+    parsed = vobject.readOne(response.data.decode())
+    assert parsed.prodid.value == "-//Samverkan coordinator//SV" and parsed.version.value == "2.0"
+    assert "vevent" not in parsed.contents and parsed.vtimezone.tzid.value == "Europe/Stockholm"
+    assert "Per Olsson" in parsed.contents["x-wr-calname"][0].value
+    assert published.test_client().get(url, headers={"If-None-Match": response.headers["ETag"]}).status_code == 304

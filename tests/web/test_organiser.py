@@ -62,12 +62,28 @@ def test_the_organiser_sees_who_has_not_answered_first_then_the_answers(app, cli
     assert "rektor" in annika and "Kommer" in annika and "via länken" in annika
     assert "via kalendern" in next(r for r in listed if r.startswith("James Whitfield"))
     katarina = next(r for r in listed if r.startswith("Katarina Öberg"))
-    assert "Skickar ersättare" in katarina and "Ersättare: Daniel Wikström" in katarina
+    assert "Skickar ersättare → ersatt av Daniel Wikström (svar: inte svarat)" in katarina
     assert "Ersätter Katarina Öberg" in next(r for r in listed if r.startswith("Daniel Wikström"))
     assert listed.index(katarina) > listed.index(annika)
     counts = re.sub(r"<[^>]+>", "", re.search(r'<ul class="answer-counts">(.*?)</ul>', text(response), re.S).group(1))
     assert "Kommer: 1" in counts and "Kommer inte: 1" in counts and "Skickar ersättare: 1" in counts
     assert "Skicka igen" in shown and "Bjud in" in shown
+
+
+def test_a_delegation_reads_as_replaced_by_the_deputy_with_the_deputys_answer(app, client, forum):
+    with app.app_context():
+        meeting = meeting_of(db(), OVERARCHING)
+        record_answer(db(), invitation(db(), meeting, "Daniel Wikström"), Answer.ACCEPTED, via="calendar",
+                      sequence=0, actor="daniel", now=ANSWERED)
+        db().commit()
+    log_in_as(client, app, Role.DISTRICT_DIRECTOR, "NORRVIKEN")
+
+    listed = rows(client.get(forum))
+
+    katarina = next(r for r in listed if r.startswith("Katarina Öberg"))
+    assert "Skickar ersättare → ersatt av Daniel Wikström (svar: kommer)" in katarina
+    daniel = next(r for r in listed if r.startswith("Daniel Wikström"))
+    assert "Kommer" in daniel and "Ersätter Katarina Öberg" in daniel
 
 
 def test_resend_add_and_remove_through_the_page(app, client, forum):

@@ -170,14 +170,14 @@ def test_a_cancelled_meeting_says_so_and_records_nothing(app, client, forum):
     assert snapshot(app) == before
 
 
-def test_send_my_deputy_invites_the_deputy_and_the_old_links_then_say_so(app, client, forum):
+def test_send_my_deputy_then_the_same_link_shows_the_deputy_and_takes_the_meeting_back(app, client, forum):
     url = link(app, forum, "Annika Berg", "delegated")
     opened = client.get(url)
     assert checked_answer(opened) == "delegated"
     assert re.search(r'<option selected value="\d+">Per Olsson</option>', text(opened))  # her named deputy
-
     with app.app_context():
         per_id = person(db(), "Per Olsson").id
+
     response = client.post(url.split("?")[0], data={"csrf_token": csrf_token(text(opened)), "answer": "delegated",
                                                     "deputy_id": per_id})
 
@@ -187,16 +187,75 @@ def test_send_my_deputy_invites_the_deputy_and_the_old_links_then_say_so(app, cl
     assert per.delegated_from_id == annika.person_id and per.is_active
     with app.app_context():
         assert [r.kind for r in outbox(db(), person_id=per_id)] == [MessageKind.INVITATION]
-    after = client.get(response.headers["Location"])
+        assert [r.dedupe_key.split(":")[0] for r in outbox(db(), person_id=annika.person_id)] == [
+            "invitation", "delegation"]
+    after = client.get(response.headers["Location"])  # the same link, still hers
+    assert after.status_code == 200
     assert "Per Olsson får en egen inbjudan och går i ditt ställe." in page(after)
-    assert "Du har skickat en ersättare" in page(after)
-    # declining afterwards through the old link is refused with the reason, and changes nothing
+    assert "Du har skickat Per Olsson i ditt ställe" in page(after) and checked_answer(after) == "delegated"
+    per_url = link(app, forum, "Per Olsson")
+    assert "Du ersätter Annika Berg, rektor på Norrvikens skola." in page(client.get(per_url))
+
+    # a second click of the same choice changes nothing
     before = snapshot(app)
-    declined = client.post(url.split("?")[0], data={"csrf_token": csrf_token(text(opened)), "answer": "declined"})
-    assert "Du har skickat en ersättare" in page(declined) and "Per Olsson går i ditt ställe" in page(declined)
+    again = client.post(url.split("?")[0], data={"csrf_token": csrf_token(text(opened)), "answer": "delegated",
+                                                 "deputy_id": per_id})
+    assert "Per Olsson går redan i ditt ställe." in page(client.get(again.headers["Location"]))
     assert snapshot(app) == before
-    # the deputy's own link works
-    assert client.get(link(app, forum, "Per Olsson")).status_code == 200
+
+    # she goes herself after all: Per is told, his link closes, her answer is recorded
+    back = client.post(url.split("?")[0], data={"csrf_token": csrf_token(text(opened)), "answer": "accepted"})
+    assert back.status_code == 302
+    assert "Du har tagit tillbaka mötet och Per Olsson har fått besked. Ditt svar: Kommer." in page(
+        client.get(back.headers["Location"]))
+    annika, per = answer_of(app, forum, "Annika Berg"), answer_of(app, forum, "Per Olsson")
+    assert (annika.answer, annika.delegated_to_id, annika.answered_via) == (Answer.ACCEPTED, None, "link")
+    assert per.removed_at is not None
+    with app.app_context():
+        assert [r.kind for r in outbox(db(), person_id=per_id)] == [MessageKind.INVITATION, MessageKind.CANCELLATION]
+    assert "Du är inte längre inbjuden" in page(client.get(per_url))
+
+
+def test_changing_the_deputy_through_the_same_link(app, client, forum):
+    url = link(app, forum, "Annika Berg")
+    with app.app_context():
+        per_id, sofia_id = person(db(), "Per Olsson").id, person(db(), "Sofia Lindberg").id
+    post(client, url, answer="delegated", deputy_id=per_id)
+
+    changed = post(client, url, answer="delegated", deputy_id=sofia_id)
+
+    assert changed.status_code == 302
+    shown = page(client.get(changed.headers["Location"]))
+    assert "Sofia Lindberg får en egen inbjudan och går i ditt ställe. Per Olsson har fått besked om att inte gå." in shown
+    assert answer_of(app, forum, "Annika Berg").delegated_to_id == sofia_id
+    assert answer_of(app, forum, "Per Olsson").removed_at is not None
+    assert answer_of(app, forum, "Sofia Lindberg").delegated_from_id == answer_of(app, forum, "Annika Berg").person_id
+
+
+def test_once_the_meeting_has_started_the_link_says_it_is_too_late(app, client, forum):
+    url = link(app, forum, "Annika Berg")
+    with app.app_context():
+        per_id = person(db(), "Per Olsson").id
+    post(client, url, answer="delegated", deputy_id=per_id)
+    form = client.get(url)
+    with app.app_context():
+        meeting = meeting_of(db(), OVERARCHING)
+        now = datetime.now(timezone.utc)
+        meeting.starts_at, meeting.ends_at = now - timedelta(minutes=10), now + timedelta(hours=1)
+        db().commit()
+    before = snapshot(app)
+
+    shown = client.get(url)
+    posted = client.post(url, data={"csrf_token": csrf_token(text(form)), "answer": "accepted"})
+
+    assert shown.status_code == 410 and "Det är för sent att ändra" in page(shown)
+    assert "Per Olsson går i ditt ställe." in page(shown)
+    assert posted.status_code == 410
+    assert snapshot(app) == before
+    # someone who did not send a deputy may still answer, but is no longer offered to send one
+    james = client.get(link(app, forum, "James Whitfield", "delegated"))
+    assert james.status_code == 200 and 'value="delegated"' not in text(james)
+    assert "The meeting has started, so a deputy can no longer be sent." in page(james)  # James reads English
 
 
 def test_a_deputy_who_cannot_stand_in_is_refused_with_the_reason(app, client, forum):
@@ -207,13 +266,30 @@ def test_a_deputy_who_cannot_stand_in_is_refused_with_the_reason(app, client, fo
         sofia_id = sofia.id
     before = snapshot(app)
     url = link(app, forum, "Annika Berg", "delegated")
+    assert "Sofia Lindberg</option>" not in text(client.get(url))  # invited herself: not offered
 
-    already = post(client, url, answer="delegated", deputy_id=sofia_id)
+    already = post(client, url, answer="delegated", deputy_id=sofia_id)  # invited meanwhile
     nobody = post(client, url, answer="delegated", deputy_id="")
+    stranger = post(client, url, answer="delegated", deputy_id=999999)
 
-    assert already.status_code == 200 and "Sofia Lindberg är redan inbjuden till mötet." in page(already)
+    assert already.status_code == 200
+    assert "Sofia Lindberg är redan inbjuden till mötet och kan inte också gå i ditt ställe." in page(already)
     assert nobody.status_code == 200 and "Välj vem som går i ditt ställe." in page(nobody)
+    assert stranger.status_code == 200 and "Välj en av personerna i listan." in page(stranger)
     assert snapshot(app) == before
+
+
+def test_someone_with_nobody_to_send_is_told_so_and_not_offered_a_deputy(app, client, forum):
+    with app.app_context():
+        for name in ("Per Olsson", "Sofia Lindberg", "Elin Strömberg", "Henrik Dahl"):
+            person(db(), name).is_active = False
+        db().commit()
+
+    opened = client.get(link(app, forum, "Annika Berg", "delegated"))
+
+    assert opened.status_code == 200
+    assert 'value="delegated"' not in text(opened) and checked_answer(opened) is None
+    assert "Det finns ingen att skicka i ditt ställe" in page(opened)
 
 
 def test_an_english_speaking_invitee_sees_the_page_in_english(app, client, forum):
