@@ -67,9 +67,32 @@ def followup_menu() -> dict[str, Any]:
     return {"followup_home": followup_home}
 
 
+# a status's shape, drawn in its colour (CSS currentColor) with a white mark: a city table has hundreds
+# of them, so they are put together here rather than by a template macro per cell
+STATUS_ICONS = {
+    Status.GREEN: '<circle cx="8" cy="8" r="7.5" fill="currentColor"/>'
+                  '<path d="M4.3 8.4l2.4 2.4 5-5.2" fill="none" stroke="#fff" stroke-width="2"/>',
+    Status.AMBER: '<path d="M8 .5 15.5 15H.5z" fill="currentColor"/><path d="M8 5.5v5M8 12v2" stroke="#fff" '
+                  'stroke-width="2"/>',
+    Status.RED: '<rect x=".5" y=".5" width="15" height="15" fill="currentColor"/>'
+                '<path d="M4.5 4.5l7 7M11.5 4.5l-7 7" stroke="#fff" stroke-width="2"/>',
+    Status.NONE: '<circle cx="8" cy="8" r="6.5" fill="none" stroke="currentColor" stroke-width="2"/>'
+                 '<path d="M4.5 8h7" stroke="currentColor" stroke-width="2"/>',
+}
+
+
+def status_badge(status: Status, hide_words: bool = False) -> Markup:
+    """A status as its shape and its words (the words only for screen readers where a table is narrow)."""
+    words = Markup.escape(gettext(STATUS_WORDS[status]))
+    hidden = ' class="visually-hidden"' if hide_words else ""
+    return Markup(f'<span class="status status--{status.value}"><svg class="status-icon" viewBox="0 0 16 16" '
+                  f'width="16" height="16" aria-hidden="true" focusable="false">{STATUS_ICONS[status]}</svg>'
+                  f'<span{hidden}>{words}</span></span>')
+
+
 @bp.context_processor
 def helpers() -> dict[str, Any]:
-    return {"shown_figure": _shown, "parts": _parts, "status_words": STATUS_WORDS, "section_name": _section_name,
+    return {"shown_figure": _shown, "parts": _parts, "status_badge": status_badge, "section_name": _section_name,
             "spread_text": _spread_text, "drill_cell": _drill_cell, "organiser_types": ORGANISER_TYPE_LABELS,
             "meeting_drills": MEETING_DRILLS, "school_year_name": _school_year_name, "Status": Status, "Unit": Unit}
 
