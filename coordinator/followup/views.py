@@ -20,7 +20,9 @@ from coordinator.auth.access import current_user, login_required, require
 from coordinator.auth.models import Role
 from coordinator.auth.permissions import Action, allows, sees_city_followup
 from coordinator.followup import charts
-from coordinator.followup.details import MEETING_DRILLS, drill, form_name, school_year, school_year_of
+from coordinator.followup.details import (
+    MEETING_DRILLS, Drill, SchoolYear, drill, form_name, school_year, school_year_of,
+)
 from coordinator.followup.indicators import BY_ID, HEADLINE, SECTION_NAMES, Figure, Section, Status, Unit, shown
 from coordinator.followup.services import (
     CityFollowUp, CityRow, DistrictFollowUp, Reading, city_followups, current_term, district_followup, last_terms, sort_rows,
@@ -115,7 +117,7 @@ def district(code: str) -> str:
 def district_table(code: str, name: str, extension: str) -> Response:
     """One of the district view's tables (indikatorer, motesformer, trend) as CSV or XLSX."""
     place, term, _terms = _district_and_term(code)
-    found = district_followup(db(), place, term, now(), timezone=settings().timezone)
+    found = district_followup(db(), place, term, now(), timezone=settings().timezone, with_trend=name == "trend")
     table = district_tables(found, gettext, _language()).get(name) or abort(404)
     return _download(table, f"uppfoljning-{place.code.lower()}-{term.name}", extension)
 
@@ -127,8 +129,7 @@ def drill_page(code: str, key: str) -> str:
     place, term, terms = _district_and_term(code)
     found, form = _drill(place, term, key)
     return render_template("followup/drill.html", district=place, term=term, terms=terms, drill=found, form=form,
-                           form_key=request.args.get("form") or None, link=_row_link(place, term, key),
-                           translated=TRANSLATED_DRILL_COLUMNS)
+                           form_key=request.args.get("form") or None, link=_row_link(place, term, key))
 
 
 @bp.get(f"/districts/<code>/followup/export/drill/<key>.{EXPORTS}")
@@ -156,9 +157,8 @@ def schools_table(code: str, extension: str) -> Response:
     """The school year's table as CSV or XLSX."""
     place, year, _years = _district_and_year(code)
     table = school_table(_school_year(place, year), gettext,
-                         {independent: str(ORGANISER_TYPE_LABELS[OrganiserType.INDEPENDENT if independent
-                                                                  else OrganiserType.MUNICIPAL])
-                          for independent in (True, False)})
+                         {True: str(ORGANISER_TYPE_LABELS[OrganiserType.INDEPENDENT]),
+                          False: str(ORGANISER_TYPE_LABELS[OrganiserType.MUNICIPAL])})
     return _download(table, f"uppfoljning-{place.code.lower()}-{year}", extension)
 
 
@@ -224,7 +224,7 @@ def _district_and_term(code: str) -> tuple[District, Term, list[Term]]:
     return place, term, terms
 
 
-def _drill(place: District, term: Term, key: str) -> tuple[Any, str | None]:
+def _drill(place: District, term: Term, key: str) -> tuple[Drill, str | None]:
     form_key = request.args.get("form") or None
     try:
         form = form_name(db(), place, form_key) if form_key and key in MEETING_DRILLS else None
@@ -249,7 +249,7 @@ def _district_and_year(code: str) -> tuple[District, int, list[int]]:
     return place, school_year_of(term.name), years
 
 
-def _school_year(place: District, year: int) -> Any:
+def _school_year(place: District, year: int) -> SchoolYear:
     try:
         return school_year(db(), place, year, now(), timezone=settings().timezone)
     except DomainError as error:
