@@ -32,6 +32,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from coordinator.auth.user_views import bp as users_bp
     from coordinator.auth.views import bp as auth_bp
     from coordinator.followup.report_views import bp as followup_report_bp
+    from coordinator.followup.views import bp as followup_bp
     from coordinator.invitations.views import bp as invitations_bp
     from coordinator.minutes.register_views import bp as protocol_register_bp
     from coordinator.minutes.views import bp as minutes_bp
@@ -54,4 +55,5 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(minutes_bp)
     app.register_blueprint(protocol_register_bp)
     app.register_blueprint(followup_report_bp)
+    app.register_blueprint(followup_bp)
     return app

@@ -17,6 +17,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from coordinator.clock import Clock, utcnow
 from coordinator.config import Settings
 from coordinator.db import make_engine, make_session_factory
 
@@ -51,6 +52,13 @@ def init_app(app: Flask) -> None:
 
 def settings() -> Settings:
     return current_app.extensions["coordinator.settings"]
+
+
+def now() -> datetime:
+    """The current time by the app's clock: the real one, unless a test fixed it in
+    `app.extensions["coordinator.clock"]` (a `coordinator.clock.Clock`)."""
+    clock: Clock = current_app.extensions.get("coordinator.clock", utcnow)
+    return clock()
 
 
 def db() -> Session:

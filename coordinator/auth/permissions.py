@@ -43,3 +43,9 @@ def visible_district_ids(user: User | None) -> set[int] | None:
     if user.role.needs_district and user.district_id is not None:
         return {user.district_id}
     return set()
+
+
+def sees_city_followup(user: User | None) -> bool:
+    """Whether `user` may see the follow-up of every district side by side: the city's administrator and
+    the auditors; a district's own people see only their district's follow-up (through `allows`)."""
+    return user is not None and user.is_active and user.role in (Role.CITY_ADMIN, Role.AUDITOR)

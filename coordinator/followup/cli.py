@@ -13,13 +13,12 @@ from pathlib import Path
 
 import click
 
-from coordinator.clock import utcnow
 from coordinator.followup.report import city_rows, committee_report, report_csv, report_pdf, report_xlsx
 from coordinator.followup.services import city_followup, find_district_term
 from coordinator.i18n import DomainError
 from coordinator.minutes.export import to_csv, to_xlsx
 from coordinator.terms.services import get_term, municipality_for
-from coordinator.web import db, settings
+from coordinator.web import db, now, settings
 
 
 @click.command("report")
@@ -36,17 +35,17 @@ def report(district_code: str | None, is_city: bool, municipality_code: str | No
         raise click.UsageError("Ange antingen --district KOD eller --city.")
     if is_city and file_format == "pdf":
         raise click.UsageError("Stadens jämförelse skrivs som csv eller xlsx.")
-    session, config, now = db(), settings(), utcnow()
+    session, config, moment = db(), settings(), now()
     try:
         if is_city:
             municipality = municipality_for(session, municipality_code)
             term = get_term(session, municipality, term_name)
-            header, rows = city_rows(city_followup(session, municipality, term, now, timezone=config.timezone))
+            header, rows = city_rows(city_followup(session, municipality, term, moment, timezone=config.timezone))
             body = to_csv(header, rows) if file_format == "csv" else to_xlsx(f"Jämförelse {term.name}", header, rows)
             name = f"uppfoljning-staden-{term.name}.{file_format}"
         else:
             district, term = find_district_term(session, district_code or "", term_name)
-            found = committee_report(session, district, term, now, timezone=config.timezone)
+            found = committee_report(session, district, term, moment, timezone=config.timezone)
             body = {"csv": report_csv, "xlsx": report_xlsx, "pdf": report_pdf}[file_format](found)
             name = f"uppfoljning-{district.code.lower()}-{term.name}.{file_format}"
     except DomainError as error:

@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased, selectinload
 
-from coordinator.agreements.models import MeetingForm
-from coordinator.followup.queries import ATTENDED, is_held, is_not_held, term_facts
+from coordinator.agreements.models import Agreement, AgreementVersion, MeetingForm
+from coordinator.followup.queries import ATTENDED, _slots, is_held, is_not_held, term_facts
 from coordinator.followup.sql import days_since_epoch, epoch_days
 from coordinator.i18n import N_, DomainError
 from coordinator.invitations.events import meeting_title
@@ -44,6 +44,8 @@ class Drill:
 
 
 MEETING_DRILLS = {
+    "meetings.in_plan": N_("Planerade möten (inte inställda)"),
+    "meetings.published": N_("Publicerade möten (inte inställda)"),
     "meetings.held": N_("Hållna möten"),
     "meetings.planned": N_("Hållna och kommande möten"),
     "meetings.not_held": N_("Möten som inte hölls"),
@@ -89,6 +91,23 @@ def drill(session: Session, district: District, term: Term, key: str, now: datet
     raise DomainError(N_("Det finns ingen uppföljning som heter %(key)s."), key=key)
 
 
+def form_name(session: Session, district: District, form_key: str) -> str:
+    """The name of the meeting form behind a form key (a<agreement>:<kind>:<n>) of the district's agreements, as
+    the newest activated version that has it calls it; DomainError for a key that is none of the district's."""
+    agreement = form_key.split(":", 1)[0]
+    versions = () if not (agreement.startswith("a") and agreement[1:].isdigit()) else session.scalars(
+        sa.select(AgreementVersion).join(Agreement, Agreement.id == AgreementVersion.agreement_id)
+        .where(Agreement.district_id == district.id, AgreementVersion.activated_at.is_not(None),
+               Agreement.id == int(agreement[1:]))
+        .options(selectinload(AgreementVersion.meeting_forms), selectinload(AgreementVersion.agreement))
+        .order_by(AgreementVersion.activated_at.desc()))
+    for version in versions:
+        name = next((slot.form.name for _, slot in _slots(version) if slot.key == form_key), None)
+        if name is not None:
+            return name
+    raise DomainError(N_("Stadsdelen har ingen mötesform %(form)s."), form=form_key)
+
+
 # -- meetings ---------------------------------------------------------------------------------------------
 
 def _meetings(session: Session, district: District, term: Term, key: str, now: datetime, form_key: str | None,
@@ -106,6 +125,8 @@ def _meetings(session: Session, district: District, term: Term, key: str, now: d
     final = sa.or_(Minutes.first_approved_at.is_not(None), sa.and_(registered, ~MeetingForm.requires_approval))
     held_minutes = sa.and_(is_held(now), MeetingForm.requires_minutes)
     condition = {
+        "meetings.in_plan": Meeting.status != MeetingStatus.CANCELLED,
+        "meetings.published": Meeting.status == MeetingStatus.SCHEDULED,
         "meetings.held": is_held(now),
         "meetings.planned": sa.or_(is_held(now), sa.and_(Meeting.status != MeetingStatus.CANCELLED,
                                                          Meeting.starts_at > now)),
@@ -142,8 +163,9 @@ def _missing_functions(session: Session, meetings: Sequence[Meeting]) -> dict[in
             sa.select(Attendance.meeting_id, Attendance.function, Attendance.status, Attendance.school_id)
             .where(Attendance.meeting_id.in_(ids))) if ids else ():
         seats[meeting_id].append(Seat(function, status, school_id))
-    names = dict(session.execute(sa.select(School.id, School.name).where(School.district_id.in_(
-        {m.district_id for m in meetings})))) if meetings else {}
+    # not dict(result): a Result has keys() (its columns), so dict() would take it for a mapping and fail
+    names = {school_id: name for school_id, name in session.execute(sa.select(School.id, School.name).where(
+        School.district_id.in_(sorted({m.district_id for m in meetings}))))} if meetings else {}
     found = {}
     for meeting in meetings:
         result = coverage(meeting.meeting_form.required_functions, seats[meeting.id])

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from coordinator.agreements.models import (
-    Agreement, AgreementVersion, Cadence, MeetingForm, MeetingFormFunction, Party, Scope, VersionStatus,
+    Agreement, AgreementVersion, Cadence, MeetingForm, MeetingFormFunction, Scope, VersionStatus,
 )
 from coordinator.followup.facts import (
     ActionCounts, AgreementFacts, AnswerCounts, CoverageCounts, FormFacts, MeetingCounts, MinutesCounts,
@@ -65,6 +65,7 @@ def term_facts(session: Session, district_ids: Sequence[int], terms: Sequence[Te
     versions = _versions(session, district_ids)
     slots = {form_id: slot for district in versions.values() for v in district for form_id, slot in _slots(v)}
     schools = _schools(session, district_ids)
+    groups = _group_counts(session, district_ids)
     meetings = _meetings(session, scope, now)
     coverage = _coverage(session, scope, now)
     minutes = _minutes(session, scope, now)
@@ -82,8 +83,8 @@ def term_facts(session: Session, district_ids: Sequence[int], terms: Sequence[Te
             version = _in_force(versions.get(district_id, []), moment)
             parties = _parties(version, moment)
             agreement = _agreement_facts(version, parties, schools.get(district_id, {}), moment)
-            forms = _forms(key, version, slots, parties, schools.get(district_id, {}), calendar, session,
-                           meetings, coverage, minutes)
+            forms = _forms(key, version, slots, parties, schools.get(district_id, {}), calendar,
+                           groups.get(district_id, 0), meetings, coverage, minutes)
             by_type = {kind: frozenset(s for s, t in schools.get(district_id, {}).items() if t is kind and s in parties)
                        for kind in OrganiserType}
 
@@ -196,7 +197,7 @@ def agreed_meetings(form: MeetingForm, parties: Mapping[int, date | None], calen
 
 
 def _forms(key: Key, version: AgreementVersion | None, slots: Mapping[int, Slot], parties: Mapping[int, date | None],
-           schools: Mapping[int, OrganiserType], calendar: TermCalendar, session: Session,
+           schools: Mapping[int, OrganiserType], calendar: TermCalendar, group_count: int,
            meetings: Mapping[FormKey, MeetingCounts], coverage: Mapping[FormKey, CoverageCounts],
            minutes: Mapping[FormKey, MinutesCounts]) -> tuple[FormFacts, ...]:
     """One FormFacts per form slot: the version's forms in their order, then slots met only in older versions."""
@@ -214,7 +215,7 @@ def _forms(key: Key, version: AgreementVersion | None, slots: Mapping[int, Slot]
         agreed = 0
         if slot_key in current:
             party_schools = [s for s in parties if s in schools]
-            groups = 1 if form.group is not None else _group_count(session, district_id)
+            groups = 1 if form.group is not None else group_count
             agreed = agreed_meetings(form, parties, calendar, party_schools, groups)
         counted = sum((meetings.get((district_id, term_id, i), MeetingCounts()) for i in ids), MeetingCounts())
         found.append(FormFacts(
@@ -226,9 +227,11 @@ def _forms(key: Key, version: AgreementVersion | None, slots: Mapping[int, Slot]
     return tuple(found)
 
 
-def _group_count(session: Session, district_id: int) -> int:
-    return session.scalar(sa.select(sa.func.count()).select_from(SchoolGroup)
-                          .where(SchoolGroup.district_id == district_id)) or 0
+def _group_counts(session: Session, district_ids: Sequence[int]) -> dict[int, int]:
+    """Each district's number of school groups (a form held per group is agreed once per group), at once."""
+    return {district_id: int(count) for district_id, count in session.execute(
+        sa.select(SchoolGroup.district_id, sa.func.count()).where(SchoolGroup.district_id.in_(district_ids))
+        .group_by(SchoolGroup.district_id))}
 
 
 # -- the meetings -----------------------------------------------------------------------------------------

@@ -12,13 +12,12 @@ from werkzeug.wrappers import Response
 
 from coordinator.auth.access import login_required, require
 from coordinator.auth.permissions import Action
-from coordinator.clock import utcnow
 from coordinator.followup.indicators import section_name, shown, status_name
 from coordinator.followup.report import CommitteeReport, committee_report, report_csv, report_pdf, report_xlsx
 from coordinator.followup.services import current_term
 from coordinator.org.models import District
 from coordinator.terms.services import find_term
-from coordinator.web import db, settings
+from coordinator.web import db, now, settings
 
 bp = Blueprint("followup_report", __name__)
 
@@ -58,10 +57,10 @@ def _report(code: str) -> CommitteeReport:
     if district is None:
         abort(404)
     require(Action.VIEW, district.id)
-    now, timezone = utcnow(), settings().timezone
+    moment, timezone = now(), settings().timezone
     wanted = request.args.get("term")
     term = find_term(session, district.municipality, wanted) if wanted else current_term(
-        session, district.municipality, now, timezone)
+        session, district.municipality, moment, timezone)
     if term is None:
         abort(404)
-    return committee_report(session, district, term, now, timezone=timezone)
+    return committee_report(session, district, term, moment, timezone=timezone)

@@ -143,15 +143,27 @@ def district_followup(session: Session, district: District, term: Term, now: dat
 def city_followup(session: Session, municipality: Municipality, term: Term, now: datetime, *,
                   timezone: str = DEFAULT_TIMEZONE, indicators: Sequence[Indicator] = HEADLINE) -> CityFollowUp:
     """Every active district of the municipality side by side for a term, with the city's median and range."""
-    if term.municipality_id != municipality.id:
-        raise DomainError(N_("Terminen %(term)s hör till en annan kommun."), term=term.name)
+    return city_followups(session, municipality, [term], now, timezone=timezone, indicators=indicators)[0]
+
+
+def city_followups(session: Session, municipality: Municipality, terms: Sequence[Term], now: datetime, *,
+                   timezone: str = DEFAULT_TIMEZONE,
+                   indicators: Sequence[Indicator] = HEADLINE) -> list[CityFollowUp]:
+    """The city side by side for each of `terms` (e.g. the last six, for the city's trend), counted at once."""
+    for term in terms:
+        if term.municipality_id != municipality.id:
+            raise DomainError(N_("Terminen %(term)s hör till en annan kommun."), term=term.name)
     districts = list(session.scalars(sa.select(District).where(District.municipality_id == municipality.id,
                                                                District.is_active).order_by(District.name)))
-    facts = term_facts(session, [d.id for d in districts], [term], now, timezone)
-    rows = tuple(CityRow(d, facts[(d.id, term.id)], read(facts[(d.id, term.id)], indicators)) for d in districts)
-    return CityFollowUp(municipality, term, tuple(indicators), rows,
-                        tuple(spread([row.readings[n].figure for row in rows], i.unit)
-                              for n, i in enumerate(indicators)))
+    facts = term_facts(session, [d.id for d in districts], terms, now, timezone)
+    found = []
+    for term in terms:
+        rows = tuple(CityRow(d, facts[(d.id, term.id)], read(facts[(d.id, term.id)], indicators))
+                     for d in districts)
+        found.append(CityFollowUp(municipality, term, tuple(indicators), rows,
+                                  tuple(spread([row.readings[n].figure for row in rows], i.unit)
+                                        for n, i in enumerate(indicators))))
+    return found
 
 
 def spread(figures: Sequence[Figure], unit: Unit) -> Spread:

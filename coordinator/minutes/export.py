@@ -4,7 +4,8 @@ Swedish Excel reads a CSV with its list separator, the semicolon, and needs the 
 the file as UTF-8 (else å, ä, ö break) — the same CSV our imports accept (docs/imports.md).
 A CSV cell that starts with =, +, -, @ would be run as a formula by a spreadsheet, so such
 text gets a leading apostrophe (meeting names and references are typed by users); in XLSX
-every text cell is stored as text.
+every text cell is stored as text. Decimal numbers are written with a decimal comma in the CSV,
+as Swedish Excel reads them with the semicolon list separator; in XLSX they are numbers.
 """
 from __future__ import annotations
 
@@ -75,6 +76,8 @@ def _text(cell: Cell) -> str:
         return cell.strftime("%Y-%m-%d %H:%M")
     if isinstance(cell, date):
         return cell.isoformat()
+    if isinstance(cell, float):
+        return str(cell).replace(".", ",")
     text = str(cell)
     return "'" + text if isinstance(cell, str) and text.startswith(_FORMULA_STARTS) else text
 

@@ -13,14 +13,14 @@ from tests.web.helpers import log_in, page
 
 from coordinator.auth.services import create_user
 from coordinator.cli import cli
+from coordinator.clock import fixed
 from coordinator.followup.indicators import BY_ID
 from coordinator.followup.report import committee_report
 
 
 @pytest.fixture
-def world(session, monkeypatch):
-    for module in ("coordinator.followup.cli", "coordinator.followup.report_views"):
-        monkeypatch.setattr(f"{module}.utcnow", lambda: NOW)
+def world(app, session):
+    app.extensions["coordinator.clock"] = fixed(NOW)
     return build(session)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from coordinator.auth.models import Role, User
-from coordinator.auth.permissions import Action, allows, visible_district_ids
+from coordinator.auth.permissions import Action, allows, sees_city_followup, visible_district_ids
 
 OWN, OTHER = 1, 2
 CITY = None  # the city's own data, e.g. the city-level steering group's agreement
@@ -106,3 +106,16 @@ def test_visible_districts_agree_with_the_matrix(role, visible):
     assert visible_district_ids(user(role)) == visible
     assert visible_district_ids(user(role, is_active=False)) == set()
     assert visible_district_ids(None) == set()
+
+
+@pytest.mark.parametrize(("role", "sees"), [
+    (Role.CITY_ADMIN, True),
+    (Role.AUDITOR, True),
+    (Role.DISTRICT_DIRECTOR, False),  # their own district's follow-up only
+    (Role.DISTRICT_ADMIN, False),
+    (Role.PARTICIPANT, False),
+], ids=lambda v: v.value if isinstance(v, Role) else None)
+def test_only_the_city_administrator_and_auditors_see_the_city_followup(role, sees):
+    assert sees_city_followup(user(role)) is sees
+    assert sees_city_followup(user(role, is_active=False)) is False
+    assert sees_city_followup(None) is False
