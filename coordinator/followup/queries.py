@@ -4,8 +4,9 @@
 with a fixed number of queries (no query per meeting, no loop over meetings in Python): one
 GROUP BY each for meetings, required functions, minutes, answers, action items, the schools
 invited / answered / attended (distinct school ids), and two medians by window functions.
-The agreements, their forms and parties are read once per district (a few rows each) to know
-what was agreed. The same figures come out of SQLite and PostgreSQL (`sql.py`).
+The agreement versions in force in the terms asked about, or whose forms their meetings were
+planned with, are read with their forms and parties to know what was agreed (not a district's
+every revision: ten years of history would load a hundred versions and their parties). The same figures come out of SQLite and PostgreSQL (`sql.py`).
 """
 from __future__ import annotations
 
@@ -62,9 +63,11 @@ def term_facts(session: Session, district_ids: Sequence[int], terms: Sequence[Te
         return {}
     term_ids = [t.id for t in terms]
     scope = (Meeting.district_id.in_(district_ids), Meeting.term_id.in_(term_ids))
-    versions = _versions(session, district_ids)
+    moments = [term_moment(t, now, timezone) for t in terms]
+    versions = _versions(session, district_ids, scope, min(moments), max(moments))
     slots = {form_id: slot for district in versions.values() for v in district for form_id, slot in _slots(v)}
     schools = _schools(session, district_ids)
+    groups = _group_counts(session, district_ids)
     meetings = _meetings(session, scope, now)
     coverage = _coverage(session, scope, now)
     minutes = _minutes(session, scope, now)
@@ -82,8 +85,8 @@ def term_facts(session: Session, district_ids: Sequence[int], terms: Sequence[Te
             version = _in_force(versions.get(district_id, []), moment)
             parties = _parties(version, moment)
             agreement = _agreement_facts(version, parties, schools.get(district_id, {}), moment)
-            forms = _forms(key, version, slots, parties, schools.get(district_id, {}), calendar, session,
-                           meetings, coverage, minutes)
+            forms = _forms(key, version, slots, parties, schools.get(district_id, {}), calendar,
+                           groups.get(district_id, 0), meetings, coverage, minutes)
             by_type = {kind: frozenset(s for s, t in schools.get(district_id, {}).items() if t is kind and s in parties)
                        for kind in OrganiserType}
 
@@ -102,12 +105,20 @@ def term_facts(session: Session, district_ids: Sequence[int], terms: Sequence[Te
 
 # -- the agreement: a few rows per district, read once ---------------------------------------------------
 
-def _versions(session: Session, district_ids: Sequence[int]) -> dict[int, list[AgreementVersion]]:
-    """Every activated version of the districts' agreements, with forms, functions and parties."""
+def _versions(session: Session, district_ids: Sequence[int], scope: tuple, first: datetime,
+              last: datetime) -> dict[int, list[AgreementVersion]]:
+    """The districts' versions in force at some time from `first` to `last`, and those whose forms the meetings
+    in `scope` were planned with (a term's meetings may be planned before a revision), with forms, functions
+    and parties."""
     found: dict[int, list[AgreementVersion]] = defaultdict(list)
+    in_force = sa.and_(AgreementVersion.activated_at <= last,
+                       sa.or_(AgreementVersion.superseded_at.is_(None), AgreementVersion.superseded_at > first))
+    planned_with = sa.select(MeetingForm.version_id).where(
+        MeetingForm.id.in_(sa.select(Meeting.meeting_form_id).where(*scope).distinct()))
     rows = session.scalars(
         sa.select(AgreementVersion).join(AgreementVersion.agreement)
-        .where(Agreement.district_id.in_(district_ids), AgreementVersion.activated_at.is_not(None))
+        .where(Agreement.district_id.in_(district_ids), AgreementVersion.activated_at.is_not(None),
+               sa.or_(in_force, AgreementVersion.id.in_(planned_with)))
         .options(selectinload(AgreementVersion.meeting_forms).selectinload(MeetingForm.functions),
                  selectinload(AgreementVersion.meeting_forms).selectinload(MeetingForm.group)
                  .selectinload(SchoolGroup.schools),
@@ -196,7 +207,7 @@ def agreed_meetings(form: MeetingForm, parties: Mapping[int, date | None], calen
 
 
 def _forms(key: Key, version: AgreementVersion | None, slots: Mapping[int, Slot], parties: Mapping[int, date | None],
-           schools: Mapping[int, OrganiserType], calendar: TermCalendar, session: Session,
+           schools: Mapping[int, OrganiserType], calendar: TermCalendar, group_count: int,
            meetings: Mapping[FormKey, MeetingCounts], coverage: Mapping[FormKey, CoverageCounts],
            minutes: Mapping[FormKey, MinutesCounts]) -> tuple[FormFacts, ...]:
     """One FormFacts per form slot: the version's forms in their order, then slots met only in older versions."""
@@ -214,7 +225,7 @@ def _forms(key: Key, version: AgreementVersion | None, slots: Mapping[int, Slot]
         agreed = 0
         if slot_key in current:
             party_schools = [s for s in parties if s in schools]
-            groups = 1 if form.group is not None else _group_count(session, district_id)
+            groups = 1 if form.group is not None else group_count
             agreed = agreed_meetings(form, parties, calendar, party_schools, groups)
         counted = sum((meetings.get((district_id, term_id, i), MeetingCounts()) for i in ids), MeetingCounts())
         found.append(FormFacts(
@@ -226,9 +237,11 @@ def _forms(key: Key, version: AgreementVersion | None, slots: Mapping[int, Slot]
     return tuple(found)
 
 
-def _group_count(session: Session, district_id: int) -> int:
-    return session.scalar(sa.select(sa.func.count()).select_from(SchoolGroup)
-                          .where(SchoolGroup.district_id == district_id)) or 0
+def _group_counts(session: Session, district_ids: Sequence[int]) -> dict[int, int]:
+    """How many school groups each district has (a group form without a group of its own meets once per group)."""
+    return {district_id: int(count) for district_id, count in session.execute(
+        sa.select(SchoolGroup.district_id, sa.func.count()).where(SchoolGroup.district_id.in_(district_ids))
+        .group_by(SchoolGroup.district_id))}
 
 
 # -- the meetings -----------------------------------------------------------------------------------------
