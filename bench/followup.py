@@ -120,7 +120,9 @@ def server(url: str, workers: int) -> Iterator[str]:
                "COORDINATOR_SECRET_KEY": "bench-secret-key", "COORDINATOR_MAIL_URL": f"file://{instance}/mail",
                "COORDINATOR_BASE_URL": f"http://127.0.0.1:{port}"}
         process = subprocess.Popen(
+            # a slow page must not get its worker killed (the default timeout is 30 s)
             [str(GUNICORN), "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "--backlog", "2048",
+             "--timeout", "600",
              "--log-level", "warning", "bench.followup_app:app"],
             env=env, cwd=Path(__file__).parent.parent)
         base = f"http://127.0.0.1:{port}"
@@ -175,7 +177,7 @@ def wrk(base: str, path: str, cookies: str, clients: int, seconds: int) -> dict[
         ["wrk", "-t", str(threads), "-c", str(clients), "-d", f"{seconds}s", "--timeout", "30s", "--latency",
          "-H", f"Cookie: {cookies}", base + path], capture_output=True, text=True, check=True).stdout
     latency = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)\s*$", out, re.M))
-    if set(latency) != {"50", "99"}:
+    if set(latency) != {"50", "99"} or " 0 requests in" in out:
         raise RuntimeError(f"wrk measured no latency (no request finished?):\n{out}")
     errors = sum(int(n) for n in re.findall(r"(?:Non-2xx or 3xx responses|connect|read|write|timeout)\D+(\d+)", out))
     return {"p50_ms": _ms(latency["50"]), "p99_ms": _ms(latency["99"]),
@@ -188,17 +190,27 @@ def _ms(text: str) -> float:
     return round(float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit], 2)
 
 
+def drain(base: str) -> None:
+    """Wait until the server has worked off what wrk left behind: when wrk stops, the requests it had sent
+    are still queued in the workers' socket and would be served during the next run."""
+    with urllib.request.urlopen(f"{base}/healthz", timeout=900) as response:
+        response.read()
+
+
 def city_over_http(url: str, path: str, *, workers: int, clients: int, seconds: int, rounds: int) -> dict[str, Any]:
     with server(url, workers) as base:
         cookies = log_in(base)
         sizes = {"subject": check(base, path, cookies), "baseline": check(base, "/bench/baseline", cookies)}
         for target in ("/bench/baseline", path):  # warm every worker: imports, caches, connections
             wrk(base, target, cookies, workers, 5)
+            drain(base)
         runs: list[dict[str, Any]] = []
         for n in range(rounds):
             order = [("baseline", "/bench/baseline"), ("subject", path)]
-            measured = {name: wrk(base, target, cookies, clients, seconds)
-                        for name, target in (order if n % 2 == 0 else order[::-1])}
+            measured = {}
+            for name, target in order if n % 2 == 0 else order[::-1]:
+                measured[name] = wrk(base, target, cookies, clients, seconds)
+                drain(base)
             runs.append(measured)
             print(f"  round {n + 1}: subject p50 {measured['subject']['p50_ms']} ms, p99 "
                   f"{measured['subject']['p99_ms']} ms, {measured['subject']['rps']} req/s; baseline p50 "
@@ -272,12 +284,12 @@ def district_ratio(city_url: str, national_url: str, term_name: str, now: dateti
 def report_time(url: str, term_name: str, now: datetime, target: str, calls: int) -> dict[str, Any]:
     """The committee report of one district-term, if `module:function` exists: seconds per call."""
     module_name, _, name = target.partition(":")
-    try:
-        function = getattr(importlib.import_module(module_name), name)
-    except (ImportError, AttributeError) as error:
-        return {"function": target, "skipped": f"not there yet ({error})"}
     with district_term(url, term_name) as (session, district, term):
-        function(session, district, term, now)  # warm
+        try:
+            function = getattr(importlib.import_module(module_name), name)
+            function(session, district, term, now)  # warm, and find out whether what it calls exists
+        except (ImportError, AttributeError) as error:
+            return {"function": target, "skipped": f"not there yet ({error})"}
         seconds = timed(lambda: function(session, district, term, now), session, calls)
     return {"function": target, "district": district.code, "term": term_name,
             "seconds": spread([round(s, 3) for s in seconds])}

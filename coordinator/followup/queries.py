@@ -63,6 +63,7 @@ def term_facts(session: Session, district_ids: Sequence[int], terms: Sequence[Te
         return {}
     term_ids = [t.id for t in terms]
     scope = (Meeting.district_id.in_(district_ids), Meeting.term_id.in_(term_ids))
+    _plan_for_these_values(session)
     moments = [term_moment(t, now, timezone) for t in terms]
     versions = _versions(session, district_ids, scope, min(moments), max(moments))
     slots = {form_id: slot for district in versions.values() for v in district for form_id, slot in _slots(v)}
@@ -101,6 +102,17 @@ def term_facts(session: Session, district_ids: Sequence[int], terms: Sequence[Te
                 replace(answers.get(key, AnswerCounts()), median_days=answer_medians.get(key)),
                 actions.get(key, ActionCounts()), approval, report)
     return facts
+
+
+def _plan_for_these_values(session: Session) -> None:
+    """On PostgreSQL, plan this transaction's aggregates for the districts and terms asked about, every time.
+
+    psycopg prepares a statement after its fifth run on a connection, and PostgreSQL may then switch to one
+    generic plan for any districts and terms. For these aggregates that plan reads the invitations and the
+    attendance whole: on the national data set the district view went from 0.5 s to 5–30 s after a few
+    calls (docs/PERFORMANCE.md). Replanning costs a few milliseconds; SET LOCAL ends with the transaction."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.text("SET LOCAL plan_cache_mode = force_custom_plan"))
 
 
 # -- the agreement: a few rows per district, read once ---------------------------------------------------
