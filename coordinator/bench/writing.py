@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
-from typing import Any
-
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -53,8 +51,11 @@ def generate(session: Session, *, scale: str, now: datetime, seed: int = 1, hist
         terms = _write_terms(session, municipality_id, history.history_terms(now, years) if years else [], created)
         rng = random.Random(f"{seed}:{municipality.code}:history")
         diligence = {code: history.diligence(rng) for code, _ in municipality.districts}
-        _write_agreements(session, municipality, municipality_id, ids, now, created,
-                          revisions=lambda code: history.revisions(terms, now, diligence[code], rng) if years else [])
+
+        def revisions(code: str) -> list[history.Revision]:
+            return history.revisions(terms, now, diligence[code], rng) if years else []
+
+        _write_agreements(session, municipality, municipality_id, ids, now, created, revisions=revisions)
         if years:
             history.write(session, municipality_id, terms, diligence, _deputies_by_id(plan, ids), now, rng, created)
     session.flush()
@@ -147,7 +148,7 @@ def _write_terms(session: Session, municipality_id: int, past: Sequence[history.
 
 def _write_agreements(session: Session, municipality: MunicipalityPlan, municipality_id: int,
                       ids: dict[str, int], now: datetime, created: Counter[str], *,
-                      revisions: Any) -> None:
+                      revisions: Callable[[str], list[history.Revision]]) -> None:
     """Each agreement through the agreement services, as the demo builds its own: audited, rules checked.
 
     Without history, one version activated `now`. With history, `revisions(district code)` gives each yearly
