@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test bench browser install install-test translations extract-messages clean
+.PHONY: run test bench browser wrk install install-test translations extract-messages clean
 
 run: install
 	$(BIN)/coordinator db upgrade
@@ -14,7 +14,7 @@ test: install-test browser
 	$(BIN)/python -m pytest -n 2 -p no:cacheprovider
 
 # docs/PERFORMANCE.md; results in bench/results/ (not committed)
-bench: install-test
+bench: install-test wrk
 	$(BIN)/python -m bench.plan_city
 	$(BIN)/python -m bench.plan_national
 	$(BIN)/python -m bench.fanout
@@ -22,6 +22,11 @@ bench: install-test
 	$(BIN)/python -m bench.feed
 	$(BIN)/python -m bench.feed_http
 	$(BIN)/python -m bench.publish
+	$(BIN)/python -m bench.followup
+
+# Debian's wrk for the follow-up's load over HTTP (bench/followup.py)
+wrk:
+	@command -v wrk >/dev/null || apt-get install -y -q wrk >/dev/null
 
 # Debian's Chromium for the browser journeys (tests/e2e); without it they skip, or fail under CI=true
 browser:

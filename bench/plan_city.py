@@ -1,6 +1,6 @@
 """Benchmark: planning a whole city term, against inserting the same rows with plain executemany.
 
-Issue 3's target: planning a city term (14 districts, about 400 schools, about 2,000 meetings
+Issue 3's target: planning a city term (14 districts then, 11 now; about 400 schools, about 2,000 meetings
 and 20,000 invitations) takes under 2 seconds on SQLite. Per database:
 
 1. create an empty database (a temporary SQLite file; a PostgreSQL database of its own), migrate

@@ -1,6 +1,6 @@
-"""Benchmark: the `national` data set (6,100 schools in 200 districts of four municipalities), planned once.
+"""Benchmark: the `national` data set (6,100 schools in 307 districts of 290 municipalities), planned once.
 
-No target of its own: it shows how generating and planning grow from the city (14 districts) to
+No target of its own: it shows how generating and planning grow from the city (11 districts) to
 a country's number of schools, each district still planned on its own. The steps are
 plan_city's (generate, plan every district, plan again, the executemany baseline), one run
 each, on SQLite; PostgreSQL only with --postgres, as it adds a few minutes.

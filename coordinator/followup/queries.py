@@ -4,8 +4,9 @@
 with a fixed number of queries (no query per meeting, no loop over meetings in Python): one
 GROUP BY each for meetings, required functions, minutes, answers, action items, the schools
 invited / answered / attended (distinct school ids), and two medians by window functions.
-The agreements, their forms and parties are read once per district (a few rows each) to know
-what was agreed. The same figures come out of SQLite and PostgreSQL (`sql.py`).
+The agreement versions in force in the terms asked about, or whose forms their meetings were
+planned with, are read with their forms and parties to know what was agreed (not a district's
+every revision: ten years of history would load a hundred versions and their parties). The same figures come out of SQLite and PostgreSQL (`sql.py`).
 """
 from __future__ import annotations
 
@@ -62,7 +63,9 @@ def term_facts(session: Session, district_ids: Sequence[int], terms: Sequence[Te
         return {}
     term_ids = [t.id for t in terms]
     scope = (Meeting.district_id.in_(district_ids), Meeting.term_id.in_(term_ids))
-    versions = _versions(session, district_ids)
+    _plan_for_these_values(session)
+    moments = [term_moment(t, now, timezone) for t in terms]
+    versions = _versions(session, district_ids, scope, min(moments), max(moments))
     slots = {form_id: slot for district in versions.values() for v in district for form_id, slot in _slots(v)}
     schools = _schools(session, district_ids)
     groups = _group_counts(session, district_ids)
@@ -101,14 +104,33 @@ def term_facts(session: Session, district_ids: Sequence[int], terms: Sequence[Te
     return facts
 
 
+def _plan_for_these_values(session: Session) -> None:
+    """On PostgreSQL, plan this transaction's aggregates for the districts and terms asked about, every time.
+
+    psycopg prepares a statement after its fifth run on a connection, and PostgreSQL may then switch to one
+    generic plan for any districts and terms. For these aggregates that plan reads the invitations and the
+    attendance whole: on the national data set the district view went from 0.5 s to 5–30 s after a few
+    calls (docs/PERFORMANCE.md). Replanning costs a few milliseconds; SET LOCAL ends with the transaction."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.text("SET LOCAL plan_cache_mode = force_custom_plan"))
+
+
 # -- the agreement: a few rows per district, read once ---------------------------------------------------
 
-def _versions(session: Session, district_ids: Sequence[int]) -> dict[int, list[AgreementVersion]]:
-    """Every activated version of the districts' agreements, with forms, functions and parties."""
+def _versions(session: Session, district_ids: Sequence[int], scope: tuple, first: datetime,
+              last: datetime) -> dict[int, list[AgreementVersion]]:
+    """The districts' versions in force at some time from `first` to `last`, and those whose forms the meetings
+    in `scope` were planned with (a term's meetings may be planned before a revision), with forms, functions
+    and parties."""
     found: dict[int, list[AgreementVersion]] = defaultdict(list)
+    in_force = sa.and_(AgreementVersion.activated_at <= last,
+                       sa.or_(AgreementVersion.superseded_at.is_(None), AgreementVersion.superseded_at > first))
+    planned_with = sa.select(MeetingForm.version_id).where(
+        MeetingForm.id.in_(sa.select(Meeting.meeting_form_id).where(*scope).distinct()))
     rows = session.scalars(
         sa.select(AgreementVersion).join(AgreementVersion.agreement)
-        .where(Agreement.district_id.in_(district_ids), AgreementVersion.activated_at.is_not(None))
+        .where(Agreement.district_id.in_(district_ids), AgreementVersion.activated_at.is_not(None),
+               sa.or_(in_force, AgreementVersion.id.in_(planned_with)))
         .options(selectinload(AgreementVersion.meeting_forms).selectinload(MeetingForm.functions),
                  selectinload(AgreementVersion.meeting_forms).selectinload(MeetingForm.group)
                  .selectinload(SchoolGroup.schools),
