@@ -45,13 +45,13 @@ import click
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from coordinator import demo_data
 from coordinator.agreements.models import FormKind
 from coordinator.agreements.services import (
     activate_version, add_party, create_agreement, meeting_form_from_defaults, new_version,
 )
 from coordinator.clock import utcnow
 from coordinator.db import all_models
+from coordinator.demo import data as demo_data
 from coordinator.org.functions import Function as F
 from coordinator.org.models import (
     District, Language, Municipality, OrganiserType, Person, PersonFunction, School, Unit, UnitKind,

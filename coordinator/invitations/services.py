@@ -194,9 +194,12 @@ def record_answer(session: Session, invitation: Invitation, answer: Answer, *, v
 
 
 def send_deputy(session: Session, invitation: Invitation, deputy: Person, *, via: str, actor: str,
-                now: datetime, mail: MailContext) -> Invitation:
+                now: datetime, mail: MailContext | None) -> Invitation:
     """Hand the invitation over: the deputy gets an invitation of their own (for the same function) and
-    their own REQUEST naming whom they stand in for; the invitee becomes DELEGATED and their links stop."""
+    their own REQUEST naming whom they stand in for; the invitee becomes DELEGATED and their links stop.
+
+    Without `mail` nothing is queued, as with `publish` (the demo's history, whose mail went out long ago).
+    """
     meeting, person = invitation.meeting, invitation.person
     if meeting.status is not MeetingStatus.SCHEDULED:
         raise DomainError(N_("Mötet är inte publicerat."))
@@ -228,6 +231,8 @@ def send_deputy(session: Session, invitation: Invitation, deputy: Person, *, via
     audit.record(session, at=now, actor=actor, action="invitation.delegated", entity=meeting,
                  district_id=meeting.district_id, before=before,
                  after={**_answer_state(invitation), "person_id": person.id, "deputy_id": deputy.id})
+    if mail is None:
+        return session.get_one(Invitation, (meeting.id, deputy.id))
     return _loaded_invitation(session, meeting, deputy.id, mail, now, lambda meeting_mail, i: [
         meeting_mail.request(i, kind=MessageKind.INVITATION, dedupe_key=invitation_key(meeting, i))])
 

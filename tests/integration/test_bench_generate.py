@@ -12,7 +12,7 @@ from coordinator.agreements.models import Agreement, AgreementVersion, FormKind,
 from coordinator.agreements.services import staffing_warnings
 from coordinator.bench import SCALES, DatabaseNotEmpty, build, generate
 from coordinator.cli import cli
-from coordinator.demo_data import AGREEMENTS
+from coordinator.demo.data import AGREEMENTS
 from coordinator.org.functions import Function
 from coordinator.org.models import District, Municipality, OrganiserType, Person, PersonFunction, School
 from coordinator.planning.services import plan_district_term
