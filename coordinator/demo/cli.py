@@ -57,9 +57,10 @@ def demo(if_empty: bool, without_history: bool) -> None:
         try:
             created = load_demo(session, now=now, history=not without_history)
             if created["möten"]:
-                created["utskick (redan skickade)"] = record_history_mail(
-                    session, now, MailContext.from_settings(config), timing_of(config),
-                    term_plan_weeks=config.term_plan_weeks)
+                sent = record_history_mail(session, now, MailContext.from_settings(config), timing_of(config),
+                                           term_plan_weeks=config.term_plan_weeks)
+                if sent:
+                    created["utskick som historien redan skickat"] = sent
         except DomainError as error:  # data in the way of the demo, e.g. a school moved to another district
             session.rollback()
             raise click.ClickException(str(error)) from None

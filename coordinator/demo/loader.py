@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from coordinator.agreements.models import Agreement
-from coordinator.auth.models import Role, User
+from coordinator.auth.models import User
 from coordinator.auth.passwords import hash_password
 from coordinator.demo import data
 from coordinator.demo.agreements import Organisation, found_agreement

@@ -19,6 +19,7 @@ from coordinator.org.functions import Function
 from coordinator.org.models import (
     District, Language, OrganiserType, Person, PersonFunction, School, SchoolForm, Unit, UnitKind,
 )
+from coordinator.outbox.models import OutboxMessage, OutboxState
 from coordinator.terms.models import BreakKind, Term
 from coordinator.terms.services import breaks_of, calendar_for, check_term
 
@@ -104,6 +105,21 @@ def test_loading_twice_changes_nothing(runner, session):
 
     assert row_counts(session) == before
     assert "redan inläst" in output
+
+
+def test_without_history_the_demo_has_no_meetings_and_one_version_of_each_agreement(runner, session):
+    load(runner, "--without-history")
+
+    counts = row_counts(session)
+    assert (counts["meeting"], counts["minutes"], counts["outbox_message"]) == (0, 0, 0)
+    assert counts["agreement_version"] == counts["agreement"] == 3
+
+
+def test_the_mail_of_the_history_is_recorded_as_sent_not_left_for_the_scheduler(runner, session):
+    load(runner)
+
+    states = set(session.scalars(sa.select(OutboxMessage.state)))
+    assert states <= {OutboxState.SENT}  # as of today: nothing old for the scheduler to send at once
 
 
 def test_if_empty_does_nothing_on_a_loaded_database_and_loads_an_empty_one(runner, session):
