@@ -7,8 +7,8 @@ and archived when the school year ends, and its action items are done by their d
 
 Söderby lags, as the city audits found districts do: it publishes late, lets the overarching
 forum pass in the spring, two of its three independent schools hardly ever answer or come,
-deputies are sent more often, minutes are missing or late and are approved slowly, some never
-reach the committee, and action items run over or are forgotten.
+deputies are sent more often, minutes are missing or late, are approved slowly and reach the
+committee months after the meeting, and action items run over or are forgotten.
 """
 from __future__ import annotations
 
@@ -41,8 +41,7 @@ class Habits:
     late_days: tuple[int, int]            # or this many days after the deadline when late
     confirm_days: tuple[int, int]         # each adjuster confirms this many days after registration
     left_unconfirmed: float               # chance registered minutes wait for an adjuster for ever
-    reported_rate: float                  # chance approved minutes are reported to the committee
-    report_after_days: int                # the earliest committee meeting after approval that takes them
+    report_after_days: int                # the committee takes them at its first meeting this many days after approval
     archives: bool                        # final minutes are archived when their school year ends
     action_items: Mapping[str, float]     # what becomes of an item: "on_time", "late", "dropped", "open" (weights)
     forum_skipped_in_spring: bool = False  # the overarching forum is not held in spring terms
@@ -61,7 +60,7 @@ HABITS: Mapping[str, Habits] = {
         not_held={}, cancelled_rate=0.0,
         minutes_missing=0.0, minutes_left_draft=0.0, minutes_late=0.03,
         minutes_days=(1, 5), late_days=(1, 4), confirm_days=(1, 4), left_unconfirmed=0.0,
-        reported_rate=1.0, report_after_days=7, archives=True,
+        report_after_days=7, archives=True,
         action_items={"on_time": 0.85, "late": 0.07, "dropped": 0.05, "open": 0.03},
     ),
     "SODERBY": Habits(
@@ -76,7 +75,7 @@ HABITS: Mapping[str, Habits] = {
         cancelled_rate=0.04,
         minutes_missing=0.12, minutes_left_draft=0.08, minutes_late=0.5,
         minutes_days=(2, 7), late_days=(2, 30), confirm_days=(3, 21), left_unconfirmed=0.1,
-        reported_rate=1.0, report_after_days=75, archives=False,
+        report_after_days=75, archives=False,
         forum_skipped_in_spring=True,
         # Söderby Friskola and Kompassenskolan
         rarely_attending=frozenset({"99900206", "99900207"}), rarely_hosting=0.85,

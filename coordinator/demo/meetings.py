@@ -237,11 +237,10 @@ def keep_minutes(session: Session, story: TermStory, held: Held) -> None:
     if form.requires_approval and not _confirmations(session, minutes, habits, rng, now):
         return
     final_at = minutes.first_approved_at or registered_at
-    reports = rng.random() < habits.reported_rate
     if is_reportable(minutes):
         committee = committee_day(final_at.astimezone(STOCKHOLM).date() + timedelta(days=habits.report_after_days))
         reported_at = local(committee + timedelta(days=1), 9)
-        if not reports or reported_at > now:
+        if reported_at > now:
             return
         report_to_committee(session, story.district.id, [minutes.id], committee,
                             f"SDN {committee.year}/{rng.randint(100, 999)}", actor=story.secretary.email,

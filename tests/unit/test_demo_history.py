@@ -1,7 +1,7 @@
 """Which terms the demo's history holds at a moment, and the district committee's meeting days. Pure."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
@@ -34,7 +34,7 @@ def test_every_agreement_is_in_force_before_its_district_plans_the_first_term():
     for agreement in AGREEMENTS:
         first = agreement.versions[0].activated_on
         habits = HABITS.get(agreement.district or "")
-        planned = first_term if habits is None else date.fromordinal(first_term.toordinal() - habits.plan_days_before)
+        planned = first_term - timedelta(days=habits.plan_days_before if habits else 0)
         assert first < planned, agreement.title
         # a version that comes into force during a term was signed before the term began: judged by it at the
         # term's end, the term counts every school's meetings from the start
