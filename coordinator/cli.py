@@ -48,7 +48,7 @@ def db_upgrade(revision: str) -> None:
 def _register() -> None:
     from coordinator.auth.cli import user
     from coordinator.bench import bench
-    from coordinator.demo import demo
+    from coordinator.demo.cli import demo
     from coordinator.followup.cli import report
     from coordinator.invitations.cli import mail
     from coordinator.org.cli import district, import_group

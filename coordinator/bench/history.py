@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from coordinator import demo_data
+from coordinator.demo import data as demo_data
 from coordinator.agreements.models import Agreement, AgreementVersion
 from coordinator.bench.rows import insert_many, new_ids
 from coordinator.minutes.models import ActionItem, ActionItemStatus, Attendance, AttendanceStatus, Minutes, MinutesState

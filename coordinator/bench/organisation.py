@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from coordinator import demo_data
+from coordinator.demo import data as demo_data
 from coordinator.agreements.models import FormKind
 from coordinator.bench.scales import UNIT_CODE_PREFIX, MunicipalityShape, Scale, scale_named
 from coordinator.org.functions import Function as F

@@ -248,14 +248,15 @@ def deputy_choices(session: Session, invitation: Invitation) -> DeputyChoices:
 
 
 def send_deputy(session: Session, invitation: Invitation, deputy: Person, *, via: str, actor: str,
-                now: datetime, mail: MailContext) -> Invitation:
+                now: datetime, mail: MailContext | None) -> Invitation:
     """Hand the invitation over, or (when already handed over) to another deputy; the deputy's invitation.
 
     The deputy gets an invitation of their own (for the same function) and a REQUEST naming whom
     they stand in for; the invitee becomes DELEGATED and gets their copy as free time, naming the
     deputy; a deputy sent before (and whomever they sent on) gets a CANCEL. Sending the deputy
     already sent changes nothing. Refused, with the reason and before anything changes, once the
-    meeting has started, and for a deputy who cannot stand in.
+    meeting has started, and for a deputy who cannot stand in. Without `mail` nothing is queued, as
+    with `publish` (the demo's history, whose mail went out long ago).
     """
     invitation = _locked(session, invitation)
     meeting, person = invitation.meeting, invitation.person
@@ -284,6 +285,8 @@ def send_deputy(session: Session, invitation: Invitation, deputy: Person, *, via
                  district_id=meeting.district_id, before=before,
                  after={**_answer_state(invitation), "person_id": person.id, "deputy_id": deputy.id,
                         "released_ids": [i.person_id for i in released]})
+    if mail is None:
+        return session.get_one(Invitation, (meeting.id, deputy.id))
     return _queue_delegation(session, invitation, released, mail, now, lambda meeting_mail, loaded: [
         meeting_mail.request(loaded[deputy.id], kind=MessageKind.INVITATION, key=invitation_key),
         meeting_mail.request(loaded[person.id], kind=MessageKind.UPDATE, key=delegation_key, is_update=False),

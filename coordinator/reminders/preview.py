@@ -45,17 +45,23 @@ class Preview:
     sent: list[PreviewMessage]       # what delivery would send at that moment (the new ones included)
 
 
+def queue_every_sweep(session: Session, at: datetime, mail: MailContext, timing: Timing = Timing(), *,
+                      term_plan_weeks: int = 6) -> None:
+    """What every queueing job does at `at`, in the session's transaction: reminders, notices and digests."""
+    queue_due(session, at, mail, timing=timing)
+    queue_revision_notices(session, at, mail, timing)
+    queue_term_notices(session, at, mail, timing, weeks=term_plan_weeks)
+    queue_digests(session, at, mail, timing)
+    session.flush()
+
+
 def preview(session: Session, at: datetime, mail: MailContext, timing: Timing = Timing(), *,
             term_plan_weeks: int = 6) -> Preview:
     """Run every sweep at `at` in the session's transaction, read the outcome, roll it all back."""
     try:
         last_id = session.scalar(sa.select(sa.func.max(OutboxMessage.id))) or 0
         withdrawn_ids = withdraw_superseded(session, at, timing)
-        queue_due(session, at, mail, timing=timing)
-        queue_revision_notices(session, at, mail, timing)
-        queue_term_notices(session, at, mail, timing, weeks=term_plan_weeks)
-        queue_digests(session, at, mail, timing)
-        session.flush()
+        queue_every_sweep(session, at, mail, timing, term_plan_weeks=term_plan_weeks)
         by_due = (OutboxMessage.next_attempt_at, OutboxMessage.id)
         queued = session.scalars(sa.select(OutboxMessage).where(OutboxMessage.id > last_id).order_by(*by_due))
         withdrawn = session.scalars(sa.select(OutboxMessage).where(OutboxMessage.id.in_(withdrawn_ids))

@@ -32,7 +32,8 @@ class LiveServer:
 
 @pytest.fixture
 def live_server(tmp_path: Path) -> Iterator[LiveServer]:
-    """The app with the demo loaded, on SQLite, served by werkzeug in a thread."""
+    """The app with the demo loaded (without its history, which depends on the day), on SQLite, served by
+    werkzeug in a thread."""
     port = free_port()
     base = Settings.from_env({"COORDINATOR_INSTANCE_PATH": str(tmp_path / "instance"),
                               "COORDINATOR_SECRET_KEY": "e2e-secret",
@@ -40,7 +41,7 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     settings = dataclasses.replace(base, database_url=f"sqlite:///{tmp_path / 'e2e.sqlite3'}")
     upgrade(settings.database_url)
     app = create_app(settings)
-    result = app.test_cli_runner().invoke(cli, ["demo"])
+    result = app.test_cli_runner().invoke(cli, ["demo", "--without-history"])
     assert result.exit_code == 0, result.output
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

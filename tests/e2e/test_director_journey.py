@@ -5,7 +5,7 @@ import re
 
 from playwright.sync_api import expect
 
-from coordinator.demo_data import LOGINS, PASSWORD, login_email
+from coordinator.demo.data import LOGINS, PASSWORD, login_email
 from coordinator.auth.models import Role
 
 

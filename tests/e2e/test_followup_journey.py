@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from coordinator.agreements.models import Agreement, AgreementVersion, MeetingForm, Scope, VersionStatus
 from coordinator.auth.models import Role
-from coordinator.demo_data import LOGINS, login_email
+from coordinator.demo.data import LOGINS, login_email
 from coordinator.planning.services import add_meeting, find_district, publish
 from coordinator.web import db
 from tests.e2e.test_director_journey import director_email, log_in

@@ -15,7 +15,7 @@ from coordinator.agreements.services import staffing_warnings
 from coordinator.bench import SCALES, DatabaseNotEmpty, build, generate
 from coordinator.cli import cli
 from coordinator.db import make_session_factory
-from coordinator.demo_data import AGREEMENTS
+from coordinator.demo.data import AGREEMENTS
 from coordinator.followup.services import district_followup
 from coordinator.minutes.models import ActionItem, Attendance, Minutes
 from coordinator.org.functions import Function

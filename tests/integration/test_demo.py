@@ -1,4 +1,8 @@
-"""`coordinator demo` on both databases: what it loads, that it is fully staffed, and that it loads once."""
+"""`coordinator demo` on both databases: what it loads, that it is fully staffed, and that it loads once.
+
+Most tests load the demo without its history (test_demo_history.py has that), which depends on the day
+they run; loading twice and `--if-empty` load it as `make run` does, with the history of today.
+"""
 from __future__ import annotations
 
 from datetime import date
@@ -15,11 +19,13 @@ from coordinator.org.functions import Function
 from coordinator.org.models import (
     District, Language, OrganiserType, Person, PersonFunction, School, SchoolForm, Unit, UnitKind,
 )
+from coordinator.outbox.models import OutboxMessage, OutboxState
 from coordinator.terms.models import BreakKind, Term
 from coordinator.terms.services import breaks_of, calendar_for, check_term
 
 
 def load(runner, *args: str) -> str:
+    """`coordinator demo` with the arguments given: with the history as of now, unless told otherwise."""
     result = runner.invoke(cli, ["demo", *args])
     assert result.exit_code == 0, result.output + repr(result.exception)
     return result.output
@@ -32,7 +38,7 @@ def row_counts(session) -> dict[str, int]:
 
 
 def test_the_demo_has_two_districts_and_enough_schools_a_third_of_them_independent(runner, session):
-    load(runner)
+    load(runner, "--without-history")
 
     assert sorted(session.scalars(sa.select(District.code))) == ["NORRVIKEN", "SODERBY"]
     schools = session.scalars(sa.select(School)).all()
@@ -44,7 +50,7 @@ def test_the_demo_has_two_districts_and_enough_schools_a_third_of_them_independe
 
 
 def test_the_demo_has_the_districts_units_and_the_police(runner, session):
-    load(runner)
+    load(runner, "--without-history")
 
     for district in session.scalars(sa.select(District)):
         kinds = set(session.scalars(sa.select(Unit.kind).where(Unit.district_id == district.id)))
@@ -53,7 +59,7 @@ def test_the_demo_has_the_districts_units_and_the_police(runner, session):
 
 
 def test_the_demo_people_hold_every_function_and_every_school_has_a_principal(runner, session):
-    load(runner)
+    load(runner, "--without-history")
 
     held = set(session.scalars(sa.select(PersonFunction.function)))
     assert held == set(Function)
@@ -68,7 +74,7 @@ def test_the_demo_people_hold_every_function_and_every_school_has_a_principal(ru
 
 
 def test_each_district_has_one_active_agreement_signed_by_all_its_schools_and_the_city_one(runner, session):
-    load(runner)
+    load(runner, "--without-history")
 
     for district in session.scalars(sa.select(District)):
         [agreement] = session.scalars(sa.select(Agreement).where(Agreement.district_id == district.id)).all()
@@ -85,7 +91,7 @@ def test_each_district_has_one_active_agreement_signed_by_all_its_schools_and_th
 
 
 def test_the_demo_is_fully_staffed(runner, session):
-    load(runner)
+    load(runner, "--without-history")
 
     for version in session.scalars(sa.select(AgreementVersion)):
         assert staffing_warnings(session, version) == [], version.agreement.title
@@ -101,6 +107,21 @@ def test_loading_twice_changes_nothing(runner, session):
     assert "redan inläst" in output
 
 
+def test_without_history_the_demo_has_no_meetings_and_one_version_of_each_agreement(runner, session):
+    load(runner, "--without-history")
+
+    counts = row_counts(session)
+    assert (counts["meeting"], counts["minutes"], counts["outbox_message"]) == (0, 0, 0)
+    assert counts["agreement_version"] == counts["agreement"] == 3
+
+
+def test_the_mail_of_the_history_is_recorded_as_sent_not_left_for_the_scheduler(runner, session):
+    load(runner)
+
+    states = set(session.scalars(sa.select(OutboxMessage.state)))
+    assert states <= {OutboxState.SENT}  # as of today: nothing old for the scheduler to send at once
+
+
 def test_if_empty_does_nothing_on_a_loaded_database_and_loads_an_empty_one(runner, session):
     assert "Demon är inläst" in load(runner, "--if-empty")
     before = row_counts(session)
@@ -112,7 +133,7 @@ def test_if_empty_does_nothing_on_a_loaded_database_and_loads_an_empty_one(runne
 
 
 def test_the_demo_logins_work_with_the_password_demo_and_are_printed(runner, session):
-    output = load(runner)
+    output = load(runner, "--without-history")
 
     users = session.scalars(sa.select(User)).all()
     assert all(verify_password(password_hash, "demo") for password_hash in {u.password_hash for u in users})
@@ -125,12 +146,14 @@ def test_the_demo_logins_work_with_the_password_demo_and_are_printed(runner, ses
     assert all(u.email in output for u in users)
 
 
-def test_the_demo_has_two_school_years_of_terms_with_breaks_and_enough_teaching_days(runner, session):
-    load(runner)
+def test_the_demo_has_three_school_years_of_terms_with_breaks_and_enough_teaching_days(runner, session):
+    load(runner, "--without-history")
 
     terms = session.scalars(sa.select(Term).order_by(Term.starts_on)).all()
-    assert [t.name for t in terms] == ["HT2026", "VT2027", "HT2027", "VT2028"]
+    assert [t.name for t in terms] == ["HT2025", "VT2026", "HT2026", "VT2027", "HT2027", "VT2028"]
     expected_breaks = {
+        "HT2025": [BreakKind.STUDY_DAY, BreakKind.HOSTLOV],
+        "VT2026": [BreakKind.SPORTLOV, BreakKind.PASKLOV, BreakKind.STUDY_DAY],
         "HT2026": [BreakKind.STUDY_DAY, BreakKind.HOSTLOV],
         "VT2027": [BreakKind.SPORTLOV, BreakKind.PASKLOV, BreakKind.STUDY_DAY],
         "HT2027": [BreakKind.STUDY_DAY, BreakKind.HOSTLOV],
@@ -141,5 +164,5 @@ def test_the_demo_has_two_school_years_of_terms_with_breaks_and_enough_teaching_
         others = [t for t in terms if t is not term]
         assert check_term(term.name, term.starts_on, term.ends_on, breaks_of(term), others=others) == []
         assert len(calendar_for(session, term).teaching_days()) > 80, term.name
-    hostlov = next(b for b in terms[2].breaks if b.kind is BreakKind.HOSTLOV)
+    hostlov = next(b for b in terms[4].breaks if b.kind is BreakKind.HOSTLOV)
     assert (hostlov.starts_on, hostlov.ends_on) == (date(2027, 11, 1), date(2027, 11, 5))  # week 44

@@ -7,11 +7,11 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
-from coordinator import demo_data
 from coordinator.agreements.models import AgreementVersion, VersionStatus
 from coordinator.audit import AuditEvent
 from coordinator.auth.models import User
 from coordinator.auth.services import authenticate
+from coordinator.demo import data as demo_data
 from coordinator.demo import load_demo
 from coordinator.org import services
 from coordinator.org.functions import Function

@@ -9,8 +9,8 @@ from html import unescape
 import pytest
 import sqlalchemy as sa
 
-from coordinator import demo_data
 from coordinator.audit import AuditEvent
+from coordinator.demo import data as demo_data
 from coordinator.org.functions import Function
 from coordinator.org.models import Person, School, Unit
 from coordinator.web import db

@@ -1,4 +1,5 @@
-"""The demo municipality as plain data: districts, units, schools, people, agreements and logins.
+"""The demo municipality as plain data: districts, units, schools, people, agreements and their versions,
+terms and logins.
 
 Everything here is fictional (districts, schools, people, addresses), placed in Stockholms
 stad (municipality code 0180) because the product is built for its district administrations.
@@ -206,16 +207,35 @@ DEPUTIES = {
 
 
 @dataclass(frozen=True)
-class AgreementData:
-    """An agreement with one active version; a district's is signed by each of its schools' principal."""
-    title: str
-    district: str | None
+class VersionData:
+    """One version of an agreement: its validity, its next revision, the day the schools signed it and,
+    for the demo with history, the day it was activated."""
+    activated_on: date
     valid_from_on: date
     valid_to_on: date | None
     revision_due_on: date
+    signed_on: date | None = None  # by each party school's principal (a district's agreement)
+
+
+@dataclass(frozen=True)
+class AgreementData:
+    """An agreement; a district's is signed by each of its schools' principal.
+
+    Without history the demo loads `version` alone, activated when the demo is loaded. With history
+    it loads every version of `earlier`, `version` and `later` activated by then, each on its day,
+    so the version in force for each past term is the one that was in force then.
+    """
+    title: str
+    district: str | None
+    version: VersionData
     contact: str                                   # a person's name
     forms: list[tuple[FormKind, dict[str, Any]]]   # each kind with its changes to the defaults
-    signed_on: date | None = None
+    earlier: tuple[VersionData, ...] = ()
+    later: tuple[VersionData, ...] = ()
+
+    @property
+    def versions(self) -> tuple[VersionData, ...]:
+        return (*self.earlier, self.version, *self.later)
 
 
 def _district_forms(
@@ -236,29 +256,37 @@ def _district_forms(
 
 
 MONDAY, TUESDAY, WEDNESDAY, THURSDAY = 0, 1, 2, 3
+# Norrviken revises its agreement every June, before it falls due. Söderby let its first version's
+# revision date pass (15 June 2026) and activated the revised text only in January 2027.
 AGREEMENTS = [
     AgreementData(
         "Lokal samverkansöverenskommelse skola–socialtjänst, Norrviken", "NORRVIKEN",
-        date(2026, 7, 1), date(2028, 6, 30), date(2027, 6, 15), "Anders Nyström",
+        VersionData(date(2026, 6, 15), date(2026, 7, 1), date(2028, 6, 30), date(2027, 6, 15), date(2026, 6, 10)),
+        "Anders Nyström",
         _district_forms("Norrvikens stadsdelshus, sal Ekén",
                         "https://video.stockholm.example/norrviken-konsultation",
                         {FormKind.OVERARCHING_FORUM: TUESDAY, FormKind.OPERATIVE_FORUM: THURSDAY,
                          FormKind.BUS_GROUP: MONDAY}),
-        signed_on=date(2026, 6, 10),
+        earlier=(VersionData(date(2025, 6, 12), date(2025, 7, 1), date(2027, 6, 30), date(2026, 6, 15),
+                             date(2025, 6, 11)),),
+        later=(VersionData(date(2027, 6, 14), date(2027, 7, 1), date(2029, 6, 30), date(2028, 6, 15),
+                           date(2027, 6, 9)),),
     ),
     AgreementData(
         "Lokal samverkansöverenskommelse skola–socialtjänst, Söderby", "SODERBY",
-        date(2026, 7, 1), date(2028, 6, 30), date(2027, 6, 15), "Mottagningsgruppen Söderby",
+        VersionData(date(2027, 1, 20), date(2026, 7, 1), date(2028, 6, 30), date(2027, 6, 15), date(2026, 6, 12)),
+        "Mottagningsgruppen Söderby",
         _district_forms("Söderby stadsdelshus, Torget 3", "https://video.stockholm.example/soderby-konsultation",
                         {FormKind.OVERARCHING_FORUM: WEDNESDAY, FormKind.OPERATIVE_FORUM: TUESDAY,
                          FormKind.BUS_GROUP: THURSDAY}),
-        signed_on=date(2026, 6, 12),
+        earlier=(VersionData(date(2025, 6, 13), date(2025, 7, 1), date(2027, 6, 30), date(2026, 6, 15),
+                             date(2025, 6, 12)),),
     ),
     # The city's steering group has no schools as parties. Its revision date has passed on
     # purpose, so the demo shows how an overdue revision is flagged.
     AgreementData(
         "Styrande samverkansgrupp för skolsociala team", None,
-        date(2026, 1, 1), None, date(2026, 10, 31), "Helena Forsberg",
+        VersionData(date(2025, 6, 5), date(2026, 1, 1), None, date(2026, 10, 31)), "Helena Forsberg",
         [(FormKind.STEERING_GROUP, {"place": "Socialförvaltningen, Swedenborgsgatan 20",
                                     "preferred_weekday": THURSDAY,
                                     "window_start": time(13, 0), "window_end": time(16, 0)})],
@@ -310,8 +338,18 @@ class TermData:
     breaks: tuple[tuple[BreakKind, str, date, date], ...]
 
 
-# Stockholm-county school years 2026/27 and 2027/28 (each organiser sets its own; these are typical)
+# Stockholm-county school years 2025/26 to 2027/28 (each organiser sets its own; these are typical).
+# The demo with history holds the meetings of the previous school year and of the current term so far.
 TERMS = [
+    TermData("HT2025", date(2025, 8, 18), date(2025, 12, 19), (
+        (BreakKind.STUDY_DAY, "Studiedag", date(2025, 9, 26), date(2025, 9, 26)),
+        (BreakKind.HOSTLOV, "Höstlov", date(2025, 10, 27), date(2025, 10, 31)),
+    )),
+    TermData("VT2026", date(2026, 1, 8), date(2026, 6, 11), (
+        (BreakKind.SPORTLOV, "Sportlov", date(2026, 2, 23), date(2026, 2, 27)),
+        (BreakKind.PASKLOV, "Påsklov", date(2026, 4, 6), date(2026, 4, 10)),
+        (BreakKind.STUDY_DAY, "Studiedag", date(2026, 5, 15), date(2026, 5, 15)),
+    )),
     TermData("HT2026", date(2026, 8, 18), date(2026, 12, 22), (
         (BreakKind.STUDY_DAY, "Studiedag", date(2026, 9, 25), date(2026, 9, 25)),
         (BreakKind.HOSTLOV, "Höstlov", date(2026, 10, 26), date(2026, 10, 30)),

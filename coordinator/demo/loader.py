@@ -1,64 +1,82 @@
-"""`coordinator demo`: load the fictional demo municipality of `demo_data.py` (Stockholms stad, 0180).
+"""Load the fictional demo municipality of `data.py` (Stockholms stad, 0180), with or without its history.
 
 Idempotent: every record is looked up by its natural key (municipality and district code,
-school-unit code, unit name, email, agreement title) and skipped when it exists, so a second
-run changes nothing. Agreements are built through the agreement services, so the demo obeys
-the same rules as real data and their audit events carry the actor "demo"; the organisation
-rows and logins are plain inserts without audit events (they are sample data, not changes).
+school-unit code, unit name, email, agreement title, term name) and skipped when it exists, so
+a second run changes nothing; a district's history is written with its agreement, so it is
+never written twice. Agreements are built through the agreement services and the history
+through the planning, invitation and minutes services, so the demo obeys the same rules as real
+data and is audited; the organisation rows and logins are plain inserts without audit events
+(they are sample data, not changes).
 """
 from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime
 
-import click
 import sqlalchemy as sa
-from flask.cli import with_appcontext
 from sqlalchemy.orm import Session
 
-from coordinator import demo_data as data
 from coordinator.agreements.models import Agreement
-from coordinator.agreements.services import (
-    activate_version, add_party, create_agreement, meeting_form_from_defaults, new_version,
-)
-from coordinator.auth.models import Role, User
+from coordinator.auth.models import User
 from coordinator.auth.passwords import hash_password
-from coordinator.clock import utcnow
-from coordinator.i18n import DomainError
-from coordinator.org.functions import Function
+from coordinator.demo import data
+from coordinator.demo.agreements import Organisation, found_agreement
+from coordinator.demo.history import history_terms, live
 from coordinator.org.models import District, Language, Municipality, Person, PersonFunction, School, Unit
 from coordinator.terms.models import Term, TermBreak
-from coordinator.web import db
-
-ACTOR = "demo"
 
 
-def load_demo(session: Session, *, now: datetime) -> Counter[str]:
-    """Add whatever of the demo is missing; how many of each kind were created. The caller commits."""
+def load_demo(session: Session, *, now: datetime, history: bool = False) -> Counter[str]:
+    """Add whatever of the demo is missing; how many of each kind were created. The caller commits.
+
+    With `history`, a district whose agreement is added now also gets the meetings of the previous
+    school year and of the current term so far (history.py), as of `now`; outside the demo's terms
+    there is no history to give and the demo loads as without it.
+    """
     created: Counter[str] = Counter()
     municipality = _municipality(session, created)
     districts = _districts(session, municipality, created)
     units = _units(session, municipality, districts, created)
     schools = _schools(session, districts, created)
     people = _people(session, municipality, schools, units, created)
+    org = Organisation(municipality, districts, schools, people)
+    terms = _terms(session, municipality, created)
+    past = [terms[t.name] for t in history_terms(data.TERMS, now)] if history else []
     for agreement in data.AGREEMENTS:
-        _agreement(session, agreement, municipality, districts, schools, people, now, created)
-    _terms(session, municipality, created)
+        if _exists(session, agreement, org):
+            continue
+        if not past:
+            found_agreement(session, agreement, agreement.version, org, now)
+        elif not live(session, agreement, org, past, now, created):
+            continue
+        created["överenskommelser"] += 1
     _logins(session, districts, people, now, created)
     return created
 
 
-def _terms(session: Session, municipality: Municipality, created: Counter[str]) -> None:
-    existing = set(session.scalars(sa.select(Term.name).where(Term.municipality_id == municipality.id)))
+def _exists(session: Session, agreement: data.AgreementData, org: Organisation) -> bool:
+    district = org.districts[agreement.district] if agreement.district else None
+    return session.scalars(sa.select(Agreement.id).where(
+        Agreement.municipality_id == org.municipality.id,
+        Agreement.district_id == (district.id if district else None),
+        Agreement.title == agreement.title,
+    )).first() is not None
+
+
+def _terms(session: Session, municipality: Municipality, created: Counter[str]) -> dict[str, Term]:
+    terms = {t.name: t for t in session.scalars(sa.select(Term).where(Term.municipality_id == municipality.id))}
     for term in data.TERMS:
-        if term.name in existing:
+        if term.name in terms:
             continue
-        session.add(Term(
+        terms[term.name] = Term(
             municipality=municipality, name=term.name, starts_on=term.starts_on, ends_on=term.ends_on,
             breaks=[TermBreak(kind=kind, name=name, starts_on=start, ends_on=end)
                     for kind, name, start, end in term.breaks],
-        ))
+        )
+        session.add(terms[term.name])
         created["terminer"] += 1
+    session.flush()
+    return terms
 
 
 def _municipality(session: Session, created: Counter[str]) -> Municipality:
@@ -151,37 +169,6 @@ def _people(
     return people
 
 
-def _agreement(
-    session: Session, agreement: data.AgreementData, municipality: Municipality,
-    districts: dict[str, District], schools: dict[str, School], people: dict[str, Person],
-    now: datetime, created: Counter[str],
-) -> None:
-    district = districts[agreement.district] if agreement.district else None
-    exists = session.scalars(sa.select(Agreement.id).where(
-        Agreement.municipality_id == municipality.id,
-        Agreement.district_id == (district.id if district else None),
-        Agreement.title == agreement.title,
-    )).first()
-    if exists is not None:
-        return
-    new = create_agreement(session, municipality=municipality, district=district, title=agreement.title,
-                           actor=ACTOR, now=now)
-    version = new_version(session, new, actor=ACTOR, now=now)
-    version.valid_from_on = agreement.valid_from_on
-    version.valid_to_on = agreement.valid_to_on
-    version.revision_due_on = agreement.revision_due_on
-    version.contact_person = people[agreement.contact]
-    version.meeting_forms = [meeting_form_from_defaults(kind, position=i, **changes)
-                             for i, (kind, changes) in enumerate(agreement.forms)]
-    if district is not None:
-        principals = {p.school: p.name for p in data.PEOPLE if Function.PRINCIPAL in p.functions}
-        for school in sorted((s for s in schools.values() if s.district_id == district.id), key=lambda s: s.name):
-            add_party(session, version, school, signed_on=agreement.signed_on,
-                      signed_by=principals.get(school.unit_code), actor=ACTOR, now=now)
-    activate_version(session, version, actor=ACTOR, now=now)
-    created["överenskommelser"] += 1
-
-
 def _logins(
     session: Session, districts: dict[str, District], people: dict[str, Person], now: datetime,
     created: Counter[str],
@@ -203,52 +190,3 @@ def _logins(
     session.flush()
 
 
-ROLE_NAMES = {
-    Role.CITY_ADMIN: "stadens administratör",
-    Role.DISTRICT_DIRECTOR: "stadsdelsdirektör",
-    Role.DISTRICT_ADMIN: "stadsdelsadministratör",
-    Role.PARTICIPANT: "deltagare (rektor)",
-    Role.AUDITOR: "revisor",
-    Role.INTAKE_OFFICER: "mottagningsgruppen",
-}
-
-
-def login_table(session: Session) -> list[str]:
-    """The demo logins present in the database, as lines of a table (empty when there are none)."""
-    emails = [data.login_email(login) for login in data.LOGINS]
-    users = {u.email: u for u in session.scalars(sa.select(User).where(User.email.in_(emails)))}
-    rows = [(u.email, data.PASSWORD, ROLE_NAMES[u.role], u.district.name if u.district else "")
-            for u in (users.get(email) for email in emails) if u is not None]
-    if not rows:
-        return []
-    header = ("E-post", "Lösenord", "Roll", "Stadsdel")
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in [header, *rows]]
-    return [lines[0], "  ".join("-" * width for width in widths), *lines[1:]]
-
-
-@click.command("demo")
-@click.option("--if-empty", is_flag=True,
-              help="Läs bara in demon när databasen saknar stadsdelar (för `make run`).")
-@with_appcontext
-def demo(if_empty: bool) -> None:
-    """Load the demo municipality (loading it twice changes nothing)."""
-    session = db()
-    if if_empty and session.scalars(sa.select(District.id).limit(1)).first() is not None:
-        click.echo("Databasen har redan stadsdelar; demon lästes inte in.")
-    else:
-        try:
-            created = load_demo(session, now=utcnow())
-        except DomainError as error:  # data in the way of the demo, e.g. a school moved to another district
-            session.rollback()
-            raise click.ClickException(str(error)) from None
-        session.commit()
-        if created:
-            click.echo("Demon är inläst: " + ", ".join(f"{n} {what}" for what, n in created.items()) + ".")
-        else:
-            click.echo("Demon är redan inläst; inget ändrades.")
-    table = login_table(session)
-    if table:
-        click.echo("\nInloggningar i demon:")
-        for line in table:
-            click.echo(line)
