@@ -33,6 +33,7 @@ class Settings:
     reminder_hour: int = 7               # local hour at which follow-ups and the digest fall due
     reminder_horizon_days: int = 120     # follow-ups stop this long after a meeting
     term_plan_weeks: int = 6             # warn directors when a term this close has no meetings
+    planner_max_meetings_per_day: int = 3  # the planner gives one person at most this many meetings a day
 
     @classmethod
     def from_env(cls, env: os._Environ[str] | dict[str, str] | None = None) -> "Settings":
@@ -57,12 +58,13 @@ class Settings:
             reminder_hour=_number(env, "COORDINATOR_REMINDER_HOUR", 7, int, highest=23),
             reminder_horizon_days=_number(env, "COORDINATOR_REMINDER_HORIZON_DAYS", 120, int),
             term_plan_weeks=_number(env, "COORDINATOR_TERM_PLAN_WEEKS", 6, int),
+            planner_max_meetings_per_day=_number(env, "COORDINATOR_PLANNER_MAX_MEETINGS_PER_DAY", 3, int, lowest=1),
         )
 
 
 def _number(env: Mapping[str, str], name: str, default: N, kind: Callable[[str], N], *,
-            highest: float | None = None) -> N:
-    """A non-negative number from the environment; a wrong one stops the start with a message naming it."""
+            lowest: float = 0, highest: float | None = None) -> N:
+    """A number from the environment, at least `lowest`; a wrong one stops the start with a message naming it."""
     text = env.get(name)
     if not text:
         return default
@@ -70,7 +72,7 @@ def _number(env: Mapping[str, str], name: str, default: N, kind: Callable[[str],
         value = kind(text)
     except ValueError:
         raise ValueError(f"{name} must be a number, not {text!r}") from None
-    if value < 0 or (highest is not None and value > highest):  # type: ignore[operator]
+    if value < lowest or (highest is not None and value > highest):  # type: ignore[operator]
         raise ValueError(f"{name} is out of range: {text!r}")
     return value
 

@@ -36,10 +36,13 @@ PerInvitation = Callable[[MeetingMail, Invitation], list[Outgoing]]
 # -- queueing for a whole meeting ------------------------------------------------------------------
 
 def queue_invitations(session: Session, meeting_ids: Iterable[int], *, mail: MailContext, now: datetime) -> int:
-    """Each active invitee's first REQUEST for the newly published meetings; how many were queued."""
+    """Each active invitee's first REQUEST for the newly published meetings; how many were queued.
+
+    A meeting that has begun at `now` is skipped: an invitation to it would only be noise.
+    """
     return _queue_each(session, meeting_ids, mail, now, lambda meeting_mail, meeting: [
         meeting_mail.request(i, kind=MessageKind.INVITATION, dedupe_key=invitation_key(meeting, i))
-        for i in meeting.invitations if i.is_active])
+        for i in meeting.invitations if i.is_active] if meeting.starts_at > now else [])
 
 
 def queue_updates(session: Session, meeting: Meeting, *, mail: MailContext, now: datetime) -> int:

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from coordinator.config import Settings
 
 
@@ -42,3 +44,12 @@ def test_environment_overrides_every_default(tmp_path: Path):
     assert settings.imap_url == "imaps://mail/INBOX"
     assert settings.oidc == {"issuer": "https://idp.example.se"}
     assert not (tmp_path / "secret_key").exists()
+
+
+def test_the_planners_daily_limit_defaults_to_three_and_must_be_at_least_one(tmp_path: Path):
+    base = {"COORDINATOR_INSTANCE_PATH": str(tmp_path), "COORDINATOR_SECRET_KEY": "s"}
+    assert Settings.from_env(base).planner_max_meetings_per_day == 3
+    assert Settings.from_env({**base, "COORDINATOR_PLANNER_MAX_MEETINGS_PER_DAY": "2"}).planner_max_meetings_per_day == 2
+    for wrong in ("0", "two"):
+        with pytest.raises(ValueError, match="COORDINATOR_PLANNER_MAX_MEETINGS_PER_DAY"):
+            Settings.from_env({**base, "COORDINATOR_PLANNER_MAX_MEETINGS_PER_DAY": wrong})
