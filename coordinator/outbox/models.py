@@ -21,6 +21,7 @@ class OutboxState(enum.Enum):
     SENT = "sent"
     FAILED = "failed"     # the last attempt failed; retried at next_attempt_at
     DEAD = "dead"         # gave up after the attempt limit or a permanent refusal; shown to administrators
+    MERGED = "merged"     # never sent by itself: a catch-up message to the same person carried it
 
 
 class MessageKind(enum.Enum):
@@ -37,6 +38,7 @@ class MessageKind(enum.Enum):
     REVISION_DUE = "revision_due"
     TERM_NOT_PLANNED = "term_not_planned"
     DIGEST = "digest"
+    CATCH_UP = "catch_up"              # one person's reminders of a sweep after an outage, in one message
 
 
 class OutboxMessage(Base):

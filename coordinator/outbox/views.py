@@ -29,6 +29,7 @@ STATES = {
     OutboxState.SENDING: _l("Skickas"),
     OutboxState.PENDING: _l("Väntar"),
     OutboxState.SENT: _l("Skickat"),
+    OutboxState.MERGED: _l("Samlat i en påminnelse"),
 }
 KINDS = {
     MessageKind.INVITATION: _l("Inbjudan"),
@@ -44,6 +45,7 @@ KINDS = {
     MessageKind.REVISION_DUE: _l("Överenskommelsen ska revideras"),
     MessageKind.TERM_NOT_PLANNED: _l("Terminen är inte planerad"),
     MessageKind.DIGEST: _l("Veckosammanfattning"),
+    MessageKind.CATCH_UP: _l("Samlade påminnelser"),
 }
 
 

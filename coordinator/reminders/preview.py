@@ -57,7 +57,9 @@ def preview(session: Session, at: datetime, mail: MailContext, timing: Timing = 
         queue_digests(session, at, mail, timing)
         session.flush()
         by_due = (OutboxMessage.next_attempt_at, OutboxMessage.id)
-        queued = session.scalars(sa.select(OutboxMessage).where(OutboxMessage.id > last_id).order_by(*by_due))
+        # reminders merged into a catch-up are not sent by themselves: the catch-up shows
+        queued = session.scalars(sa.select(OutboxMessage).where(
+            OutboxMessage.id > last_id, OutboxMessage.state != OutboxState.MERGED).order_by(*by_due))
         withdrawn = session.scalars(sa.select(OutboxMessage).where(OutboxMessage.id.in_(withdrawn_ids))
                                     .order_by(*by_due)) if withdrawn_ids else []
         sent = session.scalars(sa.select(OutboxMessage).where(
