@@ -205,7 +205,7 @@ def publication(session: Session, district: District | str, term: Term | str, no
 def publish(
     session: Session, district: District | str, term: Term | str, *, actor: str, now: datetime,
     timezone: str = DEFAULT_TIMEZONE, mail: MailContext | None = None, max_per_day: int = DEFAULT_MAX_PER_DAY,
-    confirmed: Publication | None = None,
+    confirmed: tuple[int, int] | None = None,
 ) -> PlanResult:
     """Make the term's draft meetings that have not begun scheduled, recording who published them and when.
 
@@ -213,14 +213,13 @@ def publish(
     director to move or cancel): nobody is invited to a meeting in the past. With `mail` (the web,
     the CLI and the jobs always pass it) each active invitee's REQUEST is queued in the outbox in
     this transaction: the mail leaves only if publishing commits. Without it nothing is mailed
-    (planning's own tests and benchmarks). `confirmed` holds the numbers the director agreed to:
-    when the plan has changed since, nothing is published.
+    (planning's own tests and benchmarks). `confirmed` holds the meetings and invitations the
+    director agreed to publish: when the plan has changed since, nothing is published.
     """
     district = find_district(session, district, lock=True)
     term = district_term(session, district, term)
     published = _publication(session, district, term, now)
-    if confirmed is not None and (confirmed.meetings, confirmed.invitations) != (published.meetings,
-                                                                                 published.invitations):
+    if confirmed is not None and confirmed != (published.meetings, published.invitations):
         raise DomainError(N_("Planen har ändrats sedan sidan visades; inget publicerades. Se över siffrorna "
                              "och bekräfta igen."))
     drafts = (Meeting.district_id == district.id, Meeting.term_id == term.id, Meeting.status == MeetingStatus.DRAFT,

@@ -137,11 +137,10 @@ def publish_post(code: str, term: str) -> str | Response:
     form = PublishForm()
     if not form.validate_on_submit():
         return redirect(url_for(".publish_confirm", code=district.code, term=term_row.name))
-    confirmed = Publication(meetings=form.meetings.data or 0, invitations=form.invitations.data or 0,
-                            people=0, past_drafts=0)
     try:
         result = publish(session, district, term_row, actor=user.email, now=utcnow(), timezone=settings().timezone,
-                         mail=_mail(), max_per_day=settings().planner_max_meetings_per_day, confirmed=confirmed)
+                         mail=_mail(), max_per_day=settings().planner_max_meetings_per_day,
+                         confirmed=(form.meetings.data or 0, form.invitations.data or 0))
     except DomainError as error:
         session.rollback()
         form.form_errors.append(gettext(error.template, **error.params))

@@ -382,7 +382,8 @@ def test_publishing_with_numbers_the_plan_no_longer_has_publishes_nothing(demo):
     cancel_meeting(demo, stored(demo, OVERARCHING)[0], actor=DIRECTOR, now=LATER)
 
     with pytest.raises(DomainError, match="Planen har ändrats sedan sidan visades"):
-        publish(demo, "NORRVIKEN", "HT2027", actor=DIRECTOR, now=LATER, mail=MAIL, confirmed=shown)
+        publish(demo, "NORRVIKEN", "HT2027", actor=DIRECTOR, now=LATER, mail=MAIL,
+                confirmed=(shown.meetings, shown.invitations))
     demo.rollback()
 
     assert {m.status for m in stored(demo, OPERATIVE)} == {MeetingStatus.DRAFT} and invited_meetings(demo) == []
