@@ -491,8 +491,9 @@ def crowded_days(
     for index, meeting in enumerate(meetings):
         if getattr(meeting, "is_cancelled", False):
             continue
+        day = _local(meeting.starts_at, zone).date()
         for person_id in meeting.person_ids:
-            on_day.setdefault((person_id, _local(meeting.starts_at, zone).date()), []).append(index)
+            on_day.setdefault((person_id, day), []).append(index)
     warnings = []
     for (person_id, day), indexes in sorted(on_day.items()):
         if len(indexes) > max_per_day:

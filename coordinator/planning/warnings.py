@@ -143,16 +143,16 @@ def _from_planner(warnings: Iterable[PlanWarning], form_names: Mapping[int, str]
     return result
 
 
-def _people(stored: Sequence[MeetingEntry], context: PlanContext) -> dict[int, str]:
-    people = {person_id: name for person_id, (name, _) in context.org.people.items()}
-    people.update({i.person_id: i.name for m in stored for i in m.invitees})
-    return people
+def _name_of(person_id: int, stored: Sequence[MeetingEntry], context: PlanContext) -> str:
+    """A person's name for a warning: from the organisation, else from an invitation (someone who left)."""
+    if person_id in context.org.people:
+        return context.org.people[person_id][0]
+    return next((i.name for m in stored for i in m.invitees if i.person_id == person_id), str(person_id))
 
 
 def _crowded(stored: Sequence[MeetingEntry], context: PlanContext) -> list[PlanningWarning]:
     """Each person with more meetings in a day than the planner gives, where one of them is the district's."""
     meetings = [*stored, *context.elsewhere]
-    people = _people(stored, context)
     warnings = []
     for warning in crowded_days(meetings, context.max_per_day, timezone=context.timezone):
         ours = [i for i in warning.params["indexes"] if i < len(stored)]  # type: ignore[attr-defined]
@@ -160,7 +160,7 @@ def _crowded(stored: Sequence[MeetingEntry], context: PlanContext) -> list[Plann
             continue  # another district's day: theirs to see
         params = {key: value for key, value in warning.params.items() if key != "indexes"}
         person_id = int(params["person_id"])  # type: ignore[call-overload]
-        params["person"] = people.get(person_id, str(person_id))
+        params["person"] = _name_of(person_id, stored, context)
         meeting = stored[ours[0]]
         warnings.append(PlanningWarning(CROWDED_DAY, warning.message_template, params,
                                         form_id=meeting.form_id, meeting_id=meeting.id))
@@ -171,7 +171,6 @@ def _double_booked(stored: Sequence[MeetingEntry], context: PlanContext,
                    names: Mapping[str, str]) -> list[PlanningWarning]:
     """Each person in two of the term's meetings at once, where one of them is the district's."""
     meetings = [*stored, *context.elsewhere]
-    people = _people(stored, context)
     warnings = []
     for warning in double_bookings(meetings, timezone=context.timezone, series_names=names):
         first, second = int(warning.params["first_index"]), int(warning.params["second_index"])  # type: ignore[call-overload]
@@ -180,7 +179,7 @@ def _double_booked(stored: Sequence[MeetingEntry], context: PlanContext,
             continue  # two meetings of other districts: theirs to see
         params = dict(warning.params)
         person_id = int(params["person_id"])  # type: ignore[call-overload]
-        params["person"] = people.get(person_id, str(person_id))
+        params["person"] = _name_of(person_id, stored, context)
         meeting = stored[ours]
         warnings.append(PlanningWarning(DOUBLE_BOOKED, warning.message_template, params,
                                         form_id=meeting.form_id, meeting_id=meeting.id))
