@@ -37,6 +37,7 @@ class Settings:
     reminder_horizon_days: int = 120     # follow-ups stop this long after a meeting
     term_plan_weeks: int = 6             # warn directors when a term this close has no meetings
     base_url_is_set: bool = True         # False: COORDINATOR_BASE_URL was not given (see base_url_warning)
+    planner_max_meetings_per_day: int = 3  # the planner gives one person at most this many meetings a day
 
     @classmethod
     def from_env(cls, env: os._Environ[str] | dict[str, str] | None = None) -> "Settings":
@@ -62,6 +63,7 @@ class Settings:
             reminder_hour=_number(env, "COORDINATOR_REMINDER_HOUR", 7, int, highest=23),
             reminder_horizon_days=_number(env, "COORDINATOR_REMINDER_HORIZON_DAYS", 120, int),
             term_plan_weeks=_number(env, "COORDINATOR_TERM_PLAN_WEEKS", 6, int),
+            planner_max_meetings_per_day=_number(env, "COORDINATOR_PLANNER_MAX_MEETINGS_PER_DAY", 3, int, lowest=1),
         )
 
 
@@ -93,8 +95,8 @@ def _base_url(text: str) -> str:
 
 
 def _number(env: Mapping[str, str], name: str, default: N, kind: Callable[[str], N], *,
-            highest: float | None = None) -> N:
-    """A non-negative number from the environment; a wrong one stops the start with a message naming it."""
+            lowest: float = 0, highest: float | None = None) -> N:
+    """A number from the environment, at least `lowest`; a wrong one stops the start with a message naming it."""
     text = env.get(name)
     if not text:
         return default
@@ -102,7 +104,7 @@ def _number(env: Mapping[str, str], name: str, default: N, kind: Callable[[str],
         value = kind(text)
     except ValueError:
         raise ValueError(f"{name} must be a number, not {text!r}") from None
-    if value < 0 or (highest is not None and value > highest):  # type: ignore[operator]
+    if value < lowest or (highest is not None and value > highest):  # type: ignore[operator]
         raise ValueError(f"{name} is out of range: {text!r}")
     return value
 

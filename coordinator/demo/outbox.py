@@ -23,7 +23,7 @@ def record_history_mail(session: Session, now: datetime, mail: MailContext, timi
                         term_plan_weeks: int) -> int:
     """Queue what the jobs would queue at `now` and mark it sent at the moment it fell due; how many."""
     last_id = session.scalar(sa.select(sa.func.max(OutboxMessage.id))) or 0
-    queue_every_sweep(session, now, mail, timing, term_plan_weeks=term_plan_weeks)
+    queue_every_sweep(session, now, mail, timing, term_plan_weeks=term_plan_weeks, bundle_catch_ups=False)
     return session.execute(
         sa.update(OutboxMessage).where(OutboxMessage.id > last_id, OutboxMessage.state == OutboxState.PENDING)
         .values(state=OutboxState.SENT, attempts=1, sent_at=OutboxMessage.next_attempt_at)).rowcount

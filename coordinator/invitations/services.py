@@ -45,10 +45,12 @@ PerInvitation = Callable[[MeetingMail, Invitation], list[Outgoing]]
 
 def queue_invitations(session: Session, meeting_ids: Iterable[int], *, mail: MailContext, now: datetime) -> int:
     """Each active invitee's first REQUEST for the newly published meetings; how many were queued (queueing
-    them again adds nothing)."""
+    them again adds nothing). A meeting that has begun at `now` is skipped: an invitation to it would only
+    be noise.
+    """
     return _queue_each(session, meeting_ids, mail, now, lambda meeting_mail, meeting: [
         meeting_mail.request(i, kind=MessageKind.INVITATION, key=invitation_key, same_version=True)
-        for i in meeting.invitations if i.is_active])
+        for i in meeting.invitations if i.is_active] if meeting.starts_at > now else [])
 
 
 def queue_updates(session: Session, meeting: Meeting, *, mail: MailContext, now: datetime) -> int:

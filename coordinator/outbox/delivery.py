@@ -266,7 +266,8 @@ def retry(session: Session, message: int | OutboxMessage, *, actor: str, now: da
 
 
 # what needs an administrator first: given up, then failing, then on their way, then done
-STATE_ORDER = (OutboxState.DEAD, OutboxState.FAILED, OutboxState.SENDING, OutboxState.PENDING, OutboxState.SENT)
+STATE_ORDER = (OutboxState.DEAD, OutboxState.FAILED, OutboxState.SENDING, OutboxState.PENDING, OutboxState.SENT,
+               OutboxState.MERGED)
 
 
 @dataclass(frozen=True)

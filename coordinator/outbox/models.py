@@ -21,6 +21,7 @@ class OutboxState(enum.Enum):
     SENT = "sent"
     FAILED = "failed"     # the last attempt failed; retried at next_attempt_at
     DEAD = "dead"         # gave up after the attempt limit or a permanent refusal; shown to administrators
+    MERGED = "merged"     # never sent by itself: a catch-up message to the same person carried it
 
 
 class MessageKind(enum.Enum):
@@ -39,6 +40,7 @@ class MessageKind(enum.Enum):
     DIGEST = "digest"
     LOGIN_INVITATION = "login_invitation"  # an administrator invited someone to a login: set a password
     PASSWORD_RESET = "password_reset"      # "forgot my password"
+    CATCH_UP = "catch_up"              # one person's reminders of a sweep after an outage, in one message
 
 
 class OutboxMessage(Base):

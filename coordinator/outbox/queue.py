@@ -29,13 +29,19 @@ class Outgoing:
     person_id: int | None = None
     district_id: int | None = None
     expires_at: datetime | None = None  # a message not worth sending after this is dropped (dead)
+    state: OutboxState = OutboxState.PENDING  # MERGED: kept as a record, carried by a catch-up message
 
 
 def enqueue(session: Session, messages: Iterable[Outgoing], *, now: datetime) -> int:
     """Queue the messages whose dedupe key is new; returns how many were new."""
+    return len(enqueue_keys(session, messages, now=now))
+
+
+def enqueue_keys(session: Session, messages: Iterable[Outgoing], *, now: datetime) -> set[str]:
+    """Queue the messages whose dedupe key is new; returns the keys that were new."""
     rows = [_row(m, now) for m in messages]
     if not rows:
-        return 0
+        return set()
     table = OutboxMessage.__table__
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
@@ -45,7 +51,7 @@ def enqueue(session: Session, messages: Iterable[Outgoing], *, now: datetime) ->
     else:  # pragma: no cover - the two engines the product supports
         raise RuntimeError(f"no insert-or-ignore for {dialect}")
     # RETURNING answers only the rows inserted, the ignored ones give none
-    return len(session.execute(statement.returning(table.c.id), rows).all())
+    return set(session.scalars(statement.returning(table.c.dedupe_key), rows))
 
 
 def _row(outgoing: Outgoing, now: datetime) -> dict[str, object]:
@@ -57,7 +63,7 @@ def _row(outgoing: Outgoing, now: datetime) -> dict[str, object]:
         "dedupe_key": outgoing.dedupe_key, "message_id": str(message_id), "kind": outgoing.kind,
         "meeting_id": outgoing.meeting_id, "person_id": outgoing.person_id, "district_id": outgoing.district_id,
         "recipient": str(recipient), "subject": str(subject)[:300], "content": message.as_bytes(),
-        "state": OutboxState.PENDING, "attempts": 0, "next_attempt_at": outgoing.due_at,
+        "state": outgoing.state, "attempts": 0, "next_attempt_at": outgoing.due_at,
         "expires_at": outgoing.expires_at, "claimed_at": None, "last_error": None,
         "created_at": now, "sent_at": None,
     }

@@ -29,6 +29,7 @@ STATES = {
     OutboxState.SENDING: _l("Skickas"),
     OutboxState.PENDING: _l("Väntar"),
     OutboxState.SENT: _l("Skickat"),
+    OutboxState.MERGED: _l("Samlat i en påminnelse"),
 }
 KINDS = {
     MessageKind.INVITATION: _l("Inbjudan"),
@@ -46,6 +47,7 @@ KINDS = {
     MessageKind.DIGEST: _l("Veckosammanfattning"),
     MessageKind.LOGIN_INVITATION: _l("Inbjudan att logga in"),
     MessageKind.PASSWORD_RESET: _l("Nytt lösenord"),
+    MessageKind.CATCH_UP: _l("Samlade påminnelser"),
 }
 
 

@@ -43,7 +43,7 @@ def plan_command(district_code: str, term_name: str, as_json: bool) -> None:
     config = settings()
     result = _run(lambda session: plan_district_term(
         session, district_code, term_name, actor=cli_actor(), now=utcnow(), timezone=config.timezone,
-        uid_domain=urlsplit(config.base_url).hostname or UID_DOMAIN))
+        uid_domain=urlsplit(config.base_url).hostname or UID_DOMAIN, max_per_day=config.planner_max_meetings_per_day))
     if as_json:
         click.echo(json.dumps(as_data(result, config.timezone), ensure_ascii=False, indent=2))
         return
@@ -55,15 +55,27 @@ def plan_command(district_code: str, term_name: str, as_json: bool) -> None:
 @_TERM
 @_JSON
 def publish_command(district_code: str, term_name: str, as_json: bool) -> None:
-    """Publish the term's draft meetings: they become scheduled and each invitee's invitation is queued."""
+    """Publish the term's coming draft meetings: they become scheduled and each invitee's invitation is queued.
+
+    Drafts whose time has passed stay drafts; the output counts them.
+    """
     config = settings()
     result = _run(lambda session: publish(session, district_code, term_name, actor=cli_actor(), now=utcnow(),
-                                          timezone=config.timezone, mail=MailContext.from_settings(config)))
+                                          timezone=config.timezone, mail=MailContext.from_settings(config),
+                                          max_per_day=config.planner_max_meetings_per_day))
+    done = result.publication
+    assert done is not None
     if as_json:
-        click.echo(json.dumps({**as_data(result, config.timezone), "published": result.published},
-                              ensure_ascii=False, indent=2))
+        click.echo(json.dumps({**as_data(result, config.timezone), "published": result.published,
+                               "invitations": done.invitations, "people": done.people,
+                               "past_drafts": done.past_drafts}, ensure_ascii=False, indent=2))
         return
-    _table(result, config.timezone, f"{result.published} möten publicerades.")
+    summary = (f"{result.published} möten publicerades; {done.invitations} inbjudningar till {done.people} "
+               f"personer köades.")
+    if done.past_drafts:
+        summary += (f" {done.past_drafts} utkast i det förflutna publicerades inte; flytta eller ställ in dem "
+                    "på planeringssidan.")
+    _table(result, config.timezone, summary)
 
 
 def _run(use_case: Callable[[Session], PlanResult]) -> PlanResult:

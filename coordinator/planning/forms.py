@@ -1,12 +1,13 @@
-"""Forms of the planning page: move a meeting, add a meeting (plain buttons carry only the CSRF token)."""
+"""Forms of the planning page: move a meeting, add a meeting, confirm publishing (plain buttons carry only the CSRF token)."""
 from __future__ import annotations
 
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, Field, SelectField, TimeField
+from wtforms import DateField, Field, IntegerField, SelectField, TimeField
 from wtforms.validators import InputRequired, Optional, ValidationError
+from wtforms.widgets import HiddenInput
 
 
 def _optional_int(value: Any) -> int | None:
@@ -34,3 +35,9 @@ class AddMeetingForm(FlaskForm):
     starts = TimeField(_l("Börjar"), validators=[InputRequired(message=_l("Ange när mötet börjar."))])
     ends = TimeField(_l("Slutar"), validators=[Optional(), _ends_after_start],
                      description=_l("Tomt: mötesformens vanliga längd."))
+
+
+class PublishForm(FlaskForm):
+    """The numbers the director was shown and confirmed; publishing checks that they still hold."""
+    meetings = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    invitations = IntegerField(widget=HiddenInput(), validators=[InputRequired()])

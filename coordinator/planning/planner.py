@@ -20,6 +20,16 @@ The rules, in the order they apply to each series (series in the order of their 
   cover their segment; only the missing meetings are planned, in uncovered segments. So
   planning again with the previous plan as `existing` adds nothing, and a meeting the
   director cancelled is not planned anew.
+- A term under way (`plan_from`, the first day a new meeting may fall on): the series'
+  meetings before that day, held, planned or cancelled, count toward its n as they stand;
+  the rest of n is spread, by the rules above, over the teaching weeks from `plan_from` on
+  (a monthly series: the months with teaching days left; a meeting earlier in the current
+  month covers it). What the remaining weeks cannot hold is a warning, never a meeting in
+  the past.
+- A person's day (`max_per_day`): a slot is taken only where none of its persons already has
+  that many meetings that day (planned, stored or elsewhere). Only when no such slot is left
+  in the term does the meeting take a clash-free slot on a fuller day; `crowded_days` then
+  reports it.
 """
 from __future__ import annotations
 
@@ -44,6 +54,10 @@ NO_FREE_SLOT = "no_free_slot"
 INVALID_CADENCE = "invalid_cadence"
 MOVED_ONTO_FREE_DAY = "moved_onto_free_day"
 DOUBLE_BOOKED = "double_booked"
+REMAINING_WEEKS_SHORT = "remaining_weeks_short"
+CROWDED_DAY = "crowded_day"
+
+DEFAULT_MAX_PER_DAY = 3  # meetings one person is given in a day (COORDINATOR_PLANNER_MAX_MEETINGS_PER_DAY)
 
 DEFAULT_WINDOW_START, DEFAULT_WINDOW_END = time(9, 0), time(16, 0)
 _QUARTER_HOUR = 15
@@ -138,17 +152,23 @@ def plan_term(
     existing: Iterable[ExistingMeeting],
     *,
     timezone: str = DEFAULT_TIMEZONE,
+    plan_from: date | None = None,
+    max_per_day: int | None = DEFAULT_MAX_PER_DAY,
 ) -> Plan:
     """The meetings missing from the term for each series, and the warnings of planning them.
 
     `existing` holds the term's stored meetings of every series (their persons are busy
-    unless cancelled); each counts toward its own series wherever it lies.
+    unless cancelled); each counts toward its own series wherever it lies. `plan_from` is the
+    first day a new meeting may fall on (None: the whole term); `max_per_day` the meetings a
+    person is given in one day where the term leaves room (None: no limit).
     """
     ordered = sorted(series, key=lambda spec: spec.key)
     keys = [spec.key for spec in ordered]
     if len(set(keys)) != len(keys):
         raise ValueError("series keys must be unique")
-    planner = _Planner(calendar, ZoneInfo(timezone), existing)
+    if max_per_day is not None and max_per_day < 1:
+        raise ValueError("max_per_day must be at least 1")
+    planner = _Planner(calendar, ZoneInfo(timezone), existing, plan_from, max_per_day)
     for spec in ordered:
         planner.plan_series(spec)
     meetings = sorted(planner.meetings, key=lambda m: (m.starts_at, m.series_key))
@@ -163,12 +183,17 @@ class _Segment:
 
 
 class _Planner:
-    def __init__(self, calendar: TermCalendar, zone: ZoneInfo, existing: Iterable[ExistingMeeting]) -> None:
+    def __init__(self, calendar: TermCalendar, zone: ZoneInfo, existing: Iterable[ExistingMeeting],
+                 plan_from: date | None, max_per_day: int | None) -> None:
         self.calendar = calendar
         self.zone = zone
-        self.days = calendar.teaching_days()
+        self.plan_from = plan_from
+        self.max_per_day = max_per_day
+        self.term_weeks = len(calendar.teaching_weeks())
+        # the days a new meeting may take: the term's, from `plan_from` on
+        self.days = [day for day in calendar.teaching_days() if plan_from is None or day >= plan_from]
         self.day_index = {day: i for i, day in enumerate(self.days)}
-        self.weeks = calendar.teaching_weeks()
+        self.weeks = _by_week(self.days)
         # a monthly series aims at the middle of each month's own teaching weeks
         self.months = [_aim_at_middle(_by_week(days))
                        for _, days in groupby(self.days, key=lambda day: (day.year, day.month))]
@@ -189,17 +214,31 @@ class _Planner:
             self.warnings.append(invalid)
             return
         wanted = wanted_count(self.calendar, spec)
-        segments = self._segments(spec.cadence, wanted)
-        if len(segments) < wanted:
+        # at most one meeting a week: what the whole term can hold
+        could = wanted if spec.cadence == MONTHLY else min(wanted, self.term_weeks)
+        if could < wanted:
             self.warnings.append(_warning(
                 CADENCE_IMPOSSIBLE, N_("%(form)s ska hållas %(wanted)d gånger under %(term)s, men terminen "
                                        "har bara %(possible)d undervisningsveckor; högst ett möte per vecka planeras."),
-                spec, wanted=wanted, possible=len(segments), term=self.calendar.name))
-        own = self.existing.get(spec.key, [])
+                spec, wanted=wanted, possible=could, term=self.calendar.name))
+        own_days = [_local(m.starts_at, self.zone).date() for m in self.existing.get(spec.key, [])]
+        past = [day for day in own_days if self.plan_from is not None and day < self.plan_from]
+        ahead = [day for day in own_days if self.plan_from is None or day >= self.plan_from]
+        still_wanted = max(could - len(past), 0)  # what the days from `plan_from` on should hold
+        segments = self._segments(spec.cadence, still_wanted)
         starts = [segment.starts_on for segment in segments]
-        covered = {_segment_of(starts, _local(m.starts_at, self.zone).date()) for m in own}
+        covered = {_segment_of(starts, day) for day in ahead}
+        if spec.cadence == MONTHLY and segments and any(_month(day) == _month(starts[0]) for day in past):
+            covered.add(0)  # this month's meeting was held before `plan_from`
         # each existing meeting covers one segment at most, so enough uncovered ones remain
-        targets = [i for i in range(len(segments)) if i not in covered][:max(len(segments) - len(own), 0)]
+        room = max(min(len(segments), still_wanted) - len(ahead), 0)
+        targets = [i for i in range(len(segments)) if i not in covered][:room]
+        short = max(still_wanted - len(ahead), 0) - len(targets)
+        if short > 0:
+            self.warnings.append(_warning(
+                REMAINING_WEEKS_SHORT, N_("%(form)s: %(missing)d av %(wanted)d möten får inte plats i terminens "
+                                          "återstående veckor."),
+                spec, missing=short, wanted=could, term=self.calendar.name))
         slots = _slots(spec)
         for planned, target in enumerate(targets):
             found = self._find_slot(spec, slots, segments[target])
@@ -208,7 +247,7 @@ class _Planner:
                 self.warnings.append(_warning(
                     NO_FREE_SLOT, N_("Ingen ledig tid för %(form)s under %(term)s utan att någon blir "
                                      "dubbelbokad: %(missing)d av %(wanted)d möten saknas."),
-                    spec, missing=len(targets) - planned, wanted=len(segments), term=self.calendar.name))
+                    spec, missing=len(targets) - planned, wanted=could, term=self.calendar.name))
                 return
             day, start, end = found
             self.busy.add(spec.person_ids, [(day, start, end)])
@@ -225,11 +264,21 @@ class _Planner:
 
     def _find_slot(self, spec: SeriesSpec, slots: Sequence[tuple[int, int]],
                    segment: _Segment) -> tuple[date, int, int] | None:
+        found = self._search(spec, slots, segment, self.max_per_day)
+        if found is None and self.max_per_day is not None:
+            # every day with room is taken: a clash-free slot on a fuller day beats no meeting
+            found = self._search(spec, slots, segment, None)
+        return found
+
+    def _search(self, spec: SeriesSpec, slots: Sequence[tuple[int, int]], segment: _Segment,
+                max_per_day: int | None) -> tuple[date, int, int] | None:
         days, count = self.days, len(self.days)
         first = self.day_index[_first_day(segment.target_days, spec.preferred_weekday)]
-        # forward to the term's end; only when that is full, from the term's start
+        # forward to the term's end; only when that is full, from `plan_from` (or the term's start)
         for offset in range(count):
             day = days[(first + offset) % count]
+            if max_per_day is not None and not self.busy.has_room(spec.person_ids, day, max_per_day):
+                continue
             latest_end = _HALF_DAY_END_MINUTE if self.calendar.is_half_day(day) else 24 * 60
             for start, end in slots:
                 if end > latest_end:
@@ -254,6 +303,11 @@ class _BusyIndex:
         for person_id in person_ids:
             for day, start, end in pieces:
                 self._intervals.setdefault((person_id, day), []).append((start, end))
+
+    def has_room(self, person_ids: Iterable[int], day: date, max_per_day: int) -> bool:
+        """Whether each of the persons has fewer than `max_per_day` meetings that day."""
+        intervals = self._intervals
+        return all(len(intervals.get((person_id, day), ())) < max_per_day for person_id in person_ids)
 
     def is_free(self, person_ids: Iterable[int], day: date, start: int, end: int) -> bool:
         intervals = self._intervals
@@ -320,6 +374,10 @@ def _first_day(week: Sequence[date], preferred_weekday: int | None) -> date:
             if weekday in by_weekday:
                 return by_weekday[weekday]
     raise AssertionError("a target week has a teaching day")
+
+
+def _month(day: date) -> tuple[int, int]:
+    return day.year, day.month
 
 
 def _segment_of(starts: Sequence[date], day: date) -> int:
@@ -414,6 +472,36 @@ def double_bookings(
             for earlier in running:
                 warnings.append(_double_booked(person_id, meetings, earlier, index, zone, series_names))
             running.append(index)
+    return warnings
+
+
+def crowded_days(
+    meetings: Sequence[MeetingTimes],
+    max_per_day: int,
+    *,
+    timezone: str = DEFAULT_TIMEZONE,
+) -> list[PlanWarning]:
+    """A warning for each person and local day with more than `max_per_day` meetings (not cancelled).
+
+    `person` in the params is the person's id as text (the caller puts in the name); `indexes`
+    are the positions in `meetings` of that day's meetings, by start.
+    """
+    zone = ZoneInfo(timezone)
+    on_day: dict[tuple[int, date], list[int]] = {}
+    for index, meeting in enumerate(meetings):
+        if getattr(meeting, "is_cancelled", False):
+            continue
+        day = _local(meeting.starts_at, zone).date()
+        for person_id in meeting.person_ids:
+            on_day.setdefault((person_id, day), []).append(index)
+    warnings = []
+    for (person_id, day), indexes in sorted(on_day.items()):
+        if len(indexes) > max_per_day:
+            ordered = sorted(indexes, key=lambda i: (meetings[i].starts_at, i))
+            warnings.append(PlanWarning(
+                CROWDED_DAY, N_("%(person)s har %(count)d möten %(day)s; högst %(limit)d om dagen planeras."),
+                {"person": str(person_id), "person_id": person_id, "day": day.isoformat(), "count": len(indexes),
+                 "limit": max_per_day, "indexes": tuple(ordered)}))
     return warnings
 
 

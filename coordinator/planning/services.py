@@ -16,7 +16,7 @@ import secrets
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -35,8 +35,8 @@ from coordinator.org.models import District, Person, School, SchoolGroup
 from coordinator.planning.invitees import (
     Organisation, Series, load_organisation, ordinal_of, series_of_form, series_of_version,
 )
-from coordinator.planning.models import Invitation, Meeting, MeetingStatus
-from coordinator.planning.planner import ExistingMeeting, Plan, plan_term
+from coordinator.planning.models import Answer, Invitation, Meeting, MeetingStatus
+from coordinator.planning.planner import DEFAULT_MAX_PER_DAY, ExistingMeeting, Plan, plan_term
 from coordinator.planning.warnings import PlanningWarning, planning_warnings
 from coordinator.terms.calendar import DEFAULT_TIMEZONE, TermCalendar
 from coordinator.terms.services import calendar_for, get_term
@@ -96,6 +96,16 @@ class MeetingEntry:
 
 
 @dataclass(frozen=True)
+class Publication:
+    """What publishing the term's drafts does at a moment: the meetings it schedules, the invitations
+    it sends and to how many people, and the drafts it leaves because their time has passed."""
+    meetings: int
+    invitations: int
+    people: int
+    past_drafts: int
+
+
+@dataclass(frozen=True)
 class PlanResult:
     district: District
     term: Term
@@ -105,6 +115,7 @@ class PlanResult:
     added: int = 0      # meetings this call planned
     missing: int = 0    # meetings planning would add now (review)
     published: int = 0  # meetings this call published
+    publication: Publication | None = None  # what this call published (publish)
 
     @property
     def drafts(self) -> int:
@@ -152,11 +163,17 @@ def find_meeting(session: Session, district: District, meeting_id: int) -> Meeti
 
 def plan_district_term(
     session: Session, district: District | str, term: Term | str, *, actor: str, now: datetime,
-    timezone: str = DEFAULT_TIMEZONE, uid_domain: str = UID_DOMAIN,
+    timezone: str = DEFAULT_TIMEZONE, uid_domain: str = UID_DOMAIN, max_per_day: int = DEFAULT_MAX_PER_DAY,
 ) -> PlanResult:
-    """Write the draft meetings missing from the district's term; keep what is there, moved and cancelled ones too."""
-    context = _load(session, district, term, timezone, lock=True)
-    plan = _run_planner(context)
+    """Write the draft meetings missing from the district's term; keep what is there, moved and cancelled ones too.
+
+    A term under way is planned from tomorrow: what the remaining weeks cannot hold is a warning.
+    """
+    context = _load(session, district, term, timezone, max_per_day, lock=True)
+    if context.term.ends_on < plan_from(now, timezone):
+        raise DomainError(N_("Terminen %(term)s slutade %(ends_on)s; inga möten kan planeras i den."),
+                          term=context.term.name, ends_on=context.term.ends_on.isoformat())
+    plan = _run_planner(context, now)
     added = _write(session, context, plan, now, uid_domain)
     if added:
         audit.record(session, at=now, actor=actor, action="meetings.planned", entity=context.term,
@@ -170,28 +187,43 @@ def plan_district_term(
 
 def review(
     session: Session, district: District | str, term: Term | str, now: datetime, *,
-    timezone: str = DEFAULT_TIMEZONE,
+    timezone: str = DEFAULT_TIMEZONE, max_per_day: int = DEFAULT_MAX_PER_DAY,
 ) -> PlanResult:
     """The term's meetings and warnings as they stand, and how many meetings planning would add; writes nothing."""
-    context = _load(session, district, term, timezone)
-    plan = _run_planner(context)
+    context = _load(session, district, term, timezone, max_per_day)
+    plan = _run_planner(context, now)
     return PlanResult(context.district, context.term, context.calendar, tuple(context.stored),
                       planning_warnings(context, plan, context.stored, now), missing=len(plan.meetings))
 
 
+def publication(session: Session, district: District | str, term: Term | str, now: datetime) -> Publication:
+    """What `publish` would do at `now`: the director confirms these numbers first. Writes nothing."""
+    district = find_district(session, district)
+    return _publication(session, district, district_term(session, district, term), now)
+
+
 def publish(
     session: Session, district: District | str, term: Term | str, *, actor: str, now: datetime,
-    timezone: str = DEFAULT_TIMEZONE, mail: MailContext | None = None,
+    timezone: str = DEFAULT_TIMEZONE, mail: MailContext | None = None, max_per_day: int = DEFAULT_MAX_PER_DAY,
+    confirmed: tuple[int, int] | None = None,
 ) -> PlanResult:
-    """Make the term's draft meetings scheduled, recording who published them and when.
+    """Make the term's draft meetings that have not begun scheduled, recording who published them and when.
 
-    With `mail` (the web, the CLI and the jobs always pass it) each active invitee's REQUEST is
-    queued in the outbox in this transaction: the mail leaves only if publishing commits.
-    Without it nothing is mailed (planning's own tests and benchmarks).
+    A draft whose start has passed stays a draft (the plan flags it "i det förflutna" for the
+    director to move or cancel): nobody is invited to a meeting in the past. With `mail` (the web,
+    the CLI and the jobs always pass it) each active invitee's REQUEST is queued in the outbox in
+    this transaction: the mail leaves only if publishing commits. Without it nothing is mailed
+    (planning's own tests and benchmarks). `confirmed` holds the meetings and invitations the
+    director agreed to publish: when the plan has changed since, nothing is published.
     """
     district = find_district(session, district, lock=True)
     term = district_term(session, district, term)
-    drafts = (Meeting.district_id == district.id, Meeting.term_id == term.id, Meeting.status == MeetingStatus.DRAFT)
+    published = _publication(session, district, term, now)
+    if confirmed is not None and confirmed != (published.meetings, published.invitations):
+        raise DomainError(N_("Planen har ändrats sedan sidan visades; inget publicerades. Se över siffrorna "
+                             "och bekräfta igen."))
+    drafts = (Meeting.district_id == district.id, Meeting.term_id == term.id, Meeting.status == MeetingStatus.DRAFT,
+              Meeting.starts_at > now)
     ids = list(session.scalars(sa.select(Meeting.id).where(*drafts).order_by(Meeting.starts_at, Meeting.id)))
     if ids:
         session.execute(sa.update(Meeting).where(*drafts).values(
@@ -199,9 +231,30 @@ def publish(
         if mail is not None:
             queue_invitations(session, ids, mail=mail, now=now)
         audit.record(session, at=now, actor=actor, action="meetings.published", entity=term,
-                     district_id=district.id, after={"term": term.name, "published": len(ids), "meeting_ids": ids})
+                     district_id=district.id, after={"term": term.name, "published": len(ids), "meeting_ids": ids,
+                                                     "past_drafts": published.past_drafts})
         session.flush()
-    return replace(review(session, district, term, now, timezone=timezone), published=len(ids))
+    result = review(session, district, term, now, timezone=timezone, max_per_day=max_per_day)
+    return replace(result, published=len(ids), publication=published)
+
+
+def plan_from(now: datetime, timezone: str = DEFAULT_TIMEZONE) -> date:
+    """The first day a meeting planned at `now` may fall on: tomorrow, so its invitation comes before it."""
+    return now.astimezone(ZoneInfo(timezone)).date() + timedelta(days=1)
+
+
+def _publication(session: Session, district: District, term: Term, now: datetime) -> Publication:
+    drafts = (Meeting.district_id == district.id, Meeting.term_id == term.id, Meeting.status == MeetingStatus.DRAFT)
+    coming = session.execute(
+        sa.select(sa.func.count(sa.distinct(Invitation.meeting_id)), sa.func.count(),
+                  sa.func.count(sa.distinct(Invitation.person_id)))
+        .select_from(Invitation).join(Meeting, Invitation.meeting_id == Meeting.id)
+        .where(*drafts, Meeting.starts_at > now, Invitation.removed_at.is_(None),
+               Invitation.answer != Answer.DELEGATED)).one()
+    meetings, past = session.execute(
+        sa.select(sa.func.count().filter(Meeting.starts_at > now), sa.func.count().filter(Meeting.starts_at <= now))
+        .where(*drafts)).one()
+    return Publication(meetings=meetings, invitations=coming[1], people=coming[2], past_drafts=past)
 
 
 # -- the director's changes by hand ------------------------------------------------------------
@@ -210,12 +263,12 @@ def move_meeting(
     session: Session, meeting: Meeting, starts_at: datetime, ends_at: datetime, *, actor: str, now: datetime,
     district: District | None = None, timezone: str = DEFAULT_TIMEZONE, mail: MailContext | None = None,
 ) -> Meeting:
-    """Move a meeting; planning keeps it where it was put. A published one's SEQUENCE goes up and,
-    with `mail`, every active invitee is sent the update."""
+    """Move a meeting, never into the past; planning keeps it where it was put. A published one's
+    SEQUENCE goes up and, with `mail`, every active invitee is sent the update."""
     _check_owner(meeting, district)
     if meeting.is_cancelled:
         raise DomainError(N_("Mötet är inställt och kan inte flyttas."))
-    _check_times(starts_at, ends_at, timezone)
+    _check_times(starts_at, ends_at, timezone, now)
     if (meeting.starts_at, meeting.ends_at) == (starts_at, ends_at):
         return meeting
     before = _times(meeting)
@@ -262,7 +315,7 @@ def add_meeting(
     """A draft meeting of a form added by hand, with the invitees the planner would give its series.
 
     It joins its series (the school's, for a per-school form), so it counts toward the cadence.
-    `ends_at` defaults to the form's duration.
+    `ends_at` defaults to the form's duration. A time that has passed is refused.
     """
     version = form.version
     if version.status is not VersionStatus.ACTIVE or version.agreement.district_id is None:
@@ -274,7 +327,7 @@ def add_meeting(
             raise DomainError(N_("%(form)s har mötestiden %(minutes)d minuter; den måste vara längre än noll."),
                               form=form.name, minutes=form.duration_minutes)
         ends_at = starts_at + timedelta(minutes=form.duration_minutes)
-    _check_times(starts_at, ends_at, timezone)
+    _check_times(starts_at, ends_at, timezone, now)
     org = load_organisation(session, district, [version])
     series = series_of_form(form, org, ordinal_of(form), school=school, group=group)
     meeting = Meeting(
@@ -298,13 +351,17 @@ def _check_owner(meeting: Meeting, district: District | None) -> None:
         raise DomainError(N_("Mötet hör inte till %(district)s."), district=district.name)
 
 
-def _check_times(starts_at: datetime, ends_at: datetime, timezone: str) -> None:
+def _check_times(starts_at: datetime, ends_at: datetime, timezone: str, now: datetime) -> None:
     if starts_at.tzinfo is None or ends_at.tzinfo is None:
         raise ValueError("a meeting's times must be timezone-aware")
+    zone = ZoneInfo(timezone)
     if ends_at <= starts_at:
-        zone = ZoneInfo(timezone)
         raise DomainError(N_("Mötet kan inte sluta %(end)s, före eller samtidigt som det börjar %(start)s."),
                           start=_shown(starts_at, zone), end=_shown(ends_at, zone))
+    if starts_at <= now:
+        # an invitation to it would arrive after it began
+        raise DomainError(N_("Mötet kan inte läggas %(start)s: den tiden har redan varit."),
+                          start=_shown(starts_at, zone))
 
 
 def _times(meeting: Meeting) -> dict[str, str]:
@@ -328,6 +385,7 @@ class PlanContext:
     term: Term
     calendar: TermCalendar
     timezone: str
+    max_per_day: int  # meetings one person is given in a day
     org: Organisation
     series: list[Series]
     stored: list[MeetingEntry]
@@ -335,7 +393,7 @@ class PlanContext:
     elsewhere_names: dict[str, str]
 
 
-def _load(session: Session, district: District | str, term: Term | str, timezone: str, *,
+def _load(session: Session, district: District | str, term: Term | str, timezone: str, max_per_day: int, *,
           lock: bool = False) -> PlanContext:
     district = find_district(session, district, lock=lock)
     term = district_term(session, district, term)
@@ -358,7 +416,8 @@ def _load(session: Session, district: District | str, term: Term | str, timezone
     stored = _stored(session, district, term)
     person_ids = {p for s in series for p in s.invitees} | {p for m in stored for p in m.person_ids}
     elsewhere, elsewhere_names = _elsewhere(session, district, term, person_ids)
-    return PlanContext(district, term, calendar, timezone, org, series, stored, elsewhere, elsewhere_names)
+    return PlanContext(district, term, calendar, timezone, max_per_day, org, series, stored, elsewhere,
+                       elsewhere_names)
 
 
 _ENTRY_COLUMNS = (
@@ -433,11 +492,12 @@ def _elsewhere(session: Session, district: District, term: Term,
 
 # -- planning and writing ------------------------------------------------------------------------
 
-def _run_planner(context: PlanContext) -> Plan:
+def _run_planner(context: PlanContext, now: datetime) -> Plan:
     existing = [ExistingMeeting(m.series_key, m.starts_at, m.ends_at, m.is_cancelled, m.person_ids, m.id)
                 for m in context.stored]
     return plan_term(context.calendar, [s.spec for s in context.series], [*existing, *context.elsewhere],
-                     timezone=context.timezone)
+                     timezone=context.timezone, plan_from=plan_from(now, context.timezone),
+                     max_per_day=context.max_per_day)
 
 
 def _write(session: Session, context: PlanContext, plan: Plan, now: datetime, uid_domain: str) -> list[MeetingEntry]:

@@ -28,10 +28,11 @@ from coordinator.invitations.messages import MailContext
 from coordinator.invitations.organiser import addable_people, meeting_overview
 from coordinator.invitations.services import add_invitee as invite, remove_invitee as uninvite, resend
 from coordinator.org.models import District, Person, School
-from coordinator.planning.forms import AddMeetingForm, MoveForm
+from coordinator.planning.forms import AddMeetingForm, MoveForm, PublishForm
 from coordinator.planning.models import Meeting, MeetingStatus
 from coordinator.planning.services import (
-    UID_DOMAIN, MeetingEntry, add_meeting, cancel_meeting, district_term, move_meeting, plan_district_term, publish, review,
+    UID_DOMAIN, MeetingEntry, Publication, add_meeting, cancel_meeting, district_term, move_meeting,
+    plan_district_term, publication, publish, review,
 )
 from coordinator.planning.warnings import PlanningWarning
 from coordinator.terms.calendar import REASON_HALF_DAY, TermCalendar
@@ -72,8 +73,10 @@ def warning_text(warning: PlanningWarning) -> str:
 def plan(code: str, term: str) -> str | tuple[str, int]:
     """The term's plan: the warnings, the meetings by form and as a week grid; buttons for those who may edit."""
     district, term_row, user = _district_term(code, term, Action.VIEW)
+    now = utcnow()
     try:
-        result = review(db(), district, term_row, utcnow(), timezone=settings().timezone)
+        result = review(db(), district, term_row, now, timezone=settings().timezone,
+                        max_per_day=settings().planner_max_meetings_per_day)
     except DomainError as error:  # e.g. a break stored outside its term
         return render_template("pages/error.html", title=gettext("Terminen kan inte planeras"),
                                message=gettext(error.template, **error.params)), 409
@@ -84,6 +87,7 @@ def plan(code: str, term: str) -> str | tuple[str, int]:
     return render_template(
         "planning/plan.html", result=result, district=district, term=term_row, groups=groups,
         weeks=week_rows(result.calendar, result.meetings, zone), may_edit=allows(user, Action.EDIT, district.id),
+        now=now,
     )
 
 
@@ -95,7 +99,8 @@ def plan_post(code: str, term: str) -> Response:
     session = db()
     try:
         result = plan_district_term(session, district, term_row, actor=user.email, now=utcnow(),
-                                    timezone=settings().timezone, uid_domain=_uid_domain())
+                                    timezone=settings().timezone, uid_domain=_uid_domain(),
+                                    max_per_day=settings().planner_max_meetings_per_day)
     except DomainError as error:
         session.rollback()
         flash(gettext(error.template, **error.params), "error")
@@ -109,25 +114,70 @@ def plan_post(code: str, term: str) -> Response:
     return redirect(url_for(".plan", code=district.code, term=term_row.name))
 
 
+@bp.get("/districts/<code>/terms/<term>/publish")
+@login_required
+def publish_confirm(code: str, term: str) -> str:
+    """Ask before publishing: how many meetings, how many invitations to how many people, what stays behind."""
+    district, term_row, _ = _district_term(code, term, Action.EDIT)
+    counts = publication(db(), district, term_row, utcnow())
+    return _publish_page(district, term_row, counts, PublishForm(meetings=counts.meetings,
+                                                                 invitations=counts.invitations))
+
+
 @bp.post("/districts/<code>/terms/<term>/publish")
 @login_required
-def publish_post(code: str, term: str) -> Response:
-    """Publish the term's drafts: they become scheduled."""
+def publish_post(code: str, term: str) -> str | Response:
+    """Publish the term's drafts as confirmed: they become scheduled and the invitations are queued.
+
+    Only the confirmation page's numbers publish: a POST without them, or with numbers the plan
+    no longer has, shows the confirmation (again) and publishes nothing.
+    """
     district, term_row, user = _district_term(code, term, Action.EDIT)
     session = db()
+    form = PublishForm()
+    if not form.validate_on_submit():
+        return redirect(url_for(".publish_confirm", code=district.code, term=term_row.name))
     try:
         result = publish(session, district, term_row, actor=user.email, now=utcnow(), timezone=settings().timezone,
-                         mail=_mail())
+                         mail=_mail(), max_per_day=settings().planner_max_meetings_per_day,
+                         confirmed=(form.meetings.data or 0, form.invitations.data or 0))
     except DomainError as error:
         session.rollback()
-        flash(gettext(error.template, **error.params), "error")
+        form.form_errors.append(gettext(error.template, **error.params))
+        counts = publication(session, district, term_row, utcnow())
+        form.meetings.data, form.invitations.data = counts.meetings, counts.invitations
+        return _publish_page(district, term_row, counts, form)
+    session.commit()
+    done = result.publication
+    assert done is not None
+    if result.published:
+        flash(gettext("%(meetings)s publicerades; %(invitations)s skickas.",
+                      meetings=ngettext("%(num)d möte", "%(num)d möten", result.published),
+                      invitations=_invitations_to_people(done)), "success")
     else:
-        session.commit()
-        if result.published:
-            flash(ngettext("%(num)d möte publicerades.", "%(num)d möten publicerades.", result.published), "success")
-        else:
-            flash(gettext("Det fanns inga utkast att publicera."), "info")
+        flash(gettext("Det fanns inga utkast att publicera."), "info")
+    if done.past_drafts:
+        flash(_past_drafts_text(done.past_drafts), "warning")
     return redirect(url_for(".plan", code=district.code, term=term_row.name))
+
+
+def _publish_page(district: District, term: Term, counts: Publication, form: PublishForm) -> str:
+    return render_template("planning/publish.html", district=district, term=term, counts=counts, form=form,
+                           invitations_text=_invitations_to_people(counts),
+                           past_text=_past_drafts_text(counts.past_drafts) if counts.past_drafts else None)
+
+
+def _invitations_to_people(counts: Publication) -> str:
+    return gettext("%(invitations)s till %(people)s",
+                   invitations=ngettext("%(num)d inbjudan", "%(num)d inbjudningar", counts.invitations),
+                   people=ngettext("%(num)d person", "%(num)d personer", counts.people))
+
+
+def _past_drafts_text(count: int) -> str:
+    return ngettext("%(num)d utkast ligger i det förflutna och publiceras inte; det finns kvar som utkast som du "
+                    "kan flytta till en kommande dag eller ställa in.",
+                    "%(num)d utkast ligger i det förflutna och publiceras inte; de finns kvar som utkast som du "
+                    "kan flytta till en kommande dag eller ställa in.", count)
 
 
 # -- one meeting -----------------------------------------------------------------------------------

@@ -17,8 +17,10 @@ from coordinator.agreements.staffing import FormNeeds, unstaffed_functions
 from coordinator.i18n import N_
 from coordinator.org.functions import Function
 from coordinator.planning.invitees import Organisation
+from coordinator.planning.models import MeetingStatus
 from coordinator.planning.planner import (
-    CADENCE_IMPOSSIBLE, DOUBLE_BOOKED, INVALID_CADENCE, Plan, PlanWarning, double_bookings, hand_made_warnings,
+    CADENCE_IMPOSSIBLE, CROWDED_DAY, DOUBLE_BOOKED, INVALID_CADENCE, Plan, PlanWarning, crowded_days, double_bookings,
+    hand_made_warnings,
 )
 
 if TYPE_CHECKING:  # for annotations only: services.py imports this module
@@ -28,6 +30,7 @@ if TYPE_CHECKING:  # for annotations only: services.py imports this module
 REVISION_OVERDUE = "revision_overdue"
 NO_PRINCIPAL = "no_principal"
 NO_ACTIVE_AGREEMENT = "no_active_agreement"
+PAST_DRAFTS = "past_drafts"
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,12 @@ def planning_warnings(context: PlanContext, plan: Plan, stored: Sequence[Meeting
         warnings.append(PlanningWarning(warning.code, warning.message_template, dict(warning.params),
                                         form_id=meeting.form_id, meeting_id=meeting.id))
     warnings += _double_booked(stored, context, names)
+    warnings += _crowded(stored, context)
+    past = [m for m in stored if m.status is MeetingStatus.DRAFT and m.starts_at <= now]
+    if past:
+        warnings.append(PlanningWarning(
+            PAST_DRAFTS, N_("Utkast i det förflutna: %(count)d. De publiceras inte; flytta dem till en kommande "
+                            "dag eller ställ in dem."), {"count": len(past)}, meeting_id=past[0].id))
     return tuple(warnings)
 
 
@@ -134,12 +143,34 @@ def _from_planner(warnings: Iterable[PlanWarning], form_names: Mapping[int, str]
     return result
 
 
+def _name_of(person_id: int, stored: Sequence[MeetingEntry], context: PlanContext) -> str:
+    """A person's name for a warning: from the organisation, else from an invitation (someone who left)."""
+    if person_id in context.org.people:
+        return context.org.people[person_id][0]
+    return next((i.name for m in stored for i in m.invitees if i.person_id == person_id), str(person_id))
+
+
+def _crowded(stored: Sequence[MeetingEntry], context: PlanContext) -> list[PlanningWarning]:
+    """Each person with more meetings in a day than the planner gives, where one of them is the district's."""
+    meetings = [*stored, *context.elsewhere]
+    warnings = []
+    for warning in crowded_days(meetings, context.max_per_day, timezone=context.timezone):
+        ours = [i for i in warning.params["indexes"] if i < len(stored)]  # type: ignore[attr-defined]
+        if not ours:
+            continue  # another district's day: theirs to see
+        params = {key: value for key, value in warning.params.items() if key != "indexes"}
+        person_id = int(params["person_id"])  # type: ignore[call-overload]
+        params["person"] = _name_of(person_id, stored, context)
+        meeting = stored[ours[0]]
+        warnings.append(PlanningWarning(CROWDED_DAY, warning.message_template, params,
+                                        form_id=meeting.form_id, meeting_id=meeting.id))
+    return warnings
+
+
 def _double_booked(stored: Sequence[MeetingEntry], context: PlanContext,
                    names: Mapping[str, str]) -> list[PlanningWarning]:
     """Each person in two of the term's meetings at once, where one of them is the district's."""
     meetings = [*stored, *context.elsewhere]
-    people = {person_id: name for person_id, (name, _) in context.org.people.items()}
-    people.update({i.person_id: i.name for m in stored for i in m.invitees})
     warnings = []
     for warning in double_bookings(meetings, timezone=context.timezone, series_names=names):
         first, second = int(warning.params["first_index"]), int(warning.params["second_index"])  # type: ignore[call-overload]
@@ -148,7 +179,7 @@ def _double_booked(stored: Sequence[MeetingEntry], context: PlanContext,
             continue  # two meetings of other districts: theirs to see
         params = dict(warning.params)
         person_id = int(params["person_id"])  # type: ignore[call-overload]
-        params["person"] = people.get(person_id, str(person_id))
+        params["person"] = _name_of(person_id, stored, context)
         meeting = stored[ours]
         warnings.append(PlanningWarning(DOUBLE_BOOKED, warning.message_template, params,
                                         form_id=meeting.form_id, meeting_id=meeting.id))

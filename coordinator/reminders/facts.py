@@ -23,7 +23,7 @@ from coordinator.invitations.events import convener_of, load_meetings
 from coordinator.minutes.models import ActionItem, ActionItemStatus, Minutes, MinutesState
 from coordinator.org.functions import Function
 from coordinator.org.models import Person, PersonFunction, School, Unit
-from coordinator.outbox.models import MessageKind, OutboxMessage
+from coordinator.outbox.models import MessageKind, OutboxMessage, OutboxState
 from coordinator.planning.models import Meeting, MeetingStatus
 from coordinator.reminders.rules import (
     ACTION_ITEM_LEAD_DAYS,
@@ -38,6 +38,7 @@ from coordinator.reminders.rules import (
 )
 
 CHUNK = 500  # ids per IN list, well under every engine's limit on bound parameters
+SUPERSEDED = "superseded"  # last_error of a waiting reminder withdrawn because the rules no longer want it
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,7 @@ def load(session: Session, meeting_ids: Iterable[int]) -> Loaded:
     minutes: dict[int, Minutes] = {}
     items: dict[int, list[ActionItem]] = defaultdict(list)
     invited: dict[tuple[int, int], datetime] = {}
+    reminded: dict[int, datetime] = {}
     ids = sorted(set(meeting_ids))
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start:start + CHUNK]
@@ -114,6 +116,13 @@ def load(session: Session, meeting_ids: Iterable[int]) -> Loaded:
             sa.select(OutboxMessage.meeting_id, OutboxMessage.person_id, sa.func.max(OutboxMessage.created_at))
             .where(OutboxMessage.meeting_id.in_(chunk), OutboxMessage.kind == MessageKind.INVITATION)
             .group_by(OutboxMessage.meeting_id, OutboxMessage.person_id)))
+        # the keeper's first minutes reminder, sent or waiting (one withdrawn unsent reminded nobody)
+        reminded.update((meeting_id, at) for meeting_id, at in session.execute(
+            sa.select(OutboxMessage.meeting_id, sa.func.min(OutboxMessage.created_at))
+            .where(OutboxMessage.meeting_id.in_(chunk), OutboxMessage.kind == MessageKind.MINUTES_REMINDER,
+                   sa.or_(OutboxMessage.state != OutboxState.DEAD, OutboxMessage.last_error.is_(None),
+                          OutboxMessage.last_error != SUPERSEDED))
+            .group_by(OutboxMessage.meeting_id)))
         minutes.update((m.meeting_id, m) for m in session.scalars(
             sa.select(Minutes).where(Minutes.meeting_id.in_(chunk)).options(selectinload(Minutes.adjusters))))
         for item in session.scalars(sa.select(ActionItem).where(
@@ -128,6 +137,7 @@ def load(session: Session, meeting_ids: Iterable[int]) -> Loaded:
         district = meeting.district_id
         convener = convener_of(meeting, first_director.get(district) if district is not None else None)
         facts.append(_facts(meeting, minutes.get(meeting.id), items.get(meeting.id, []), invited,
+                            minutes_reminded_at=reminded.get(meeting.id),
                             convener_id=convener.person.id if convener.person is not None else None,
                             directors=tuple(p.id for p in directors.get(district, [])) if district else (),
                             secretaries=tuple(p.id for p in secretaries.get(district, [])) if district else ()))
@@ -135,8 +145,8 @@ def load(session: Session, meeting_ids: Iterable[int]) -> Loaded:
 
 
 def _facts(meeting: Meeting, minutes: Minutes | None, items: list[ActionItem],
-           invited: Mapping[tuple[int, int], datetime], *, convener_id: int | None,
-           directors: tuple[int, ...], secretaries: tuple[int, ...]) -> MeetingFacts:
+           invited: Mapping[tuple[int, int], datetime], *, minutes_reminded_at: datetime | None,
+           convener_id: int | None, directors: tuple[int, ...], secretaries: tuple[int, ...]) -> MeetingFacts:
     form = meeting.meeting_form
     return MeetingFacts(
         meeting_id=meeting.id, uid=meeting.uid, sequence=meeting.sequence,
@@ -158,6 +168,7 @@ def _facts(meeting: Meeting, minutes: Minutes | None, items: list[ActionItem],
         action_items=tuple(ActionItemFacts(i.id, i.owner_id, i.due_on, i.status is ActionItemStatus.OPEN)
                            for i in items),
         convener_id=convener_id, directors=directors, committee_secretaries=secretaries,
+        minutes_reminded_at=minutes_reminded_at,
     )
 
 

@@ -4,11 +4,14 @@ Bodies come from templates/emails/<language>/<kind>.txt and .html (the kind's va
 `rsvp_reminder`), rendered by `outbox.compose`; subjects are here. Reminders carry no calendar
 part (the calendar already has the meeting) and are marked `Auto-Submitted: auto-generated`
 (RFC 3834) so out-of-office replies do not answer them. Reply-To is the convener, so "I'll be
-late" reaches a person.
+late" reaches a person. A catch-up message (after an outage) lists one person's reminders of a
+sweep, each by the subject line it would have had, with the link to act on it.
 """
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+import hashlib
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -22,7 +25,7 @@ from coordinator.org.models import Person
 from coordinator.outbox import compose
 from coordinator.outbox.models import MessageKind
 from coordinator.outbox.queue import Outgoing
-from coordinator.planning.models import Meeting
+from coordinator.planning.models import Invitation, Meeting
 from coordinator.reminders.rules import DueReminder
 
 SUBJECTS: dict[str, dict[MessageKind, str]] = {
@@ -45,6 +48,11 @@ SUBJECTS: dict[str, dict[MessageKind, str]] = {
         MessageKind.ACTION_ITEM_REMINDER: "Action due %(due)s: %(item)s",
     },
 }
+CATCH_UP_SUBJECTS = {
+    "sv": ("Du har 1 sak att göra i samverkanssystemet", "Du har %(count)d saker att göra i samverkanssystemet"),
+    "en": ("You have 1 thing to do in the collaboration system", "You have %(count)d things to do in the "
+                                                                  "collaboration system"),
+}
 ITEM_IN_SUBJECT = 60  # characters of an action item's text in the subject line
 
 # RFC 3834: an automatic message, not to be answered by autoresponders
@@ -53,6 +61,13 @@ AUTOMATIC = {"Auto-Submitted": "auto-generated"}
 # who must act on minutes or an item gets, without a login, a link to make one that lands on the page
 FIRST_LOGIN_KINDS = frozenset({MessageKind.MINUTES_REMINDER, MessageKind.APPROVAL_REMINDER,
                                MessageKind.ACTION_ITEM_REMINDER})
+
+
+@dataclass(frozen=True)
+class CatchUpItem:
+    """One reminder in a catch-up message: what it says, and where the recipient acts on it."""
+    text: str
+    link: str
 
 
 class ReminderMail:
@@ -73,10 +88,9 @@ class ReminderMail:
         meeting = self.meetings[reminder.meeting_id]
         language = compose.language_of(person.language)
         convener = convener_of(meeting, self.directors.get(meeting.district_id) if meeting.district_id else None)
-        invitation = next((i for i in meeting.invitations if i.person_id == person.id), None)
-        item = self.action_items.get(reminder.action_item_id) if reminder.action_item_id else None
+        invitation = self._invitation(meeting, person.id)
+        item, item_due = self._item(reminder, language)
         keeper = self.people.get(reminder.keeper_id) if reminder.keeper_id else None
-        item_due = day_text(item.due_on, language, self.mail.timezone) if item is not None and item.due_on else ""
         rsvp = self.mail.rsvp_links(invitation) if invitation is not None else None
         action_url, first_login_until = self._action(reminder.kind, meeting, item, person, rsvp, language)
         context = {
@@ -113,6 +127,45 @@ class ReminderMail:
             url, expires_at = first_login_link(self.mail, person, links.path(links.minutes(meeting_id)), self.now)
             return url, compose.format_local(expires_at, language, self.mail.timezone)
         return page, None
+
+    def catch_up(self, person_id: int, reminders: Sequence[DueReminder]) -> Outgoing | None:
+        """One message with all of `reminders` (one person's, of one sweep); None when the person has left.
+
+        Its dedupe key is made of the reminders' keys, so two sweeps at once queue it once.
+        """
+        person = self.people.get(person_id)
+        if person is None or not person.is_active or not reminders:
+            return None
+        language = compose.language_of(person.language)
+        items = []
+        for reminder in reminders:
+            meeting = self.meetings[reminder.meeting_id]
+            item, item_due = self._item(reminder, language)
+            invitation = self._invitation(meeting, person.id)
+            rsvp = self.mail.rsvp_links(invitation) if invitation is not None else None
+            link = self._action(reminder.kind, meeting, item, person, rsvp, language)[0] or self.mail.base_url
+            items.append(CatchUpItem(self._subject(reminder.kind, language, meeting, item, item_due), link))
+        text, html = compose.render(MessageKind.CATCH_UP.value, language, recipient=person, items=items,
+                                    base_url=self.mail.base_url, timezone=self.mail.timezone)
+        one, many = CATCH_UP_SUBJECTS[language]
+        message = compose.compose(
+            sender=self.mail.sender, to=Party(person.name, person.email),
+            subject=one if len(items) == 1 else many % {"count": len(items)}, text=text, html=html,
+            message_id=compose.new_message_id(self.mail.message_domain), date=self.now,
+            headers={"Content-Language": language, **AUTOMATIC})
+        members = hashlib.sha256("\n".join(sorted(r.dedupe_key for r in reminders)).encode()).hexdigest()[:24]
+        districts = {self.meetings[r.meeting_id].district_id for r in reminders}
+        return Outgoing(dedupe_key=f"catch_up:{person.id}:{members}", kind=MessageKind.CATCH_UP, message=message,
+                        due_at=self.now, person_id=person.id,
+                        district_id=districts.pop() if len(districts) == 1 else None)
+
+    def _invitation(self, meeting: Meeting, person_id: int) -> Invitation | None:
+        return next((i for i in meeting.invitations if i.person_id == person_id), None)
+
+    def _item(self, reminder: DueReminder, language: str) -> tuple[ActionItem | None, str]:
+        """The reminder's action item, if any, and its due day in the recipient's words."""
+        item = self.action_items.get(reminder.action_item_id) if reminder.action_item_id else None
+        return item, day_text(item.due_on, language, self.mail.timezone) if item is not None and item.due_on else ""
 
     def _subject(self, kind: MessageKind, language: str, meeting: Meeting, item: ActionItem | None,
                  item_due: str) -> str:

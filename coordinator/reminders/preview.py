@@ -46,9 +46,9 @@ class Preview:
 
 
 def queue_every_sweep(session: Session, at: datetime, mail: MailContext, timing: Timing = Timing(), *,
-                      term_plan_weeks: int = 6) -> None:
+                      term_plan_weeks: int = 6, bundle_catch_ups: bool = True) -> None:
     """What every queueing job does at `at`, in the session's transaction: reminders, notices and digests."""
-    queue_due(session, at, mail, timing=timing)
+    queue_due(session, at, mail, timing=timing, bundle_catch_ups=bundle_catch_ups)
     queue_revision_notices(session, at, mail, timing)
     queue_term_notices(session, at, mail, timing, weeks=term_plan_weeks)
     queue_digests(session, at, mail, timing)
@@ -63,7 +63,9 @@ def preview(session: Session, at: datetime, mail: MailContext, timing: Timing = 
         withdrawn_ids = withdraw_superseded(session, at, timing)
         queue_every_sweep(session, at, mail, timing, term_plan_weeks=term_plan_weeks)
         by_due = (OutboxMessage.next_attempt_at, OutboxMessage.id)
-        queued = session.scalars(sa.select(OutboxMessage).where(OutboxMessage.id > last_id).order_by(*by_due))
+        # reminders merged into a catch-up are not sent by themselves: the catch-up shows
+        queued = session.scalars(sa.select(OutboxMessage).where(
+            OutboxMessage.id > last_id, OutboxMessage.state != OutboxState.MERGED).order_by(*by_due))
         withdrawn = session.scalars(sa.select(OutboxMessage).where(OutboxMessage.id.in_(withdrawn_ids))
                                     .order_by(*by_due)) if withdrawn_ids else []
         sent = session.scalars(sa.select(OutboxMessage).where(

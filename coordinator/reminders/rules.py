@@ -9,12 +9,23 @@ both directions of the sweep follow from it.
 
 Timing:
 - before a meeting, to the hour: the RSVP reminder `rsvp_reminder_days` before the start, the
-  pre-meeting reminder `pre_meeting_reminder_hours` before; both are only worth sending before
-  the start, so they expire then;
+  pre-meeting reminder `pre_meeting_reminder_hours` before. The pre-meeting reminder is worth
+  sending until the start; the RSVP reminder only in the first half of its lead (a week ahead:
+  until three and a half days before), since one that arrives as the meeting is about to start
+  is a stale nag, not a reminder. Each expires then. The convener is not asked to answer their
+  own meeting;
 - after a meeting, by the day: follow-ups (minutes, escalation, approval, report, action items)
   fall due at the local `reminder_hour` of their day, so nobody gets a nag at 23.40; they do not
   expire (a late minutes reminder is still useful) but stop `horizon` after the meeting, and a
-  repeated reminder is wanted only at its latest step.
+  repeated reminder is wanted only at its latest step;
+- the escalation follows the keeper's reminder, never together with it: it is due
+  `minutes_escalation_days` after the meeting, but no earlier than the keeper's first minutes
+  reminder was queued plus the days the policy gives the keeper (escalation days less reminder
+  days, at least one), so a sweep after an outage reminds the keeper first and tells the
+  convener only after the keeper has had that time.
+
+After an outage (or a late publish) one sweep may find several overdue reminders for one
+person: `catch_ups` says which to merge into one message per person (services.py).
 """
 from __future__ import annotations
 
@@ -30,6 +41,9 @@ from coordinator.planning.models import Answer
 
 ACTION_ITEM_LEAD_DAYS = 3   # the first action-item reminder, before its due day
 REPORT_REPEAT_DAYS = 7      # a committee meets about monthly: a weekly nudge is enough
+# a reminder queued this much after its moment was missed (a stopped scheduler, a late publish):
+# a sweep that finds two or more of them for one person sends that person one catch-up message
+CATCH_UP_GRACE = timedelta(hours=1)
 
 # the kinds these rules produce, all bound to a meeting (and withdrawn when no longer wanted)
 MEETING_KINDS = frozenset({
@@ -102,6 +116,7 @@ class MeetingFacts:
     convener_id: int | None = None   # who calls the meeting, as its invitations name them (invitations/events.py)
     directors: tuple[int, ...] = ()  # the district's directors: told when the convener is the one late
     committee_secretaries: tuple[int, ...] = ()  # who reports minutes to the committee (secretary, else admins)
+    minutes_reminded_at: datetime | None = None  # when the first minutes reminder was queued (None: not yet)
 
 
 @dataclass(frozen=True)
@@ -191,21 +206,25 @@ def _reminder(meeting: MeetingFacts, kind: MessageKind, person_id: int, step: ob
 # -- before the meeting -------------------------------------------------------------------------
 
 def _rsvp(meeting: MeetingFacts, now: datetime) -> Iterator[DueReminder]:
-    """To active invitees who have not answered, X days before; not to one whose invitation came later
-    (a deputy sent in, someone added: the invitation itself is fresh)."""
+    """To active invitees who have not answered, X days before, while the first half of that lead lasts;
+    not to one whose invitation came later (a deputy sent in, someone added: the invitation itself is
+    fresh), nor to the convener, whose meeting it is."""
     days = meeting.policy.rsvp_reminder_days
     if days is None:
         return
     due_at = meeting.starts_at - timedelta(days=days)
-    if now < due_at:
+    expires_at = due_at + (meeting.starts_at - due_at) / 2
+    if not due_at <= now < expires_at:
         return
     for invitee in meeting.invitees:
         invited_at = invitee.invited_at or meeting.published_at
         if invited_at is not None and invited_at >= due_at:
             continue
+        if invitee.person_id == meeting.convener_id:
+            continue
         if invitee.is_active and invitee.answer is Answer.NEEDS_ACTION:
             yield _reminder(meeting, MessageKind.RSVP_REMINDER, invitee.person_id, 0, due_at,
-                            expires_at=meeting.starts_at)
+                            expires_at=expires_at)
 
 
 def _pre_meeting(meeting: MeetingFacts, now: datetime) -> Iterator[DueReminder]:
@@ -251,12 +270,26 @@ def _minutes(meeting: MeetingFacts, now: datetime, timing: Timing) -> Iterator[D
         if (latest := series.latest(now)) is not None:
             yield _reminder(meeting, MessageKind.MINUTES_REMINDER, keeper, latest[0], latest[1])
     if policy.minutes_escalation_days is not None:
-        escalate_at = timing.morning(meeting_day + timedelta(days=policy.minutes_escalation_days))
+        escalate_at = _escalation_moment(meeting, keeper, meeting_day, timing)
         boss = meeting.convener_id
         if boss == keeper:  # the convener keeps the minutes: tell the director instead
             boss = next((d for d in meeting.directors if d != keeper), None)
-        if now >= escalate_at and boss is not None:
+        if escalate_at is not None and now >= escalate_at and boss is not None:
             yield _reminder(meeting, MessageKind.MINUTES_ESCALATION, boss, 0, escalate_at, keeper_id=keeper)
+
+
+def _escalation_moment(meeting: MeetingFacts, keeper: int | None, meeting_day: date, timing: Timing) -> datetime | None:
+    """When the convener is told: E days after the meeting, but not before the keeper has been reminded
+    and has had the E − D days (at least one) the policy gives them; None while the keeper waits."""
+    policy = meeting.policy
+    assert policy.minutes_escalation_days is not None
+    escalate_at = timing.morning(meeting_day + timedelta(days=policy.minutes_escalation_days))
+    if policy.minutes_reminder_days is None or keeper is None:
+        return escalate_at  # nobody is reminded first
+    if meeting.minutes_reminded_at is None:
+        return None
+    keepers_time = timedelta(days=max(policy.minutes_escalation_days - policy.minutes_reminder_days, 1))
+    return max(escalate_at, timing.morning(timing.local_day(meeting.minutes_reminded_at) + keepers_time))
 
 
 def _approval(meeting: MeetingFacts, now: datetime, timing: Timing) -> Iterator[DueReminder]:
@@ -297,3 +330,19 @@ def _action_items(meeting: MeetingFacts, now: datetime, timing: Timing) -> Itera
         if now >= at:
             yield _reminder(meeting, MessageKind.ACTION_ITEM_REMINDER, item.owner_id, f"{item.id}:{step}", at,
                             action_item_id=item.id)
+
+
+# -- after an outage ---------------------------------------------------------------------------------
+
+def catch_ups(reminders: Iterable[DueReminder], now: datetime) -> dict[int, list[DueReminder]]:
+    """The reminders of one sweep to merge into one message per person: for each person with at least
+    two reminders overdue by more than `CATCH_UP_GRACE`, all of that person's reminders, by due time.
+
+    Reminders simply due now, and a single late one, are sent one by one as usual.
+    """
+    by_person: dict[int, list[DueReminder]] = {}
+    for reminder in reminders:
+        by_person.setdefault(reminder.person_id, []).append(reminder)
+    return {person_id: sorted(found, key=lambda r: (r.due_at, r.dedupe_key))
+            for person_id, found in sorted(by_person.items())
+            if sum(now - r.due_at > CATCH_UP_GRACE for r in found) >= 2}

@@ -6,6 +6,10 @@ is rendered) and queues the rest with insert-or-ignore — so a second sweep, or
 sweeping at the same moment, adds nothing. Everything happens in the caller's transaction: a
 sweep that fails half-way leaves nothing behind, and the next one does the whole work.
 
+After an outage a sweep may find several overdue reminders for one person (`rules.catch_ups`):
+that person gets one catch-up message listing them. Each reminder is still stored under its own
+key, in state MERGED (never sent by itself), so later sweeps see it as queued like any other.
+
 `withdraw_superseded` is the other half: a reminder still waiting in the outbox whose key the
 rules no longer produce (the meeting was moved to a new SEQUENCE or cancelled, the invitee
 answered, declined, was removed or delegated, the minutes came in, a later step replaced it)
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection, Iterable
+from dataclasses import replace
 from datetime import datetime
 from itertools import groupby
 
@@ -27,20 +32,24 @@ from coordinator.auth.accounts import people_with_logins
 from coordinator.invitations.messages import MailContext
 from coordinator.org.models import Person
 from coordinator.outbox.models import MessageKind, OutboxMessage, OutboxState
-from coordinator.outbox.queue import enqueue
-from coordinator.reminders.facts import CHUNK, candidate_meetings, load
+from coordinator.outbox.queue import enqueue, enqueue_keys
+from coordinator.reminders.facts import CHUNK, SUPERSEDED, candidate_meetings, load
 from coordinator.reminders.messages import ReminderMail
-from coordinator.reminders.rules import MEETING_KINDS, DueReminder, Timing, due_reminders
+from coordinator.reminders.rules import MEETING_KINDS, DueReminder, Timing, catch_ups, due_reminders
 
 log = logging.getLogger("coordinator.reminders")
 
-SUPERSEDED = "superseded"
 WAITING = (OutboxState.PENDING, OutboxState.FAILED)
 
 
 def queue_due(session: Session, now: datetime, mail: MailContext, *,
-              kinds: Collection[MessageKind] = MEETING_KINDS, timing: Timing = Timing()) -> int:
-    """Queue every reminder of `kinds` due at `now` and not queued yet; how many were queued. The caller commits."""
+              kinds: Collection[MessageKind] = MEETING_KINDS, timing: Timing = Timing(),
+              bundle_catch_ups: bool = True) -> int:
+    """Queue every reminder of `kinds` due at `now` and not queued yet; how many were queued. The caller commits.
+
+    Without `bundle_catch_ups` overdue reminders are queued one by one, each at its own due time (the
+    demo records a history's reminders so, as if the scheduler had run all along).
+    """
     loaded = load(session, candidate_meetings(session, now, kinds, timing))
     due = [r for r in due_reminders(loaded.facts, now, timing) if r.kind in kinds]
     fresh = _not_queued(session, due)
@@ -49,11 +58,30 @@ def queue_due(session: Session, now: datetime, mail: MailContext, *,
     people = _people(session, {r.person_id for r in fresh} | {r.keeper_id for r in fresh if r.keeper_id})
     builder = ReminderMail(loaded.meetings, loaded.action_items, people, loaded.directors, mail, now,
                            logins=people_with_logins(session, people))
+    merged = catch_ups(fresh, now) if bundle_catch_ups else {}
     queued = 0
-    for _, group in groupby(sorted(fresh, key=lambda r: (r.meeting_id, r.dedupe_key)), key=lambda r: r.meeting_id):
+    one_by_one = [r for r in fresh if r.person_id not in merged]
+    for _, group in groupby(sorted(one_by_one, key=lambda r: (r.meeting_id, r.dedupe_key)),
+                            key=lambda r: r.meeting_id):
         queued += enqueue(session, [o for r in group if (o := builder.outgoing(r)) is not None], now=now)
-    log.info("reminders_queued count=%d due=%d kinds=%s", queued, len(due), ",".join(sorted(k.value for k in kinds)))
+    for person_id, reminders in merged.items():
+        queued += _queue_catch_up(session, builder, person_id, reminders, now)
+    log.info("reminders_queued count=%d due=%d catch_ups=%d kinds=%s", queued, len(due), len(merged),
+             ",".join(sorted(k.value for k in kinds)))
     return queued
+
+
+def _queue_catch_up(session: Session, builder: ReminderMail, person_id: int, reminders: list[DueReminder],
+                    now: datetime) -> int:
+    """Store the person's reminders as MERGED and queue one message with those that were new; 1 or 0."""
+    members = [replace(o, state=OutboxState.MERGED) for r in reminders if (o := builder.outgoing(r)) is not None]
+    new = enqueue_keys(session, members, now=now)
+    # a second sweep at the same moment may have stored some of them: list only this sweep's own
+    outgoing = builder.catch_up(person_id, [r for r in reminders if r.dedupe_key in new])
+    if outgoing is None:
+        return 0
+    log.info("reminders_caught_up person=%d reminders=%d key=%s", person_id, len(new), outgoing.dedupe_key)
+    return enqueue(session, [outgoing], now=now)
 
 
 def withdraw_superseded(session: Session, now: datetime, timing: Timing = Timing()) -> list[int]:

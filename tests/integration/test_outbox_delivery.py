@@ -312,7 +312,7 @@ def test_counts_by_state_and_the_oldest_unsent_message(session, sessions):
         deliver(sessions, smtp.url)
     with sessions() as fresh:
         assert outbox_counts(fresh) == {OutboxState.PENDING: 1, OutboxState.SENDING: 0, OutboxState.SENT: 1,
-                                        OutboxState.FAILED: 1, OutboxState.DEAD: 1}
+                                        OutboxState.FAILED: 1, OutboxState.DEAD: 1, OutboxState.MERGED: 0}
         oldest = oldest_pending(fresh)
         assert oldest is not None
         assert (oldest.recipient, oldest.next_attempt_at) == ("rektor3@skola.example.se", NOW + timedelta(minutes=1))

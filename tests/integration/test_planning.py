@@ -19,12 +19,17 @@ from coordinator.org.functions import Function
 from coordinator.org.models import District, Municipality, Person, PersonFunction, School
 from coordinator.planning.models import Invitation, Meeting, MeetingStatus
 from coordinator.agreements.staffing import UNSTAFFED_FUNCTION
-from coordinator.planning.planner import CADENCE_IMPOSSIBLE, DOUBLE_BOOKED, MOVED_ONTO_FREE_DAY
-from coordinator.planning.services import (
-    PlanResult, add_meeting, cancel_meeting, find_district, find_meeting, move_meeting, plan_district_term, publish,
-    review,
+from coordinator.invitations.services import queue_invitations
+from coordinator.outbox.models import MessageKind, OutboxMessage
+from coordinator.planning.planner import (
+    CADENCE_IMPOSSIBLE, CROWDED_DAY, DOUBLE_BOOKED, MOVED_ONTO_FREE_DAY, REMAINING_WEEKS_SHORT,
 )
-from coordinator.planning.warnings import NO_ACTIVE_AGREEMENT, NO_PRINCIPAL, REVISION_OVERDUE
+from coordinator.planning.services import (
+    PlanResult, Publication, add_meeting, cancel_meeting, find_district, find_meeting, move_meeting,
+    plan_district_term, publication, publish, review,
+)
+from coordinator.planning.warnings import NO_ACTIVE_AGREEMENT, NO_PRINCIPAL, PAST_DRAFTS, REVISION_OVERDUE
+from tests.invitation_helpers import MAIL
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 # Early May 2027: HT2027 is planned before the summer, and the demo agreements' revision
@@ -286,6 +291,165 @@ def test_plan_move_cancel_add_and_publish_are_audited(demo):
     assert {e.district_id for e in events} == {district.id}
 
 
+# -- a term under way ----------------------------------------------------------------------------
+
+# Monday 22 November 2027, week 47: weeks 47-51 of HT2027 are left
+UNDER_WAY = datetime(2027, 11, 22, 8, 0, tzinfo=timezone.utc)
+
+
+def invited_meetings(session) -> list[int]:
+    return list(session.scalars(sa.select(OutboxMessage.meeting_id)
+                                .where(OutboxMessage.kind == MessageKind.INVITATION).distinct()))
+
+
+def test_a_term_under_way_is_planned_from_tomorrow_and_what_no_longer_fits_is_a_warning(demo):
+    result = plan_district_term(demo, "NORRVIKEN", "HT2027", actor=DIRECTOR, now=UNDER_WAY)
+    demo.commit()
+
+    assert result.added and min(m.starts_at for m in result.meetings) >= at(2027, 11, 23, 0)
+    # the operative forum meets monthly: November's rest and December are left of five months
+    assert [local_iso(m.starts_at)[:10] for m in stored(demo, OPERATIVE)] == ["2027-11-25", "2027-12-09"]
+    assert messages(result, REMAINING_WEEKS_SHORT) == [
+        "Lokalt operativt samverkansforum: 3 av 5 möten får inte plats i terminens återstående veckor."]
+    # a conference three times a term still fits in the five weeks left, spread over them
+    weeks = {m.starts_at.astimezone(STOCKHOLM).isocalendar()[1] for m in stored(demo, CONFERENCE, "Sjöängsskolan")}
+    assert len(weeks) == 3 and weeks <= {47, 48, 49, 50, 51}
+    # planning again at the same moment adds nothing, and the warning stays
+    again = plan_district_term(demo, "NORRVIKEN", "HT2027", actor=DIRECTOR, now=UNDER_WAY)
+    assert again.added == 0 and messages(again, REMAINING_WEEKS_SHORT) == messages(result, REMAINING_WEEKS_SHORT)
+
+
+def test_meetings_held_earlier_in_the_term_count_toward_the_cadence(demo):
+    plan(demo)
+    publish(demo, "NORRVIKEN", "HT2027", actor=DIRECTOR, now=LATER)
+    # the autumn's second and third conferences at Sjöängsskolan were deleted; two remain to plan
+    first, *rest = stored(demo, CONFERENCE, "Sjöängsskolan")
+    for meeting in rest:
+        demo.delete(meeting)
+    demo.commit()
+
+    result = plan_district_term(demo, "NORRVIKEN", "HT2027", actor=DIRECTOR, now=UNDER_WAY)
+
+    assert result.added == 2
+    conferences = stored(demo, CONFERENCE, "Sjöängsskolan")
+    assert conferences[0].id == first.id and all(m.starts_at > UNDER_WAY for m in conferences[1:])
+    assert messages(result, REMAINING_WEEKS_SHORT) == []
+
+
+def test_a_term_that_is_over_cannot_be_planned_and_nothing_is_written(demo):
+    counts = row_counts(demo)
+
+    with pytest.raises(DomainError, match="Terminen HT2027 slutade 2027-12-21; inga möten kan planeras i den."):
+        plan_district_term(demo, "NORRVIKEN", "HT2027", actor=DIRECTOR, now=datetime(2028, 1, 10, tzinfo=timezone.utc))
+    demo.rollback()
+
+    assert row_counts(demo) == counts
+
+
+def test_publishing_a_term_under_way_invites_only_to_meetings_still_to_come(demo):
+    plan(demo)  # in May; published only in November
+    drafts = stored(demo, OPERATIVE) + stored(demo, CONFERENCE)
+    coming = {m.id for m in drafts if m.starts_at > UNDER_WAY}
+    past = {m.id for m in drafts if m.starts_at <= UNDER_WAY}
+    assert coming and past
+    before = publication(demo, "NORRVIKEN", "HT2027", UNDER_WAY)
+
+    result = publish(demo, "NORRVIKEN", "HT2027", actor=DIRECTOR, now=UNDER_WAY, mail=MAIL)
+    demo.commit()
+
+    assert result.publication == before
+    demo.expire_all()
+    meetings = demo.scalars(sa.select(Meeting)).all()
+    scheduled = {m.id for m in meetings if m.status is MeetingStatus.SCHEDULED}
+    left = {m.id for m in meetings if m.status is MeetingStatus.DRAFT}
+    assert scheduled == {m.id for m in meetings if m.starts_at > UNDER_WAY} and coming <= scheduled
+    assert left == {m.id for m in meetings if m.starts_at <= UNDER_WAY} and past <= left
+    assert set(invited_meetings(demo)) == scheduled
+    sent = demo.execute(sa.select(sa.func.count(), sa.func.count(sa.distinct(OutboxMessage.person_id)))
+                        .where(OutboxMessage.kind == MessageKind.INVITATION)).one()
+    assert before == Publication(meetings=len(scheduled), invitations=sent[0], people=sent[1], past_drafts=len(left))
+    audit = demo.scalars(sa.select(AuditEvent).where(AuditEvent.action == "meetings.published")).one()
+    assert (audit.after["published"], audit.after["past_drafts"]) == (len(scheduled), len(left))
+    # the past drafts stay drafts the director is told about; planning again does not replace them
+    assert messages(result, PAST_DRAFTS) == [
+        f"Utkast i det förflutna: {len(left)}. De publiceras inte; flytta dem till en kommande dag eller ställ in dem."]
+    assert plan_district_term(demo, "NORRVIKEN", "HT2027", actor=DIRECTOR, now=UNDER_WAY).added == 0
+
+
+def test_publishing_with_numbers_the_plan_no_longer_has_publishes_nothing(demo):
+    plan(demo)
+    shown = publication(demo, "NORRVIKEN", "HT2027", LATER)
+    cancel_meeting(demo, stored(demo, OVERARCHING)[0], actor=DIRECTOR, now=LATER)
+
+    with pytest.raises(DomainError, match="Planen har ändrats sedan sidan visades"):
+        publish(demo, "NORRVIKEN", "HT2027", actor=DIRECTOR, now=LATER, mail=MAIL,
+                confirmed=(shown.meetings, shown.invitations))
+    demo.rollback()
+
+    assert {m.status for m in stored(demo, OPERATIVE)} == {MeetingStatus.DRAFT} and invited_meetings(demo) == []
+
+
+def test_no_invitation_is_queued_for_a_meeting_that_has_begun(demo):
+    plan(demo)
+    publish(demo, "NORRVIKEN", "HT2027", actor=DIRECTOR, now=LATER)  # no mail: queued below
+    operative = stored(demo, OPERATIVE)
+    began = operative[1].starts_at
+
+    queue_invitations(demo, [m.id for m in operative], mail=MAIL, now=began)
+
+    assert sorted(invited_meetings(demo)) == sorted(m.id for m in operative[2:])
+
+
+def test_a_meeting_is_neither_added_nor_moved_into_the_past(demo):
+    plan(demo)
+    [forum] = stored(demo, OVERARCHING)
+    form = forum.meeting_form
+    counts = row_counts(demo)
+
+    # 08.00 on the morning of UNDER_WAY (09.00 local) has passed
+    with pytest.raises(DomainError, match="Mötet kan inte läggas 2027-11-22 08:00: den tiden har redan varit."):
+        move_meeting(demo, forum, at(2027, 11, 22, 8), at(2027, 11, 22, 10), actor=DIRECTOR, now=UNDER_WAY)
+    with pytest.raises(DomainError, match="Mötet kan inte läggas 2027-11-15 09:00: den tiden har redan varit."):
+        add_meeting(demo, form, "HT2027", at(2027, 11, 15, 9), actor=DIRECTOR, now=UNDER_WAY)
+    demo.rollback()
+
+    assert row_counts(demo) == counts and stored(demo, OVERARCHING)[0].starts_at == forum.starts_at
+    # a meeting whose time has passed may be moved into the weeks to come
+    moved = move_meeting(demo, forum, at(2027, 12, 7, 13), at(2027, 12, 7, 15), actor=DIRECTOR,
+                         now=datetime(2027, 11, 1, 8, 0, tzinfo=timezone.utc))
+    assert moved.starts_at == at(2027, 12, 7, 13)
+
+
+# -- at most N meetings a day for one person -------------------------------------------------------
+
+def most_meetings_in_a_day(session) -> int:
+    rows = session.execute(sa.select(Invitation.person_id, Meeting.starts_at).join(Meeting)).all()
+    days: dict[tuple[int, object], int] = {}
+    for person_id, starts_at in rows:
+        key = (person_id, starts_at.astimezone(STOCKHOLM).date())
+        days[key] = days.get(key, 0) + 1
+    return max(days.values())
+
+
+def test_nobody_is_given_more_than_three_meetings_a_day(demo):
+    result = plan(demo)
+
+    assert result.added == 35 and most_meetings_in_a_day(demo) == 3  # the contact's school visits, spread
+    assert messages(result, CROWDED_DAY) == []
+
+
+def test_a_day_over_the_limit_is_a_warning_naming_the_person(demo):
+    plan(demo)
+
+    result = review(demo, "NORRVIKEN", "HT2027", NOW, max_per_day=2)
+
+    crowded = messages(result, CROWDED_DAY)
+    assert crowded[:2] == ["Annika Berg har 3 möten 2027-10-11; högst 2 om dagen planeras.",
+                           "Anders Nyström har 3 möten 2027-08-30; högst 2 om dagen planeras."]
+    [first] = [w for w in result.warnings if w.code == CROWDED_DAY][:1]
+    assert local_iso(next(m for m in result.meetings if m.id == first.meeting_id).starts_at).startswith("2027-10-11")
+
+
 # -- warnings ------------------------------------------------------------------------------------
 
 def test_an_unstaffed_function_is_a_warning_naming_function_form_and_school(demo):
@@ -503,6 +667,28 @@ def test_term_plan_prints_a_table_and_term_publish_publishes(demo, runner):
     assert published.exit_code == 0, published.output
     data = json.loads(published.output)
     assert data["published"] == 35 and {m["status"] for m in data["meetings"]} == {"scheduled"}
+    demo.expire_all()
+    sent = demo.execute(sa.select(sa.func.count(), sa.func.count(sa.distinct(OutboxMessage.person_id)))
+                        .where(OutboxMessage.kind == MessageKind.INVITATION)).one()
+    assert (data["invitations"], data["people"], data["past_drafts"]) == (sent[0], sent[1], 0)
+
+
+def test_term_publish_says_how_many_invitations_go_out_and_what_stays_behind(demo, runner):
+    plan(demo)
+    [forum] = stored(demo, OVERARCHING)
+    forum.starts_at, forum.ends_at = at(2026, 1, 13, 13), at(2026, 1, 13, 15)  # long past, whenever the test runs
+    demo.commit()
+
+    result = runner.invoke(cli, ["term", "publish", "--district", "NORRVIKEN", "--term", "HT2027"])
+
+    assert result.exit_code == 0, result.output
+    demo.expire_all()
+    sent = demo.execute(sa.select(sa.func.count(), sa.func.count(sa.distinct(OutboxMessage.person_id)))
+                        .where(OutboxMessage.kind == MessageKind.INVITATION)).one()
+    assert result.output.splitlines()[0] == (
+        f"Norrviken HT2027 (2027-08-19–2027-12-21): 35 möten. 34 möten publicerades; {sent[0]} inbjudningar till "
+        f"{sent[1]} personer köades. 1 utkast i det förflutna publicerades inte; flytta eller ställ in dem på "
+        "planeringssidan.")
 
 
 @pytest.mark.parametrize(("args", "message"), [

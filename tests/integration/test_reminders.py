@@ -99,13 +99,13 @@ def test_nobody_who_declined_was_removed_or_delegated_is_reminded(session, world
     answer(session, world, "nurse", Answer.DECLINED)
     remove_invitee(session, world.conference, world.person("teacher"), actor="test", now=local(2027, 9, 2, 9, 0),
                    mail=MAIL)
-    send_deputy(session, world.invitation(world.conference, "principal"), world.person("deputy"), via="link",
+    send_deputy(session, world.invitation(world.conference, "kurator"), world.person("deputy"), via="link",
                 actor="test", now=local(2027, 9, 2, 9, 0), mail=MAIL)
     session.commit()
-    sweep(session, local(2027, 10, 11, 14, 0))
+    sweep(session, local(2027, 10, 6, 14, 0))
     uid = world.conference.uid
-    assert queued(session) == {("rsvp_reminder", "kurator@lillby.example", uid),
-                               ("rsvp_reminder", "contact@lillby.example", uid),
+    # nor the principal, who convenes the conference and is not asked to answer their own meeting
+    assert queued(session) == {("rsvp_reminder", "contact@lillby.example", uid),
                                ("rsvp_reminder", "deputy@lillby.example", uid)}
 
 
@@ -128,13 +128,13 @@ def test_a_cancelled_meeting_gets_nothing_and_its_waiting_reminders_are_withdraw
 
 def test_a_moved_meeting_is_reminded_at_its_new_time_and_the_old_reminders_are_not_sent(session, world):
     answer(session, world, "principal", Answer.ACCEPTED)
-    sweep(session, local(2027, 10, 11, 13, 0), kinds=BEFORE_MEETING)  # RSVP and pre-meeting for 12 October
+    sweep(session, local(2027, 10, 8, 13, 0), kinds=BEFORE_MEETING)  # the RSVP reminders for 12 October
     old = set(session.scalars(sa.select(OutboxMessage.id).where(OutboxMessage.kind.in_(BEFORE_MEETING))))
-    assert len(old) == 5
+    assert len(old) == 4
     move_meeting(session, world.conference, local(2027, 10, 26, 13, 0), local(2027, 10, 26, 14, 0), actor="test",
-                 now=local(2027, 10, 11, 15, 0), mail=MAIL)
+                 now=local(2027, 10, 8, 15, 0), mail=MAIL)
     session.commit()
-    assert sorted(withdraw_superseded(session, local(2027, 10, 11, 15, 1), TIMING)) == sorted(old)
+    assert sorted(withdraw_superseded(session, local(2027, 10, 8, 15, 1), TIMING)) == sorted(old)
     session.commit()
     before = {"kinds": BEFORE_MEETING}
     assert sweep(session, local(2027, 10, 12, 12, 0), **before) == 0  # nothing at the old time
@@ -144,7 +144,9 @@ def test_a_moved_meeting_is_reminded_at_its_new_time_and_the_old_reminders_are_n
                                                            OutboxMessage.kind.in_(BEFORE_MEETING))).all()
     assert {r.state for r in fresh} == {OutboxState.PENDING}
     assert all(r.dedupe_key.split(":")[3] == "1" for r in fresh)  # the new SEQUENCE
-    assert all(r.expires_at == local(2027, 10, 26, 13, 0) for r in fresh)
+    # the RSVP reminders for the first half of their week, the pre-meeting reminder until the start
+    assert {(r.kind, r.expires_at) for r in fresh} == {(K.RSVP_REMINDER, local(2027, 10, 23, 1, 0)),
+                                                       (K.PRE_MEETING_REMINDER, local(2027, 10, 26, 13, 0))}
 
 
 def test_an_answer_given_after_the_reminder_was_queued_withdraws_it(session, world):
@@ -248,13 +250,14 @@ def test_a_sweep_that_fails_half_way_leaves_nothing_and_the_next_does_the_whole_
     event.listen(engine, "before_cursor_execute", fail_on_the_second_insert)
     try:
         with pytest.raises(sa.exc.OperationalError):
-            queue_due(session, local(2027, 10, 18, 14, 0), MAIL, timing=TIMING)  # both meetings owe reminders
+            queue_due(session, local(2027, 10, 15, 14, 0), MAIL, timing=TIMING)  # both meetings owe reminders
     finally:
         event.remove(engine, "before_cursor_execute", fail_on_the_second_insert)
     session.rollback()
     assert len(inserts) == 2
     assert session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == before
-    assert sweep(session, local(2027, 10, 18, 14, 0)) == 5  # the conference's minutes, the forum's RSVPs
+    # the conference's minutes reminder, the forum's RSVP reminders (not to the director, who convenes it)
+    assert sweep(session, local(2027, 10, 15, 14, 0)) == 4
     assert {uid for _, _, uid in queued(session)} == {world.conference.uid, world.forum.uid}
 
 
@@ -269,7 +272,7 @@ def test_two_processes_sweeping_at_once_queue_each_reminder_once(session, world,
         try:
             with sessions() as own:
                 start.wait()
-                counts.append(queue_due(own, local(2027, 10, 18, 14, 0), MAIL, timing=TIMING))
+                counts.append(queue_due(own, local(2027, 10, 15, 14, 0), MAIL, timing=TIMING))
                 own.commit()
         except BaseException as error:  # pragma: no cover - reported below
             errors.append(error)
@@ -281,4 +284,4 @@ def test_two_processes_sweeping_at_once_queue_each_reminder_once(session, world,
         thread.join()
     assert not errors
     keys = session.scalars(sa.select(OutboxMessage.dedupe_key).where(OutboxMessage.kind.in_(REMINDERS))).all()
-    assert len(keys) == len(set(keys)) == sum(counts) == 5
+    assert len(keys) == len(set(keys)) == sum(counts) == 4

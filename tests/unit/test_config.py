@@ -74,3 +74,12 @@ def test_without_a_base_url_mail_sent_by_smtp_is_refused(tmp_path: Path, mail_ur
     settings = Settings.from_env({"COORDINATOR_INSTANCE_PATH": str(tmp_path), "COORDINATOR_MAIL_URL": mail_url})
     with pytest.raises(ValueError, match="COORDINATOR_BASE_URL is not set"):
         base_url_warning(settings)
+
+
+def test_the_planners_daily_limit_defaults_to_three_and_must_be_at_least_one(tmp_path: Path):
+    base = {"COORDINATOR_INSTANCE_PATH": str(tmp_path), "COORDINATOR_SECRET_KEY": "s"}
+    assert Settings.from_env(base).planner_max_meetings_per_day == 3
+    assert Settings.from_env({**base, "COORDINATOR_PLANNER_MAX_MEETINGS_PER_DAY": "2"}).planner_max_meetings_per_day == 2
+    for wrong in ("0", "two"):
+        with pytest.raises(ValueError, match="COORDINATOR_PLANNER_MAX_MEETINGS_PER_DAY"):
+            Settings.from_env({**base, "COORDINATOR_PLANNER_MAX_MEETINGS_PER_DAY": wrong})

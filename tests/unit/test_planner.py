@@ -11,8 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from coordinator.planning.planner import (
-    CADENCE_IMPOSSIBLE, DOUBLE_BOOKED, INVALID_CADENCE, MOVED_ONTO_FREE_DAY, NO_FREE_SLOT, ExistingMeeting,
-    Plan, PlannedMeeting, SeriesSpec, double_bookings, hand_made_warnings, plan_term, wanted_count,
+    CADENCE_IMPOSSIBLE, CROWDED_DAY, DOUBLE_BOOKED, INVALID_CADENCE, MOVED_ONTO_FREE_DAY, NO_FREE_SLOT,
+    REMAINING_WEEKS_SHORT, ExistingMeeting, Plan, PlannedMeeting, SeriesSpec, crowded_days, double_bookings,
+    hand_made_warnings, plan_term, wanted_count,
 )
 from coordinator.terms.calendar import Break, TermCalendar
 
@@ -308,6 +309,130 @@ def test_a_deleted_meeting_is_planned_again_in_its_own_segment():
     assert [m.starts_at for m in again.meetings] == [at(date(2027, 10, 13), 9)]
 
 
+# -- a term under way: the rest of the cadence over the weeks left ---------------------------
+
+def test_a_term_planned_in_its_last_week_plans_what_fits_and_says_what_does_not():
+    # from Monday 20 December only week 51 is left: one of the forum's two meetings fits
+    forum = replace(OVERARCHING, cadence_count=2)
+
+    plan = plan_term(ht2027(), [forum], [], plan_from=date(2027, 12, 20))
+
+    assert starts(plan, forum.key) == [at(date(2027, 12, 21), 13)]
+    [warning] = plan.warnings
+    assert (warning.code, warning.params["missing"], warning.params["wanted"]) == (REMAINING_WEEKS_SHORT, 1, 2)
+    assert warning.message() == ("Övergripande samverkansforum: 1 av 2 möten får inte plats i terminens "
+                                 "återstående veckor.")
+
+
+def test_the_remaining_meetings_are_spread_over_the_remaining_weeks():
+    # from Monday 18 October: weeks 42, 43 and 45-51 are left, three segments of three weeks
+    # whose middles are weeks 43, 47 and 50
+    plan = plan_term(ht2027(), [EHK_ALM], [], plan_from=date(2027, 10, 18))
+
+    assert starts(plan, EHK_ALM.key) == [at(date(2027, 10, 27), 9), at(date(2027, 11, 24), 9),
+                                         at(date(2027, 12, 15), 9)]
+    assert plan.warnings == ()
+
+
+def test_meetings_before_the_plan_from_day_count_toward_the_cadence():
+    # one conference was held on 1 September: two are left, over weeks 42-43 and 45-46, then 47-51
+    held = ExistingMeeting(EHK_ALM.key, at(date(2027, 9, 1), 9), at(date(2027, 9, 1), 10, 30),
+                           person_ids=EHK_ALM.person_ids)
+
+    plan = plan_term(ht2027(), [EHK_ALM], [held], plan_from=date(2027, 10, 18))
+
+    assert starts(plan, EHK_ALM.key) == [at(date(2027, 10, 27), 9), at(date(2027, 12, 8), 9)]
+    assert plan.warnings == ()
+
+
+def test_a_past_draft_or_cancelled_meeting_counts_as_it_stands_and_is_not_planned_anew():
+    first = plan_term(ht2027(), [EHK_ALM], [])
+    past_draft, cancelled, _ = as_existing(first.meetings)
+    cancelled = replace(cancelled, is_cancelled=True)
+
+    plan = plan_term(ht2027(), [EHK_ALM], [past_draft, cancelled], plan_from=date(2027, 11, 15))
+
+    assert starts(plan, EHK_ALM.key) == [at(date(2027, 12, 1), 9)]
+
+
+def test_a_monthly_series_begun_mid_term_gets_the_months_left_and_a_warning_for_the_rest():
+    # from Friday 15 October: the rest of October (weeks 41-43, middle 42), November (46), December (49)
+    plan = plan_term(ht2027(), [OPERATIVE], [], plan_from=date(2027, 10, 15))
+
+    assert starts(plan, OPERATIVE.key) == [at(date(2027, 10, 21), 9), at(date(2027, 11, 18), 9),
+                                           at(date(2027, 12, 9), 9)]
+    [warning] = plan.warnings
+    assert warning.message() == ("Lokalt operativt samverkansforum: 2 av 5 möten får inte plats i terminens "
+                                 "återstående veckor.")
+
+
+def test_a_monthly_meeting_held_earlier_in_the_current_month_covers_that_month():
+    held = [ExistingMeeting(OPERATIVE.key, at(day, 9), at(day, 10, 30), person_ids=OPERATIVE.person_ids)
+            for day in (date(2027, 8, 26), date(2027, 9, 16), date(2027, 10, 7))]
+
+    plan = plan_term(ht2027(), [OPERATIVE], held, plan_from=date(2027, 10, 15))
+
+    assert starts(plan, OPERATIVE.key) == [at(date(2027, 11, 18), 9), at(date(2027, 12, 9), 9)]
+    assert plan.warnings == ()
+
+
+def test_a_term_that_is_over_plans_nothing_and_says_what_is_missing():
+    plan = plan_term(ht2027(), [OVERARCHING], [], plan_from=date(2027, 12, 22))
+
+    assert plan.meetings == ()
+    assert [(w.code, w.params["missing"]) for w in plan.warnings] == [(REMAINING_WEEKS_SHORT, 1)]
+
+
+def test_a_plan_from_day_before_the_term_changes_nothing():
+    assert plan_term(ht2027(), DEMO_SERIES, [], plan_from=date(2027, 6, 1)) == plan_term(ht2027(), DEMO_SERIES, [])
+
+
+# -- at most N meetings a day for one person ----------------------------------------------------
+
+FOUR_SCHOOLS = [replace(EHK_ALM, key=f"form:3:school:{n}", person_ids=frozenset({CONTACT, 100 + n}))
+                for n in range(4)]
+
+
+def test_one_persons_conferences_are_not_stacked_beyond_the_limit_on_one_day():
+    # the contact is in all four schools' conferences: 09.00, 10.30 and 12.00 on Wednesday 1
+    # September, the fourth on Thursday rather than at 13.30
+    first_day = [at(date(2027, 9, 1), hour, minute) for hour, minute in ((9, 0), (10, 30), (12, 0))]
+
+    plan = plan_term(ht2027(), FOUR_SCHOOLS, [], max_per_day=3)
+
+    assert [starts(plan, s.key)[0] for s in FOUR_SCHOOLS] == [*first_day, at(date(2027, 9, 2), 9)]
+    assert crowded_days(plan.meetings, 3) == []
+    # without the limit the four fill Wednesday
+    unlimited = plan_term(ht2027(), FOUR_SCHOOLS, [], max_per_day=None)
+    assert starts(unlimited, FOUR_SCHOOLS[3].key)[0] == at(date(2027, 9, 1), 13, 30)
+
+
+def test_meetings_elsewhere_count_toward_a_persons_day():
+    elsewhere = ExistingMeeting("other:1", at(date(2027, 9, 1), 15), at(date(2027, 9, 1), 16), person_ids={CONTACT})
+
+    plan = plan_term(ht2027(), FOUR_SCHOOLS[:3], [elsewhere], max_per_day=3)
+
+    assert starts(plan, FOUR_SCHOOLS[2].key)[0] == at(date(2027, 9, 2), 9)
+
+
+def test_when_no_day_has_room_the_meeting_takes_a_fuller_day_and_the_day_is_reported():
+    # a one-day term: the four conferences cannot be spread, but they need not clash
+    one_day = TermCalendar("HT2027", date(2027, 9, 1), date(2027, 9, 1))
+
+    plan = plan_term(one_day, [replace(s, cadence_count=1) for s in FOUR_SCHOOLS], [], max_per_day=3)
+
+    assert len(plan.meetings) == 4 and plan.warnings == ()
+    [warning] = crowded_days(plan.meetings, 3)
+    assert (warning.code, warning.params["person_id"], warning.params["count"]) == (CROWDED_DAY, CONTACT, 4)
+    assert warning.message() == "1 har 4 möten 2027-09-01; högst 3 om dagen planeras."
+    assert warning.params["indexes"] == (0, 1, 2, 3)
+
+
+def test_a_limit_below_one_is_refused():
+    with pytest.raises(ValueError):
+        plan_term(ht2027(), [EHK_ALM], [], max_per_day=0)
+
+
 # -- checks of a reviewed plan ---------------------------------------------------------------
 
 def test_a_meeting_moved_onto_a_free_day_is_flagged_with_the_reason():
@@ -456,14 +581,25 @@ def test_meetings_fall_on_school_time_inside_their_window(inputs):
         assert meeting.form_id == spec.form_id and meeting.person_ids == spec.person_ids
 
 
-@settings(max_examples=250, deadline=None)
-@given(planning_inputs())
+@st.composite
+def begun_inputs(draw):
+    """Planning inputs with a day to plan from (none, before, inside or after the term) and a daily limit."""
+    calendar, series, existing = draw(planning_inputs())
+    plan_from = draw(st.none() | st.integers(-5, 140).map(lambda n: calendar.starts_on + timedelta(days=n)))
+    return calendar, series, existing, plan_from, draw(st.sampled_from([None, 1, 2, 3]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(begun_inputs())
 def test_each_series_gets_its_cadence_where_the_term_allows_it_else_a_warning(inputs):
-    calendar, series, existing = inputs
-    plan = plan_term(calendar, series, existing)
+    calendar, series, existing, plan_from, limit = inputs
+    plan = plan_term(calendar, series, existing, plan_from=plan_from, max_per_day=limit)
+    begun = plan_from is not None and any(day < plan_from for day in calendar.teaching_days())
 
     for spec in series:
         codes = {w.code for w in plan.warnings if w.params.get("series_key") == spec.key}
+        short = sum(w.params["missing"] for w in plan.warnings
+                    if w.code == REMAINING_WEEKS_SHORT and w.params["series_key"] == spec.key)
         planned = sum(m.series_key == spec.key for m in plan.meetings)
         stored = sum(m.series_key == spec.key for m in existing)
         if spec.cadence == "on_demand":
@@ -473,10 +609,70 @@ def test_each_series_gets_its_cadence_where_the_term_allows_it_else_a_warning(in
         else:
             wanted, possible = wanted_count(calendar, spec), possible_count(calendar, spec)
             assert (CADENCE_IMPOSSIBLE in codes) == (wanted > possible)
+            assert short == 0 or begun  # only a term under way lacks weeks it had
             if NO_FREE_SLOT in codes:
-                assert planned < possible - stored
+                assert planned + short < possible - stored
             else:
-                assert planned == max(possible - stored, 0)
+                assert planned + short == max(possible - stored, 0)
+
+
+@settings(max_examples=300, deadline=None)
+@given(begun_inputs())
+def test_no_meeting_is_planned_before_the_plan_from_day(inputs):
+    calendar, series, existing, plan_from, limit = inputs
+
+    plan = plan_term(calendar, series, existing, plan_from=plan_from, max_per_day=limit)
+
+    assert plan_from is None or all(m.starts_at.date() >= plan_from for m in plan.meetings)
+
+
+def free_slots(calendar: TermCalendar, spec: SeriesSpec, plan_from: date | None):
+    """Every (start, end) a meeting of the series could take from `plan_from` on, by the rules of time alone."""
+    first, last = spec.window_start or time(9), spec.window_end or time(16)
+    step = timedelta(minutes=-(-spec.duration_minutes // 15) * 15)
+    for day in calendar.teaching_days():
+        if plan_from is not None and day < plan_from:
+            continue
+        latest_end = at(day, 14) if calendar.is_half_day(day) else at(day, last.hour, last.minute)
+        start = at(day, first.hour, first.minute)
+        while start + timedelta(minutes=spec.duration_minutes) <= min(latest_end, at(day, last.hour, last.minute)):
+            yield start, start + timedelta(minutes=spec.duration_minutes)
+            start += step
+
+
+@st.composite
+def crowding_inputs(draw):
+    """Begun inputs where every series shares person 0 and one weekday, so that days fill up."""
+    calendar, series, existing, plan_from, limit = draw(begun_inputs())
+    weekday = draw(st.none() | st.integers(0, 4))
+    series = [replace(spec, person_ids=spec.person_ids | {0}, preferred_weekday=weekday) for spec in series]
+    return calendar, series, existing, plan_from, limit
+
+
+@settings(max_examples=200, deadline=None)
+@given(crowding_inputs())
+def test_a_person_gets_more_than_the_limit_in_a_day_only_when_no_day_with_room_was_left(inputs):
+    calendar, series, existing, plan_from, limit = inputs
+    limit = limit or 2
+    plan = plan_term(calendar, series, existing, plan_from=plan_from, max_per_day=limit)
+    everything = [*(m for m in existing if not m.is_cancelled), *plan.meetings]
+    by_key = {spec.key: spec for spec in series}
+
+    def had_room_elsewhere(meeting: PlannedMeeting) -> bool:
+        others = [m for m in everything if m is not meeting]
+        for start, end in free_slots(calendar, by_key[meeting.series_key], plan_from):
+            slot = PlannedMeeting(meeting.series_key, meeting.form_id, start, end, meeting.person_ids)
+            full = any(sum(p in m.person_ids and m.starts_at.date() == start.date() for m in others) >= limit
+                       for p in meeting.person_ids)
+            if not full and not any(overlaps(slot, m) for m in others):
+                return True
+        return False
+
+    for warning in crowded_days(everything, limit):
+        person, day = warning.params["person_id"], date.fromisoformat(warning.params["day"])
+        ours = [m for m in plan.meetings if person in m.person_ids and m.starts_at.date() == day]
+        # the meeting that went over the limit was placed there because no other day had room
+        assert not ours or any(not had_room_elsewhere(m) for m in ours)
 
 
 @settings(max_examples=250, deadline=None)

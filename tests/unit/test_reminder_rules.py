@@ -18,7 +18,9 @@ from coordinator.reminders.rules import (
     MeetingFacts,
     MinutesFacts,
     Policy,
+    DueReminder,
     Timing,
+    catch_ups,
     due_reminders,
     minutes_keeper,
 )
@@ -37,7 +39,8 @@ def local(*args: int) -> datetime:
 
 
 def meeting(**changes: object) -> MeetingFacts:
-    """A student-health conference on Tuesday 12 October 2027, 13.00–14.30, published in August."""
+    """A student-health conference on Tuesday 12 October 2027, 13.00–14.30, published in August; the
+    keeper's first minutes reminder was queued at its moment, 15 October 07.00."""
     base = MeetingFacts(
         meeting_id=10, uid="m10@test", sequence=0, starts_at=local(2027, 10, 12, 13, 0),
         ends_at=local(2027, 10, 12, 14, 30), is_scheduled=True, policy=POLICY,
@@ -45,6 +48,7 @@ def meeting(**changes: object) -> MeetingFacts:
         invitees=(Invitee(CONVENER, F.PRINCIPAL, Answer.ACCEPTED), Invitee(KEEPER, F.KURATOR, Answer.TENTATIVE),
                   Invitee(PRINCIPAL, F.DEPUTY_PRINCIPAL), Invitee(NURSE, F.SCHOOL_NURSE, Answer.DECLINED)),
         convener_id=CONVENER, directors=(DIRECTOR,), committee_secretaries=(SECRETARY,),
+        minutes_reminded_at=local(2027, 10, 15, 7, 0),
     )
     return replace(base, **changes)  # type: ignore[arg-type]
 
@@ -65,14 +69,28 @@ def test_the_rsvp_reminder_goes_to_active_invitees_who_have_not_answered_from_x_
 
 def test_the_pre_meeting_reminder_goes_to_those_who_accepted_or_answered_tentatively():
     assert due(meeting(), local(2027, 10, 11, 13, 30)) == {
-        (K.RSVP_REMINDER, PRINCIPAL, "0"),
         (K.PRE_MEETING_REMINDER, CONVENER, "0"), (K.PRE_MEETING_REMINDER, KEEPER, "0"),
     }
 
 
+def test_the_rsvp_reminder_is_wanted_only_in_the_first_half_of_its_lead():
+    # seven days before 12 October 13.00, until three and a half days before (9 October 01.00)
+    reminders = due_reminders([meeting()], local(2027, 10, 9, 0, 59), TIMING)
+    assert [(r.kind, r.expires_at) for r in reminders] == [(K.RSVP_REMINDER, local(2027, 10, 9, 1, 0))]
+    # after an outage, a meeting about to start gets no "please answer"
+    assert due(meeting(), local(2027, 10, 9, 1, 0)) == set()
+    assert due(meeting(), local(2027, 10, 12, 11, 0)) == {(K.PRE_MEETING_REMINDER, CONVENER, "0"),
+                                                          (K.PRE_MEETING_REMINDER, KEEPER, "0")}
+
+
+def test_the_convener_is_not_reminded_to_answer_their_own_meeting():
+    facts = meeting(invitees=(Invitee(CONVENER, F.PRINCIPAL), Invitee(PRINCIPAL, F.DEPUTY_PRINCIPAL)))
+    assert due(facts, local(2027, 10, 5, 13, 0)) == {(K.RSVP_REMINDER, PRINCIPAL, "0")}
+
+
 def test_reminders_before_a_meeting_expire_at_its_start_and_stop_once_it_began():
     reminders = due_reminders([meeting()], local(2027, 10, 12, 12, 59), TIMING)
-    assert {r.expires_at for r in reminders} == {local(2027, 10, 12, 13, 0)}
+    assert {(r.kind, r.expires_at) for r in reminders} == {(K.PRE_MEETING_REMINDER, local(2027, 10, 12, 13, 0))}
     assert due(meeting(), local(2027, 10, 12, 13, 0)) == set()
 
 
@@ -130,6 +148,32 @@ def test_missing_minutes_remind_the_keeper_d_days_after_at_the_reminder_hour_the
 def test_after_e_days_the_convener_is_told_and_the_keeper_still_reminded():
     assert due(meeting(), local(2027, 10, 26, 7, 0)) == {
         (K.MINUTES_REMINDER, KEEPER, "3"), (K.MINUTES_ESCALATION, CONVENER, "0")}
+
+
+def test_after_an_outage_the_keeper_is_reminded_first_and_the_convener_told_after_the_keepers_time():
+    # the scheduler was down from 14 to 26 October: nothing has been queued for the minutes yet
+    outage = meeting(minutes_reminded_at=None)
+    assert due(outage, local(2027, 10, 26, 7, 0)) == {(K.MINUTES_REMINDER, KEEPER, "3")}
+    # the keeper's reminder was queued on the 26th: the convener is told eleven days later (14 − 3)
+    reminded = replace(outage, minutes_reminded_at=local(2027, 10, 26, 7, 0, 5))
+    assert due(reminded, local(2027, 11, 6, 6, 59)) == {(K.MINUTES_REMINDER, KEEPER, "7")}
+    [escalation] = [r for r in due_reminders([reminded], local(2027, 11, 6, 7, 0), TIMING)
+                    if r.kind is K.MINUTES_ESCALATION]
+    assert (escalation.person_id, escalation.due_at) == (CONVENER, local(2027, 11, 6, 7, 0))
+
+
+def test_an_escalation_policy_shorter_than_the_reminders_still_waits_a_day_after_the_keeper():
+    policy = replace(POLICY, minutes_reminder_days=5, minutes_escalation_days=2)
+    facts = meeting(policy=policy, minutes_reminded_at=None)
+    assert due(facts, local(2027, 10, 14, 8, 0)) == set()  # two days after, the keeper has not been reminded
+    reminded = replace(facts, minutes_reminded_at=local(2027, 10, 17, 7, 0))
+    assert due(reminded, local(2027, 10, 17, 8, 0)) == {(K.MINUTES_REMINDER, KEEPER, "0")}
+    assert (K.MINUTES_ESCALATION, CONVENER, "0") in due(reminded, local(2027, 10, 18, 7, 0))
+
+
+def test_without_keeper_reminders_the_escalation_keeps_its_own_day():
+    facts = meeting(policy=replace(POLICY, minutes_reminder_days=None), minutes_reminded_at=None)
+    assert due(facts, local(2027, 10, 26, 7, 0)) == {(K.MINUTES_ESCALATION, CONVENER, "0")}
 
 
 def test_when_the_convener_keeps_the_minutes_the_escalation_goes_to_the_director():
@@ -209,6 +253,32 @@ def test_an_open_action_item_reminds_its_owner_three_days_before_and_on_its_day_
     assert due(facts, local(2027, 11, 11, 7, 0)) == set()
 
 
+# -- catching up after an outage ------------------------------------------------------------------------
+
+def reminder(kind: K, person: int, due_at: datetime, meeting_id: int = 10) -> DueReminder:
+    return DueReminder(kind, meeting_id, f"m{meeting_id}@test", 0, person, "0", due_at)
+
+
+def test_two_reminders_overdue_for_one_person_are_merged_with_the_rest_of_theirs():
+    now = local(2027, 10, 26, 7, 0)
+    late = [reminder(K.MINUTES_REMINDER, KEEPER, local(2027, 10, 24, 7, 0), 10),
+            reminder(K.APPROVAL_REMINDER, KEEPER, local(2027, 10, 20, 7, 0), 11)]
+    on_time = reminder(K.ACTION_ITEM_REMINDER, KEEPER, now, 12)
+    alone = reminder(K.MINUTES_REMINDER, NURSE, local(2027, 10, 22, 7, 0), 13)   # one late reminder: as usual
+    fresh = [reminder(K.REPORT_REMINDER, SECRETARY, now, 14), reminder(K.APPROVAL_REMINDER, SECRETARY, now, 15)]
+
+    merged = catch_ups([*late, on_time, alone, *fresh], now)
+
+    assert merged == {KEEPER: [late[1], late[0], on_time]}
+
+
+def test_a_reminder_within_the_grace_period_is_not_a_catch_up():
+    now = local(2027, 10, 26, 8, 0)
+    due_at = [local(2027, 10, 26, 7, 0), local(2027, 10, 26, 7, 30)]  # an hour and half an hour ago
+
+    assert catch_ups([reminder(K.MINUTES_REMINDER, KEEPER, at, n) for n, at in enumerate(due_at)], now) == {}
+
+
 # -- properties -------------------------------------------------------------------------------------------
 
 ANSWERS = st.sampled_from(list(Answer))
@@ -248,3 +318,26 @@ def test_raising_the_sequence_replaces_every_key(people, policy, now, raise_by):
     before = {r.dedupe_key for r in due_reminders([facts], now, TIMING)}
     after = {r.dedupe_key for r in due_reminders([replace(facts, sequence=facts.sequence + raise_by)], now, TIMING)}
     assert len(before) == len(after) and not before & after
+
+
+sweeps = st.lists(st.integers(0, 45 * 24 * 60), min_size=1, max_size=25, unique=True).map(sorted)
+
+
+@settings(max_examples=300, deadline=None)
+@given(policies, sweeps)
+def test_the_escalation_never_leaves_with_the_keepers_reminder(policy, minutes_after_the_meeting):
+    """Sweeps at random moments after the meeting (gaps are outages): the escalation is first queued by a
+    later sweep, on a later day, than the keeper's first minutes reminder."""
+    facts = meeting(policy=replace(policy, requires_minutes=True), minutes_reminded_at=None)
+    first_reminder = first_escalation = None
+    for minutes in minutes_after_the_meeting:
+        now = facts.ends_at + timedelta(minutes=minutes)
+        kinds = {r.kind for r in due_reminders([facts], now, TIMING)}
+        if K.MINUTES_REMINDER in kinds and first_reminder is None:
+            first_reminder = now
+            facts = replace(facts, minutes_reminded_at=now)
+        if K.MINUTES_ESCALATION in kinds and first_escalation is None:
+            first_escalation = now
+    if first_escalation is not None and policy.minutes_reminder_days is not None and minutes_keeper(facts):
+        assert first_reminder is not None
+        assert TIMING.local_day(first_escalation) > TIMING.local_day(first_reminder)

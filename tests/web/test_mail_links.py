@@ -188,6 +188,8 @@ def test_the_before_meeting_reminders_lead_to_the_answer_page(app, session, upco
 
 
 def test_the_minutes_reminder_to_a_keeper_without_a_login_makes_one_and_lands_on_the_minutes(app, session, upcoming):
+    # the keeper is reminded first; the escalation comes later (docs/scheduler.md)
+    queue_due(session, today_at(-21, 7, 1), MAIL, timing=TIMING, kinds=FOLLOW_UP)
     queue_due(session, today_at(-5, 7, 1), MAIL, timing=TIMING, kinds=FOLLOW_UP)
     session.commit()
     message = mail_to(session, K.MINUTES_REMINDER, "kurator")
@@ -199,6 +201,17 @@ def test_the_minutes_reminder_to_a_keeper_without_a_login_makes_one_and_lands_on
     assert (kurator.role.value, kurator.person_id) == ("participant", upcoming.person("kurator").id)
     # the escalation goes to the convener, who has a login: through the sign-in to the same minutes
     assert_leads(app, mail_to(session, K.MINUTES_ESCALATION, "principal"), {minutes_page: "Utkast"})
+
+
+def test_a_catch_up_after_an_outage_links_each_thing_to_do(app, session, upcoming):
+    place(session, upcoming.forum, today_at(6, 13))  # its answer reminder fell due yesterday
+    queue_due(session, today_at(-21, 7, 1), MAIL, timing=TIMING, kinds=FOLLOW_UP)  # the keeper, on time
+    session.commit()
+    queue_due(session, today_at(0, 7, 1), MAIL, timing=TIMING)  # then nothing ran for weeks
+    session.commit()
+    rsvp_page = urlsplit(next(u for u in links_of(mail_to(session, K.CATCH_UP, "principal")) if "/rsvp/" in u)).path
+    assert_leads(app, mail_to(session, K.CATCH_UP, "principal"), {
+        rsvp_page: "Skicka svaret", f"/meetings/{upcoming.conference.id}/minutes": "Utkast"})
 
 
 def test_the_action_item_reminder_lets_its_owner_mark_it_done(app, session, upcoming):
@@ -300,5 +313,5 @@ def test_the_report_reminder_leads_the_secretary_to_the_committee_bundle(app, se
 def test_every_mail_kind_is_covered_here():
     covered = {K.INVITATION, K.UPDATE, K.CANCELLATION, K.RSVP_REMINDER, K.PRE_MEETING_REMINDER, K.MINUTES_REMINDER,
                K.MINUTES_ESCALATION, K.APPROVAL_REMINDER, K.REPORT_REMINDER, K.ACTION_ITEM_REMINDER, K.REVISION_DUE,
-               K.TERM_NOT_PLANNED, K.DIGEST, K.LOGIN_INVITATION, K.PASSWORD_RESET}
+               K.TERM_NOT_PLANNED, K.DIGEST, K.LOGIN_INVITATION, K.PASSWORD_RESET, K.CATCH_UP}
     assert covered == set(K)

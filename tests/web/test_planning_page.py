@@ -2,20 +2,23 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from tests.web.helpers import csrf_token, log_in_as, page
 
 from coordinator.auth.models import Role
+from coordinator.clock import utcnow
 from coordinator.org.models import Person
+from coordinator.outbox.models import MessageKind, OutboxMessage
 from coordinator.planning.models import Meeting, MeetingStatus
-from coordinator.planning.services import move_meeting, plan_district_term
+from coordinator.planning.services import cancel_meeting, move_meeting, plan_district_term
 from coordinator.web import db
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 PLAN = "/districts/NORRVIKEN/terms/HT2027/plan"
+PUBLISH = "/districts/NORRVIKEN/terms/HT2027/publish"
 NOW = datetime(2027, 5, 3, 8, 0, tzinfo=timezone.utc)
 
 
@@ -34,6 +37,17 @@ def meetings(app) -> list[Meeting]:
 
 def forum(app) -> Meeting:
     return next(m for m in meetings(app) if m.meeting_form.name == "Övergripande samverkansforum")
+
+
+def confirmation(html: str) -> dict[str, str]:
+    """The confirmation form's fields as the browser would post them."""
+    fields = dict(re.findall(r'<input[^>]*name="(\w+)"[^>]*value="([^"]*)"', html))
+    return {name: fields[name] for name in ("csrf_token", "meetings", "invitations")}
+
+
+def outbox_count(app) -> int:
+    with app.app_context():
+        return db().scalar(sa.select(sa.func.count()).select_from(OutboxMessage))
 
 
 def plan_with_service(app) -> None:
@@ -78,15 +92,91 @@ def test_a_director_plans_moves_cancels_and_publishes_through_the_page(client, d
     assert post(client, cancel_url, token_from=cancel_url).status_code == 302
     assert next(m for m in meetings(demo) if m.id == operative.id).status is MeetingStatus.CANCELLED
 
-    response = post(client, "/districts/NORRVIKEN/terms/HT2027/publish")
+    confirm = page(client.get(PUBLISH))
+    assert "Publicera 34 möten?" in confirm
+    assert re.search(r"\d+ inbjudningar till \d+ personer skickas när du publicerar\.", confirm)
+
+    response = client.post(PUBLISH, data=confirmation(confirm))
 
     assert response.status_code == 302
     html = page(client.get(PLAN))
-    assert "34 möten publicerades." in html and "Inställt" in html and "flyttat för hand" in html
+    assert re.search(r"34 möten publicerades; \d+ inbjudningar till \d+ personer skickas\.", html)
+    assert "Inställt" in html and "flyttat för hand" in html
     assert {m.status for m in meetings(demo)} == {MeetingStatus.SCHEDULED, MeetingStatus.CANCELLED}
     assert {m.published_by for m in meetings(demo) if m.status is MeetingStatus.SCHEDULED} == {
         "eva.lindqvist@stockholm.example"}
     assert ">Publicera</button>" not in html  # nothing left to publish
+
+
+def test_publishing_without_the_confirmation_publishes_nothing(client, demo):
+    plan_with_service(demo)
+    log_in_as(client, demo, Role.DISTRICT_DIRECTOR, "NORRVIKEN")
+
+    response = post(client, PUBLISH)  # the old button's POST: a CSRF token and nothing else
+
+    assert response.status_code == 302 and response.headers["Location"].endswith(PUBLISH)
+    assert {m.status for m in meetings(demo)} == {MeetingStatus.DRAFT} and outbox_count(demo) == 0
+    assert "Publicera 35 möten?" in page(client.get(response.headers["Location"]))
+
+
+def test_a_plan_changed_after_the_confirmation_was_shown_is_not_published(client, demo):
+    plan_with_service(demo)
+    log_in_as(client, demo, Role.DISTRICT_DIRECTOR, "NORRVIKEN")
+    shown = confirmation(page(client.get(PUBLISH)))
+    # meanwhile another director cancels a meeting: one meeting and its invitations fewer
+    with demo.app_context():
+        cancel_meeting(db(), db().get(Meeting, forum(demo).id), actor="test", now=utcnow())
+        db().commit()
+
+    response = client.post(PUBLISH, data=shown)
+
+    assert response.status_code == 200
+    html = page(response)
+    assert "Planen har ändrats sedan sidan visades; inget publicerades." in html and "Publicera 34 möten?" in html
+    assert MeetingStatus.SCHEDULED not in {m.status for m in meetings(demo)} and outbox_count(demo) == 0
+
+
+def test_a_draft_whose_time_has_passed_is_flagged_and_left_unpublished(client, demo):
+    plan_with_service(demo)
+    past = forum(demo)
+    yesterday = utcnow().replace(microsecond=0) - timedelta(days=1)
+    with demo.app_context():
+        meeting = db().get(Meeting, past.id)
+        meeting.starts_at, meeting.ends_at = yesterday, yesterday + timedelta(hours=2)
+        db().commit()
+    log_in_as(client, demo, Role.DISTRICT_DIRECTOR, "NORRVIKEN")
+
+    html = page(client.get(PLAN))
+    row = re.search(rf'<tr id="meeting-{past.id}".*?</tr>', html, re.S).group(0)
+    assert "Utkast, <strong>i det förflutna</strong>" in row
+    assert "Utkast i det förflutna: 1. De publiceras inte; flytta dem till en kommande dag eller ställ in dem." in html
+    confirm = page(client.get(PUBLISH))
+    assert "Publicera 34 möten?" in confirm
+    assert "1 utkast ligger i det förflutna och publiceras inte; det finns kvar som utkast" in confirm
+
+    client.post(PUBLISH, data=confirmation(confirm))
+
+    assert next(m for m in meetings(demo) if m.id == past.id).status is MeetingStatus.DRAFT
+    with demo.app_context():
+        invited = set(db().scalars(sa.select(OutboxMessage.meeting_id).where(
+            OutboxMessage.kind == MessageKind.INVITATION)))
+    assert past.id not in invited and len(invited) == 34
+    assert "1 utkast ligger i det förflutna och publiceras inte" in page(client.get(PLAN))
+
+
+def test_moving_a_meeting_into_the_past_is_refused_with_the_reason(client, demo):
+    plan_with_service(demo)
+    log_in_as(client, demo, Role.DISTRICT_DIRECTOR, "NORRVIKEN")
+    meeting = forum(demo)
+    move_url = f"/districts/NORRVIKEN/terms/HT2027/meetings/{meeting.id}/move"
+    yesterday = (utcnow() - timedelta(days=1)).astimezone(STOCKHOLM).date()
+
+    response = post(client, move_url, {"day": yesterday.isoformat(), "starts": "09:00", "ends": "10:00"},
+                    token_from=move_url)
+
+    assert response.status_code == 200
+    assert f"Mötet kan inte läggas {yesterday.isoformat()} 09:00: den tiden har redan varit." in page(response)
+    assert forum(demo).starts_at == meeting.starts_at
 
 
 def test_a_director_adds_a_meeting_through_the_page(client, demo):
