@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from fpdf import FPDF
-from fpdf.fonts import FontFace
 from sqlalchemy.orm import Session, selectinload
 
 from coordinator.followup.details import Drill, drill
@@ -349,11 +348,76 @@ def _text(pdf: FPDF, text: str) -> None:
 
 
 def _table(pdf: FPDF, widths: Sequence[float], header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
-    pdf.set_font(FONT, size=8.5)
-    with pdf.table(col_widths=widths, width=sum(widths), align="LEFT", text_align="LEFT", line_height=4.2,
-                   padding=1.1, first_row_as_headings=True,
-                   headings_style=FontFace(emphasis="BOLD", fill_color=HEADING_FILL)) as table:
-        for values in (header, *rows):
-            row = table.row()
-            for value in values:
-                row.cell(pdf_safe("" if value is None else str(value)))
+    """A bordered table with a shaded heading row repeated on each page. Lines are broken by word widths
+    measured once per word and drawn with `text()`: fpdf2's `table()` breaks every cell twice, a second
+    per hundred rows, and the report has hundreds."""
+    measure = _WordWidths(pdf)
+    heading = [pdf_safe(str(h)) for h in header]
+    _row(pdf, measure, widths, heading, bold=True)
+    for values in rows:
+        cells = [pdf_safe("" if value is None else str(value)) for value in values]
+        if _row(pdf, measure, widths, cells, bold=False, dry_run=True) > pdf.h - pdf.b_margin - pdf.get_y():
+            pdf.add_page()
+            _row(pdf, measure, widths, heading, bold=True)
+        _row(pdf, measure, widths, cells, bold=False)
+
+
+TABLE_SIZE, TABLE_LINE, TABLE_PAD = 8.5, 4.2, 1.1
+
+
+class _WordWidths:
+    """The width of each word in the table font, measured once."""
+
+    def __init__(self, pdf: FPDF) -> None:
+        self.pdf = pdf
+        self.widths: dict[tuple[bool, str], float] = {}
+
+    def __call__(self, word: str, bold: bool) -> float:
+        key = (bold, word)
+        if key not in self.widths:
+            self.pdf.set_font(FONT, "B" if bold else "", TABLE_SIZE)
+            self.widths[key] = self.pdf.get_string_width(word)
+        return self.widths[key]
+
+
+def _lines(text: str, width: float, measure: _WordWidths, bold: bool) -> list[str]:
+    """`text` broken into lines no wider than `width`, at spaces (a word wider than a line at any letter)."""
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        line, used = "", 0.0
+        space = measure(" ", bold)
+        for word in paragraph.split(" "):
+            size = measure(word, bold)
+            if line and used + space + size <= width:
+                line, used = f"{line} {word}", used + space + size
+                continue
+            if line:
+                lines.append(line)
+            while size > width and len(word) > 1:
+                cut = max(1, next((n for n in range(len(word), 0, -1) if measure(word[:n], bold) <= width), 1))
+                lines.append(word[:cut])
+                word = word[cut:]
+                size = measure(word, bold)
+            line, used = word, size
+        lines.append(line)
+    return lines
+
+
+def _row(pdf: FPDF, measure: _WordWidths, widths: Sequence[float], cells: Sequence[str], *, bold: bool,
+         dry_run: bool = False) -> float:
+    """Draw one row at the current position (or, with `dry_run`, only measure it); its height."""
+    wrapped = [_lines(text, width - 2 * TABLE_PAD, measure, bold) for text, width in zip(cells, widths)]
+    height = max(len(lines) for lines in wrapped) * TABLE_LINE + 2 * TABLE_PAD
+    if dry_run:
+        return height
+    x, y = pdf.l_margin, pdf.get_y()
+    pdf.set_font(FONT, "B" if bold else "", TABLE_SIZE)
+    pdf.set_fill_color(*HEADING_FILL)
+    pdf.set_draw_color(95, 99, 104)
+    for width, lines in zip(widths, wrapped):
+        pdf.rect(x, y, width, height, style="DF" if bold else "D")
+        for n, line in enumerate(lines):
+            pdf.text(x + TABLE_PAD, y + TABLE_PAD + (n + 0.78) * TABLE_LINE, line)
+        x += width
+    pdf.set_y(y + height)
+    return height
