@@ -33,6 +33,9 @@ class Settings:
     reminder_hour: int = 7               # local hour at which follow-ups and the digest fall due
     reminder_horizon_days: int = 120     # follow-ups stop this long after a meeting
     term_plan_weeks: int = 6             # warn directors when a term this close has no meetings
+    # reports of concern (cases/): the intake group's reminder, and how long an external reporter is kept
+    report_reminder_days: int = 3        # remind when a report has no meeting this many days after receipt
+    external_contact_days: int = 30      # erase an external reporter this many days after their meeting
 
     @classmethod
     def from_env(cls, env: os._Environ[str] | dict[str, str] | None = None) -> "Settings":
@@ -57,6 +60,8 @@ class Settings:
             reminder_hour=_number(env, "COORDINATOR_REMINDER_HOUR", 7, int, highest=23),
             reminder_horizon_days=_number(env, "COORDINATOR_REMINDER_HORIZON_DAYS", 120, int),
             term_plan_weeks=_number(env, "COORDINATOR_TERM_PLAN_WEEKS", 6, int),
+            report_reminder_days=_number(env, "COORDINATOR_REPORT_REMINDER_DAYS", 3, int, highest=14),
+            external_contact_days=_number(env, "COORDINATOR_EXTERNAL_CONTACT_DAYS", 30, int),
         )
 
 

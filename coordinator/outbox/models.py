@@ -37,6 +37,8 @@ class MessageKind(enum.Enum):
     REVISION_DUE = "revision_due"
     TERM_NOT_PLANNED = "term_not_planned"
     DIGEST = "digest"
+    CONCERN_UNBOOKED = "concern_unbooked"    # a report of concern with no report meeting after N days
+    CONCERN_DEADLINES = "concern_deadlines"  # the intake group's daily list of reports and deadlines
 
 
 class OutboxMessage(Base):

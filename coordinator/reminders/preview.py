@@ -12,6 +12,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from coordinator.cases.sweeps import queue_report_reminders
 from coordinator.invitations.messages import MailContext
 from coordinator.outbox.models import OutboxMessage, OutboxState
 from coordinator.reminders.digest import queue_digests
@@ -46,7 +47,7 @@ class Preview:
 
 
 def preview(session: Session, at: datetime, mail: MailContext, timing: Timing = Timing(), *,
-            term_plan_weeks: int = 6) -> Preview:
+            term_plan_weeks: int = 6, report_reminder_days: int = 3) -> Preview:
     """Run every sweep at `at` in the session's transaction, read the outcome, roll it all back."""
     try:
         last_id = session.scalar(sa.select(sa.func.max(OutboxMessage.id))) or 0
@@ -55,6 +56,7 @@ def preview(session: Session, at: datetime, mail: MailContext, timing: Timing = 
         queue_revision_notices(session, at, mail, timing)
         queue_term_notices(session, at, mail, timing, weeks=term_plan_weeks)
         queue_digests(session, at, mail, timing)
+        queue_report_reminders(session, at, mail, reminder_days=report_reminder_days, timing=timing)
         session.flush()
         by_due = (OutboxMessage.next_attempt_at, OutboxMessage.id)
         queued = session.scalars(sa.select(OutboxMessage).where(OutboxMessage.id > last_id).order_by(*by_due))
