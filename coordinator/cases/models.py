@@ -17,12 +17,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from coordinator.db import Base, enum_column
 from coordinator.i18n import N_
 from coordinator.org.models import District, Person, School
-from coordinator.planning.models import Meeting, MeetingStatus
+from coordinator.planning.models import CASE_SERIES, Meeting, MeetingStatus
 from coordinator.terms.models import Term
 
-# the series key of every meeting booked for a case: the forums' follow-up leaves these out
-CASE_SERIES = "case:"
-REPORT_SERIES = "case:report:"
+REPORT_SERIES = f"{CASE_SERIES}report:"  # a report meeting's series key: case:report:<report id>
 
 
 class Outcome(enum.Enum):

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, aliased, selectinload
 
 from coordinator.agreements.models import MeetingForm
 from coordinator.cases.models import ReportOfConcern
-from coordinator.followup.queries import ATTENDED, forum_meeting, is_held, is_not_held, term_facts
+from coordinator.followup.queries import ATTENDED, is_held, is_not_held, term_facts
 from coordinator.followup.sql import days_since_epoch, epoch_days
 from coordinator.i18n import N_, DomainError
 from coordinator.invitations.events import meeting_title
@@ -27,7 +27,7 @@ from coordinator.minutes.attendance import Seat, coverage
 from coordinator.minutes.models import ActionItem, ActionItemStatus, Attendance, Minutes
 from coordinator.org.functions import Function
 from coordinator.org.models import District, OrganiserType, Person, School
-from coordinator.planning.models import Answer, Invitation, Meeting, MeetingStatus
+from coordinator.planning.models import Answer, Invitation, Meeting, MeetingStatus, forum_meeting
 from coordinator.terms.calendar import DEFAULT_TIMEZONE
 from coordinator.terms.models import Term
 

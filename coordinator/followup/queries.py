@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, selectinload
 from coordinator.agreements.models import (
     Agreement, AgreementVersion, Cadence, MeetingForm, MeetingFormFunction, Party, Scope, VersionStatus,
 )
-from coordinator.cases.models import CASE_SERIES, Outcome, ReportOfConcern
+from coordinator.cases.models import Outcome, ReportOfConcern
 from coordinator.followup.facts import (
     ActionCounts, AgreementFacts, AnswerCounts, CoverageCounts, FormFacts, MeetingCounts, MinutesCounts,
     ReportCounts, SchoolCounts, TermFacts,
@@ -34,7 +34,7 @@ from coordinator.followup.sql import days_since_epoch, epoch_days, median
 from coordinator.minutes.models import ActionItem, ActionItemStatus, Attendance, AttendanceStatus, Minutes
 from coordinator.org.functions import Function
 from coordinator.org.models import OrganiserType, School, SchoolGroup
-from coordinator.planning.models import Answer, Invitation, Meeting, MeetingStatus
+from coordinator.planning.models import Answer, Invitation, Meeting, MeetingStatus, forum_meeting
 from coordinator.planning.planner import SeriesSpec, wanted_count
 from coordinator.terms.calendar import DEFAULT_TIMEZONE, TermCalendar
 from coordinator.terms.models import Term
@@ -56,11 +56,6 @@ def term_moment(term: Term, now: datetime, timezone: str = DEFAULT_TIMEZONE) -> 
     """The moment a term is judged at: its last day's end, or now while it is not over."""
     end = datetime.combine(term.ends_on, time(23, 59, 59), ZoneInfo(timezone))
     return min(end, now)
-
-
-def forum_meeting() -> sa.ColumnElement[bool]:
-    """A meeting of the agreement's forums, not one booked for a case (whose series key says so)."""
-    return ~Meeting.series_key.startswith(CASE_SERIES, autoescape=True)
 
 
 def term_facts(session: Session, district_ids: Sequence[int], terms: Sequence[Term], now: datetime,

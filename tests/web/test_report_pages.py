@@ -215,3 +215,17 @@ def test_another_districts_intake_officer_gets_404_for_its_list_its_reports_and_
 def test_anonymous_visitors_are_sent_to_the_login(client, demo):
     response = client.get(BASE)
     assert response.status_code == 302 and "/login" in response.location
+
+
+def test_the_director_finds_no_page_of_the_report_meeting_in_the_plan_or_the_minutes(app, intake):
+    report_url = new_report(intake, app).location
+    post(intake, f"{report_url}/book", {"slot": "2027-10-19T08:00", "place": "IFO"}, report_url)
+    with app.app_context():
+        meeting_id = db().scalars(sa.select(Meeting.id)).one()
+    director = app.test_client()
+    log_in(director, DIRECTOR, demo_data.PASSWORD)
+
+    assert director.get(f"/districts/NORRVIKEN/terms/HT2027/meetings/{meeting_id}").status_code == 404
+    assert director.get(f"/meetings/{meeting_id}/minutes").status_code == 404
+    plan = page(director.get("/districts/NORRVIKEN/terms/HT2027/plan"))
+    assert "Anmälningsmöte (Norrvikens skola)" not in plan
