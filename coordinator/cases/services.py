@@ -28,7 +28,7 @@ from coordinator.cases.proposals import Interval, Proposal, clashes, propose
 from coordinator.i18n import N_, DomainError
 from coordinator.invitations.messages import MailContext
 from coordinator.invitations.services import queue_invitations, queue_updates
-from coordinator.minutes.guard import Passage, check
+from coordinator.minutes.guard import refuse_identity_numbers
 from coordinator.org.importers import parse_email
 from coordinator.org.models import District, Language, Person, School
 from coordinator.planning.models import Answer, Invitation, Meeting, MeetingStatus, invited_school
@@ -412,22 +412,6 @@ def _outcome_state(report: ReportOfConcern) -> dict[str, object]:
 
 # -- helpers -----------------------------------------------------------------------------------------
 
-class IdentityNumberInText(DomainError):
-    """A personnummer, samordningsnummer or a number shaped like one in a case's free text."""
-
-    def __init__(self, field: str, masked: str) -> None:
-        super().__init__(N_("%(field)s får inte innehålla personnummer eller samordningsnummer (här står "
-                            "%(number)s). Ta bort numret; ingenting sparades."), field=field, number=masked)
-
-
-def guard_text(field: str, text: str, today: date) -> None:
-    """Refuse an identity number, or anything shaped like one, in the text of `field` (a Swedish label)."""
-    result = check([Passage(field, {}, text)], today)
-    found = result.refused + result.suspects
-    if found:
-        raise IdentityNumberInText(field, found[0].masked)
-
-
 def _text(value: str | None, field: str, limit: int, today: date, *, required: str | None = None) -> str:
     """Typed text, stripped and guarded; `required` is the message when it is empty (else "" is returned)."""
     text = (value or "").strip()
@@ -437,7 +421,7 @@ def _text(value: str | None, field: str, limit: int, today: date, *, required: s
         return ""
     if len(text) > limit:
         raise DomainError(N_("%(field)s får vara högst %(max)d tecken."), field=field, max=limit)
-    guard_text(field, text, today)
+    refuse_identity_numbers(field, text, today)
     return text
 
 

@@ -66,7 +66,7 @@ HISTORY_LABELS = {
 PLACE_LABELS = {"minutes": _l("protokollet"), "revisions": _l("versioner"), "action_items": _l("uppföljningspunkter"),
                 "files": _l("gallrade filer"), "audit_events": _l("händelser i historiken"), "mails": _l("utskick")}
 # parameters of service messages that are themselves Swedish words to translate
-TRANSLATED_PARAMS = ("section", "expected", "found", "status")
+TRANSLATED_PARAMS = ("section", "expected", "found", "status", "field")
 
 
 @dataclass
