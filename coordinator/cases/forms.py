@@ -24,7 +24,8 @@ def _longest(limit: int) -> Length:
 
 
 class ReportForm(FlaskForm):
-    received_on = DateField(_l("Anmälan kom in"), validators=[InputRequired(message=_l("Ange dagen då anmälan kom in."))],
+    received_on = DateField(_l("Anmälan kom in"),
+                            validators=[InputRequired(message=_l("Ange dagen då anmälan kom in."))],
                             description=_l("Sista dagen för beslutet om att inleda utredning räknas härifrån: "
                                            "14 dagar enligt socialtjänstlagen."))
     school_id = SelectField(_l("Anmälande skola"), coerce=_optional_int,
@@ -72,7 +73,8 @@ class BookingForm(FlaskForm):
 
 
 class OutcomeForm(FlaskForm):
-    outcome = RadioField(_l("Vad blev det av anmälningsmötet?"), choices=[(o.value, _l(name)) for o, name in OUTCOME_NAMES.items()],
+    outcome = RadioField(_l("Vad blev det av anmälningsmötet?"),
+                         choices=[(o.value, _l(name)) for o, name in OUTCOME_NAMES.items()],
                          validators=[InputRequired(message=_l("Välj ett utfall."))])
     reason = SelectField(_l("Varför ett möte inte är lämpligt"), validators=[Optional()],
                          choices=[("", _l("Välj skäl"))] + [(r.value, _l(name)) for r, name in REASON_NAMES.items()],

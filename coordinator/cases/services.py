@@ -361,7 +361,8 @@ def record_outcome(session: Session, report: ReportOfConcern, outcome: Outcome,
         if booked is None:
             raise DomainError(N_("Inget möte är bokat, så inget kan ha hållits. Boka mötet först."))
         if booked.starts_at > now:
-            raise DomainError(N_("Mötet börjar %(time)s och kan inte ha hållits än."), time=_shown(booked.starts_at, zone))
+            raise DomainError(N_("Mötet börjar %(time)s och kan inte ha hållits än."),
+                              time=_shown(booked.starts_at, zone))
         held_on = booked.starts_at.astimezone(zone).date()
     if outcome is Outcome.NOT_APPROPRIATE and reason is None:
         raise DomainError(N_("Välj varför ett anmälningsmöte inte är lämpligt."))

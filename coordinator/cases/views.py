@@ -45,7 +45,7 @@ def labels() -> dict[str, Any]:
 @bp.get("/districts/<code>/reports")
 @login_required
 def index(code: str) -> str:
-    """The district's reports: open ones first with their deadlines and days left, then the closed, then the withdrawn."""
+    """The district's reports: open ones first with deadlines and days left, then the closed, then the withdrawn."""
     district, _ = _district(code)
     today = _today()
     reports = district_reports(db(), district.id, today)

@@ -20,11 +20,12 @@ def test_the_plan_leaves_the_report_meeting_out_and_plans_around_it(session):
     kurator = person(session, REPORTER)
     plan_district_term(session, "NORRVIKEN", "HT2027", actor=ACTOR, now=NOW - timedelta(days=90))
     # the planner's slot for a meeting of the kurator's, after the report meeting is booked below
-    slot = min((m for m in session.scalars(sa.select(Meeting).join(Invitation).where(Invitation.person_id == kurator.id))
-                if m.starts_at > NOW), key=lambda m: m.starts_at)
+    theirs = session.scalars(sa.select(Meeting).join(Invitation).where(Invitation.person_id == kurator.id))
+    slot = min((m for m in theirs if m.starts_at > NOW), key=lambda m: m.starts_at)
     starts_at, ends_at = slot.starts_at, slot.ends_at
     session.rollback()
-    found = report(session, (starts_at - timedelta(days=5)).astimezone(STOCKHOLM).date(), now=starts_at - timedelta(days=3))
+    found = report(session, (starts_at - timedelta(days=5)).astimezone(STOCKHOLM).date(),
+                   now=starts_at - timedelta(days=3))
     booked = book(session, found, starts_at, now=starts_at - timedelta(days=3))
 
     result = plan_district_term(session, "NORRVIKEN", "HT2027", actor=ACTOR, now=NOW - timedelta(days=90))

@@ -21,8 +21,8 @@ from coordinator.planning.models import Meeting, MeetingStatus
 from coordinator.planning.services import add_meeting, publish
 from tests.invitation_helpers import MAIL, calendar_of, deliver, outbox
 from tests.report_helpers import (
-    ACTOR, NOW, OFFICER, OFFICER_EMAIL, REPORTER, STOCKHOLM, UID_DOMAIN, ZONE, at, book, demo, norrviken, person, report,
-    school,
+    ACTOR, NOW, OFFICER, OFFICER_EMAIL, REPORTER, STOCKHOLM, UID_DOMAIN, ZONE, at, book, demo, norrviken, person,
+    report, school,
 )
 from tests.smtp_server import SMTPServer
 

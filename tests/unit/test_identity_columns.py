@@ -24,7 +24,8 @@ GUARDED = {
     "report_of_concern.late_reason":
         "tests.integration.test_reports_of_concern::test_a_time_after_the_deadline_needs_its_reason_which_is_kept",
     "report_of_concern.withdrawal_reason":
-        "tests.integration.test_reports_of_concern::test_a_report_entered_by_mistake_is_withdrawn_with_a_reason_and_kept",
+        "tests.integration.test_reports_of_concern::test_a_report_entered_by_mistake_is_withdrawn_with_a_reason_and_"
+        "kept",
     "meeting.place":  # typed only when a report meeting is booked; otherwise the agreement's place is copied
         "tests.integration.test_reports_of_concern::test_an_impossible_booking_is_refused_and_sends_nothing",
     "minutes.content": "tests.web.test_minutes_pages::test_the_guard_refuses_a_personnummer_naming_section_and_line",
@@ -34,7 +35,8 @@ GUARDED = {
         "tests.integration.test_minutes_lifecycle::test_approved_minutes_change_only_by_a_correction_that_keeps_the_"
         "earlier_text",
     "minutes.committee_reference":
-        "tests.web.test_minutes_register::test_a_diarienummer_holding_an_identity_number_is_refused_and_nothing_changes",
+        "tests.web.test_minutes_register::test_a_diarienummer_holding_an_identity_number_is_refused_and_nothing_"
+        "changes",
     "action_item.text":
         "tests.integration.test_minutes_lifecycle::test_action_items_have_an_owner_and_a_due_date_and_pass_the_guard",
     "minutes_attachment.data":
@@ -115,7 +117,7 @@ def text_columns() -> set[str]:
 def test_every_text_column_is_guarded_or_said_why_no_childs_identity_is_typed_there():
     columns = text_columns()
     unclassified = columns - set(GUARDED) - set(NOT_TYPED_ABOUT_A_CHILD)
-    assert not unclassified, f"decide for each: guard it (and test it) or say why no child is typed there: {unclassified}"
+    assert not unclassified, f"guard each (and test it) or say why no child is typed there: {unclassified}"
     assert not set(GUARDED) & set(NOT_TYPED_ABOUT_A_CHILD)
     assert set(GUARDED) | set(NOT_TYPED_ABOUT_A_CHILD) <= columns, "classified columns that no longer exist"
 
