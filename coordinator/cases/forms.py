@@ -74,11 +74,14 @@ class BookingForm(FlaskForm):
 
 class OutcomeForm(FlaskForm):
     outcome = RadioField(_l("Vad blev det av anmälningsmötet?"),
-                         choices=[(o.value, _l(name)) for o, name in OUTCOME_NAMES.items()],
                          validators=[InputRequired(message=_l("Välj ett utfall."))])
     reason = SelectField(_l("Varför ett möte inte är lämpligt"), validators=[Optional()],
-                         choices=[("", _l("Välj skäl"))] + [(r.value, _l(name)) for r, name in REASON_NAMES.items()],
                          description=_l("Bara när utfallet är Inte lämpligt."))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.outcome.choices = [(o.value, _l(name)) for o, name in OUTCOME_NAMES.items()]
+        self.reason.choices = [("", _l("Välj skäl"))] + [(r.value, _l(name)) for r, name in REASON_NAMES.items()]
 
 
 class WithdrawForm(FlaskForm):
