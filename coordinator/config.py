@@ -38,6 +38,9 @@ class Settings:
     term_plan_weeks: int = 6             # warn directors when a term this close has no meetings
     base_url_is_set: bool = True         # False: COORDINATOR_BASE_URL was not given (see base_url_warning)
     planner_max_meetings_per_day: int = 3  # the planner gives one person at most this many meetings a day
+    # reports of concern (cases/): the intake group's reminder, and how long an external reporter is kept
+    report_reminder_days: int = 3        # remind when a report has no meeting this many days after receipt
+    external_contact_days: int = 30      # erase an external reporter this many days after their meeting
 
     @classmethod
     def from_env(cls, env: os._Environ[str] | dict[str, str] | None = None) -> "Settings":
@@ -64,6 +67,8 @@ class Settings:
             reminder_horizon_days=_number(env, "COORDINATOR_REMINDER_HORIZON_DAYS", 120, int),
             term_plan_weeks=_number(env, "COORDINATOR_TERM_PLAN_WEEKS", 6, int),
             planner_max_meetings_per_day=_number(env, "COORDINATOR_PLANNER_MAX_MEETINGS_PER_DAY", 3, int, lowest=1),
+            report_reminder_days=_number(env, "COORDINATOR_REPORT_REMINDER_DAYS", 3, int, highest=14),
+            external_contact_days=_number(env, "COORDINATOR_EXTERNAL_CONTACT_DAYS", 30, int),
         )
 
 

@@ -17,6 +17,11 @@ Misfire policy, per job (every job coalesces: after a stall, one run makes up fo
 - agreement_revisions, term_planning — daily; state sweeps keyed by their occasion, so a run at
   any hour, late or twice, sends each notice once.
 - digest — Mondays at the reminder hour; due all that ISO week, one per director and week.
+- report_reminders — daily: a report of concern without a meeting `report_reminder_days` after
+  receipt (once per report and intake person), and each working day's list of open reports and
+  their deadlines (keyed by the day), so a late or doubled run sends each once.
+- external_contacts — daily: erases external reporters `external_contact_days` after their
+  report meetings are done with; a state sweep, so a missed day is caught up the next.
 - mailbox — every `mailbox_seconds` when COORDINATOR_IMAP_URL is set; a missed poll is harmless.
 Only the elected scheduler (jobs/leader.py) runs the periodic jobs; when it becomes leader —
 at start or on taking over — it runs each of them at once, catching up whatever the old
@@ -62,6 +67,8 @@ def job_list(settings: Settings) -> list[Job]:
         Job("agreement_revisions", tasks.agreement_revisions, CronTrigger(hour=hour, minute=5, timezone=zone)),
         Job("term_planning", tasks.term_planning, CronTrigger(hour=hour, minute=10, timezone=zone)),
         Job("digest", tasks.digest, CronTrigger(day_of_week="mon", hour=hour, minute=15, timezone=zone)),
+        Job("report_reminders", tasks.report_reminders, CronTrigger(hour=hour, minute=20, timezone=zone)),
+        Job("external_contacts", tasks.external_contacts, CronTrigger(hour=hour, minute=25, timezone=zone)),
     ]
     if settings.imap_url:
         jobs.append(Job("mailbox", tasks.mailbox, IntervalTrigger(seconds=settings.mailbox_seconds)))

@@ -177,7 +177,7 @@ def jobs_preview(at_text: str | None, as_json: bool) -> None:
     config = settings()
     at = _local_moment(at_text)
     result = preview(db(), at, JobContext.from_app(current_app).mail, timing_of(config),
-                     term_plan_weeks=config.term_plan_weeks)
+                     term_plan_weeks=config.term_plan_weeks, report_reminder_days=config.report_reminder_days)
     zone = ZoneInfo(config.timezone)
     if as_json:
         click.echo(json.dumps(_preview_data(result, zone), ensure_ascii=False, indent=2))

@@ -19,6 +19,8 @@ from flask import Flask
 from sqlalchemy.orm import Session, sessionmaker
 
 from coordinator import jobruns
+from coordinator.cases.erasure import erase_external_contacts
+from coordinator.cases.sweeps import queue_report_reminders
 from coordinator.clock import Clock, utcnow
 from coordinator.config import Settings
 from coordinator.invitations.imap import poll_mailbox
@@ -148,6 +150,20 @@ def term_planning(context: JobContext, now: datetime) -> str:
 def digest(context: JobContext, now: datetime) -> str:
     queued = _sweep(context, lambda session: queue_digests(session, now, context.mail, context.timing))
     return f"queued={queued}"
+
+
+def report_reminders(context: JobContext, now: datetime) -> str:
+    """The intake group: reports without a meeting after N days, and the working day's list of deadlines."""
+    queued = _sweep(context, lambda session: queue_report_reminders(
+        session, now, context.mail, reminder_days=context.settings.report_reminder_days, timing=context.timing))
+    return f"queued={queued}"
+
+
+def external_contacts(context: JobContext, now: datetime) -> str:
+    """Erase external reporters whose report meetings are done with."""
+    erased = _sweep(context, lambda session: len(erase_external_contacts(
+        session, now, contact_days=context.settings.external_contact_days, timezone=context.settings.timezone)))
+    return f"erased={erased}"
 
 
 def mailbox(context: JobContext, now: datetime) -> str:

@@ -8,6 +8,8 @@ revision due 1 June 2028, contact Sara Kontakt) has three forms:
 - F2 Elevhälsokonferens: per school, 1 per term, requires the school's principal; minutes due
   in 7 days, no approval, not reported.
 - F3 Nätverksträff: the district, 1 per term, no required functions, no minutes.
+- F4 Anmälningsmöte: per school, on demand (nothing agreed); its meetings are booked for reports of concern
+  and counted with them, never with the forums.
 Mossen, Norra and Ugglan signed on 1 June 2027; Vinden on 15 November 2027 (so its conference
 is not agreed in HT2027: about 30 % of the term remained); Åsen not at all.
 HT2027 (19 August – 21 December 2027) is judged at NOW, 10 December 2027 12.00. Everything is
@@ -27,6 +29,17 @@ Meetings of HT2027 (times in Stockholm):
 Action items at m1: A due 1 Oct, done 28 Sep; B due 15 Oct, done 20 Oct; C due 1 Nov, open; E dropped;
 at m2: D due 15 Jan 2028, open.
 
+Reports of concern in Ekdal, HT2027 (the intake officer is Sara Kontakt):
+- r1 Mossen (municipal), received Mon 6 Sep; booked 9 Sep, held Tue 14 Sep (8 days) with Maja Mossen.
+- r2 Norra (municipal), received Mon 4 Oct (deadline 18 Oct); booked 6 Oct for 22 Oct with a stated reason,
+  held then (18 days: late).
+- r3 Ugglan (independent), received 11 Oct: not appropriate (an investigation is going on).
+- r4 Vinden (independent), received 1 Nov; booked 3 Nov for 10 Nov, declined (the meeting cancelled).
+- r5 Ugglan (independent), received 29 Nov; held Fri 3 Dec (4 days) with Ulla Ugglan, who accepted.
+- r6 Mossen (municipal), received 6 Dec: open, nothing booked yet.
+- r7 Norra, received 20 Sep: withdrawn (entered by mistake), counted nowhere.
+Lunda: r8 Lundaskolan, received 1 Oct, held 8 Oct (7 days).
+
 Lunda (LUNDA) has an agreement with only an on-demand form: nothing agreed. Kvarn (KVARN) has no
 agreement at all.
 """
@@ -43,6 +56,7 @@ from coordinator.agreements.models import (
     Agreement, AgreementVersion, Cadence, FormKind, IndividualCases, MeetingForm, MeetingFormFunction, Party, Scope,
     VersionStatus,
 )
+from coordinator.cases.models import REPORT_SERIES, NotAppropriateReason, Outcome, ReportOfConcern
 from coordinator.minutes.models import (
     ActionItem, ActionItemStatus, Attendance, AttendanceStatus, Minutes, MinutesState,
 )
@@ -114,6 +128,7 @@ def build(session: Session) -> World:
     version = _agreement(session, city, ekdal, world)
     _lunda(session, city, lunda)
     _meetings(session, world, version)
+    _reports(session, world, lunda)
     session.commit()
     return world
 
@@ -140,6 +155,9 @@ def _agreement(session: Session, city: Municipality, district: District, world: 
                               requires_approval=False, reports_to_committee=False)
     world.forms["F3"] = _form(version, 2, FormKind.OTHER, "Nätverksträff", Scope.DISTRICT, Cadence.PER_TERM, (),
                               requires_minutes=False, requires_approval=False)
+    world.forms["F4"] = _form(version, 3, FormKind.REPORT_MEETING, "Anmälningsmöte", Scope.PER_SCHOOL,
+                              Cadence.ON_DEMAND, (F.SOCIAL_SERVICES_CONTACT,), requires_minutes=False,
+                              requires_approval=False)
     for school, signed in (("Mossen", date(2027, 6, 1)), ("Norra", date(2027, 6, 1)), ("Ugglan", date(2027, 6, 1)),
                            ("Vinden", date(2027, 11, 15))):
         version.parties.append(Party(school=world.schools[school], signed_on=signed))
@@ -240,3 +258,55 @@ def _meetings(session: Session, world: World, version: AgreementVersion) -> None
     item(m1, "C", date(2027, 11, 1))
     item(m1, "E", date(2027, 11, 1), ActionItemStatus.DROPPED, date(2027, 10, 2))
     item(m2, "D", date(2028, 1, 15))
+
+
+def _reports(session: Session, world: World, lunda: District) -> None:
+    p, s = world.people, world.schools
+
+    def report(name: str, school: str, received: date, *, district: District | None = None,
+               **facts: object) -> ReportOfConcern:
+        found = ReportOfConcern(district=district or world.district, school=s[school], term=world.term,
+                                received_on=received, deadline_on=received + timedelta(days=14),
+                                case_reference=f"IFO {name}", reporter=p["Sara Kontakt"],
+                                recorded_at=at(received.month, received.day, 9), recorded_by="test", **facts)
+        session.add(found)
+        session.flush()
+        return found
+
+    def meeting(found: ReportOfConcern, starts: datetime, invitee: str | None, answer: Answer = Answer.ACCEPTED,
+                status: MeetingStatus = MeetingStatus.SCHEDULED) -> None:
+        booked = Meeting(uid=f"{secrets.token_hex(8)}@test", meeting_form=world.forms["F4"], term=world.term,
+                         series_key=f"{REPORT_SERIES}{found.id}", district=found.district, school=found.school,
+                         starts_at=starts, ends_at=starts + timedelta(hours=1), status=status, sequence=0,
+                         created_at=found.recorded_at, published_at=found.recorded_at,
+                         invitations=[Invitation(person=p["Sara Kontakt"], function=F.SOCIAL_SERVICES_CONTACT,
+                                                 answer=Answer.ACCEPTED, answered_at=found.recorded_at,
+                                                 answered_via="link")])
+        if invitee is not None:
+            booked.invitations.append(Invitation(person=p[invitee], function=F.PRINCIPAL, school_id=found.school_id,
+                                                 answer=answer, answered_at=found.recorded_at, answered_via="link"))
+        found.meeting = booked
+        found.first_booked_at = found.recorded_at
+
+    def held(found: ReportOfConcern, day: date) -> None:
+        found.outcome, found.held_on = Outcome.HELD, day
+        found.outcome_at, found.outcome_by = at(day.month, day.day, 15), "test"
+
+    r1 = report("r1", "Mossen", date(2027, 9, 6))
+    meeting(r1, at(9, 14, 9), "Maja Mossen")
+    held(r1, date(2027, 9, 14))
+    r2 = report("r2", "Norra", date(2027, 10, 4), late_reason="Vårdnadshavarna kunde först efter den 18 oktober")
+    meeting(r2, at(10, 22, 9), "Nora Norra")
+    held(r2, date(2027, 10, 22))
+    report("r3", "Ugglan", date(2027, 10, 11), outcome=Outcome.NOT_APPROPRIATE,
+           not_appropriate_reason=NotAppropriateReason.ONGOING_INVESTIGATION, outcome_at=at(10, 12), outcome_by="test")
+    r4 = report("r4", "Vinden", date(2027, 11, 1), outcome=Outcome.DECLINED, outcome_at=at(11, 5), outcome_by="test")
+    meeting(r4, at(11, 10, 9), "Vera Vinden", Answer.DECLINED, MeetingStatus.CANCELLED)
+    r5 = report("r5", "Ugglan", date(2027, 11, 29))
+    meeting(r5, at(12, 3, 9), "Ulla Ugglan")
+    held(r5, date(2027, 12, 3))
+    report("r6", "Mossen", date(2027, 12, 6))
+    report("r7", "Norra", date(2027, 9, 20), withdrawn_at=at(9, 21), withdrawn_by="test",
+           withdrawal_reason="Registrerad av misstag")
+    report("r8", "Lundaskolan", date(2027, 10, 1), district=lunda, first_booked_at=at(10, 2), outcome=Outcome.HELD,
+           held_on=date(2027, 10, 8), outcome_at=at(10, 8, 15), outcome_by="test")

@@ -310,6 +310,7 @@ LOGINS = [
     LoginData(Role.DISTRICT_ADMIN, "SODERBY", "Jessica Palm"),
     LoginData(Role.PARTICIPANT, person="Annika Berg"),
     LoginData(Role.AUDITOR, email=f"revisor@{CITY_DOMAIN}"),
+    LoginData(Role.INTAKE_OFFICER, "NORRVIKEN", "Mottagningsgruppen Norrviken"),
 ]
 
 

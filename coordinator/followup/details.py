@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from coordinator.agreements.models import Agreement, AgreementVersion, MeetingForm
+from coordinator.cases.models import ReportOfConcern
 from coordinator.followup.queries import ATTENDED, _slots, is_held, is_not_held, term_facts
 from coordinator.followup.sql import days_since_epoch, epoch_days
 from coordinator.i18n import N_, DomainError
@@ -26,7 +27,7 @@ from coordinator.minutes.attendance import Seat, coverage
 from coordinator.minutes.models import ActionItem, ActionItemStatus, Attendance, Minutes
 from coordinator.org.functions import Function
 from coordinator.org.models import District, OrganiserType, Person, School
-from coordinator.planning.models import Answer, Invitation, Meeting, MeetingStatus
+from coordinator.planning.models import Answer, Invitation, Meeting, MeetingStatus, forum_meeting
 from coordinator.terms.calendar import DEFAULT_TIMEZONE
 from coordinator.terms.models import Term
 
@@ -68,6 +69,7 @@ OTHER_DRILLS = {
     "actions.open": N_("Öppna åtgärdspunkter"),
     "actions.overdue": N_("Försenade åtgärdspunkter"),
     "actions.closed": N_("Klara åtgärdspunkter"),
+    "reports.late": N_("Anmälningsmöten bokade efter sista dagen, med skälen"),
 }
 KINDS = {"municipal": OrganiserType.MUNICIPAL, "independent": OrganiserType.INDEPENDENT}
 
@@ -88,6 +90,8 @@ def drill(session: Session, district: District, term: Term, key: str, now: datet
         return _people(session, district, term, key, timezone)
     if key in ("actions.open", "actions.overdue", "actions.closed"):
         return _actions(session, district, term, key, now, timezone)
+    if key == "reports.late":
+        return _late_reports(session, district, term, timezone)
     raise DomainError(N_("Det finns ingen uppföljning som heter %(key)s."), key=key)
 
 
@@ -114,7 +118,7 @@ def _meetings(session: Session, district: District, term: Term, key: str, now: d
               timezone: str) -> Drill:
     query = (sa.select(Meeting, Minutes).outerjoin(Minutes, Minutes.meeting_id == Meeting.id)
              .join(MeetingForm, MeetingForm.id == Meeting.meeting_form_id)
-             .where(Meeting.district_id == district.id, Meeting.term_id == term.id)
+             .where(Meeting.district_id == district.id, Meeting.term_id == term.id, forum_meeting())
              .options(selectinload(Meeting.meeting_form).selectinload(MeetingForm.functions),
                       selectinload(Meeting.school), selectinload(Meeting.group))
              .order_by(Meeting.starts_at, Meeting.id))
@@ -221,7 +225,7 @@ def _people(session: Session, district: District, term: Term, key: str, timezone
     query = (sa.select(Invitation, Person, Meeting, deputy).join(Person, Person.id == Invitation.person_id)
              .join(Meeting, Meeting.id == Invitation.meeting_id)
              .outerjoin(deputy, deputy.id == Invitation.delegated_to_id)
-             .where(Meeting.district_id == district.id, Meeting.term_id == term.id,
+             .where(Meeting.district_id == district.id, Meeting.term_id == term.id, forum_meeting(),
                     Meeting.status == MeetingStatus.SCHEDULED, Invitation.removed_at.is_(None))
              .options(selectinload(Meeting.meeting_form), selectinload(Meeting.school), selectinload(Meeting.group))
              .order_by(Person.name, Meeting.starts_at))
@@ -254,6 +258,24 @@ def _actions(session: Session, district: District, term: Term, key: str, now: da
                  for item, meeting, owner in found)
     columns = (N_("Åtgärd"), N_("Ansvarig"), N_("Klar senast"), N_("Klar"), N_("Möte"))
     return Drill(key, OTHER_DRILLS[key], columns, rows, tuple(m.id for _, m, _ in found))
+
+
+# -- reports of concern ----------------------------------------------------------------------------------
+
+def _late_reports(session: Session, district: District, term: Term, timezone: str) -> Drill:
+    """The term's reports whose meeting was booked after the deadline, with the reason the officer gave."""
+    found = list(session.scalars(
+        sa.select(ReportOfConcern)
+        .where(ReportOfConcern.district_id == district.id, ReportOfConcern.term_id == term.id,
+               ReportOfConcern.withdrawn_at.is_(None), ReportOfConcern.late_reason.is_not(None))
+        .options(selectinload(ReportOfConcern.school), selectinload(ReportOfConcern.meeting))
+        .order_by(ReportOfConcern.received_on, ReportOfConcern.id)))
+    zone = ZoneInfo(timezone)
+    rows = tuple((r.school.name, r.received_on, r.deadline_on,
+                  r.meeting.starts_at.astimezone(zone).replace(tzinfo=None, second=0, microsecond=0) if r.meeting
+                  else None, r.late_reason) for r in found)
+    columns = (N_("Skola"), N_("Kom in"), N_("Sista dag"), N_("Mötet"), N_("Skäl"))
+    return Drill("reports.late", OTHER_DRILLS["reports.late"], columns, rows, (None,) * len(rows))
 
 
 # -- a district's schools over a school year --------------------------------------------------------------
@@ -293,7 +315,8 @@ def school_year(session: Session, district: District, year: int, now: datetime,
     terms = school_year_terms(session, district, year)
     facts = term_facts(session, [district.id], list(terms), now, timezone)
     parties = set().union(*(f.municipal.parties | f.independent.parties for f in facts.values()))
-    scope = (Meeting.district_id == district.id, Meeting.term_id.in_([t.id for t in terms]), is_held(now))
+    scope = (Meeting.district_id == district.id, Meeting.term_id.in_([t.id for t in terms]), forum_meeting(),
+             is_held(now))
     forum = MeetingForm.name
     invited = session.execute(
         sa.select(Invitation.school_id, forum, sa.func.count(sa.distinct(Meeting.id)))

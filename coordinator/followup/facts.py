@@ -11,6 +11,11 @@ The rules the counts follow, stated once:
 - **Agreed** meetings are the agreement's cadence for the term (the planner's count: per term,
   per school year split over HT/VT, or one per month with teaching days) times the form's scope
   (each party school, each group, or once for the district); on-demand forms agree none.
+- A **report of concern** counts in the term its district received it (the last term begun on its
+  receipt day, so a report in a summer or Christmas break counts with the term before); withdrawn
+  reports do not count. It was **offered** a meeting when one was booked or it was declined, **held**
+  when that is its outcome, **in time** when held within the 14 days. Their meetings are case-level
+  and stay out of every forum count above (queries.forum_meeting).
 - A school is a **party** for a term when it had signed the agreement in force by the term's end
   (or today, for the current term), and it is counted for meetings from its signing date.
 """
@@ -104,6 +109,21 @@ class ActionCounts:
 
 
 @dataclass(frozen=True)
+class ReportCounts:
+    """Reports of concern from schools (of one organiser type, or all) and their report meetings."""
+    received: int = 0
+    offered: int = 0        # a meeting booked, or offered and declined
+    held: int = 0
+    held_in_time: int = 0   # held within the 14 days
+    booked_late: int = 0    # booked on a time after the deadline, with a stated reason
+    median_days: float | None = None  # from receipt to the day the meeting was held
+
+    def __add__(self, other: ReportCounts) -> ReportCounts:
+        """The counts added; a median cannot be added, so the sum has none."""
+        return ReportCounts(*(a + b for a, b in zip(_values(self)[:-1], _values(other)[:-1])))
+
+
+@dataclass(frozen=True)
 class AgreementFacts:
     """The agreement in force for the term (as of its end, or today for the current term)."""
     has_agreement: bool = False
@@ -141,6 +161,9 @@ class TermFacts:
     actions: ActionCounts
     median_days_to_approval: float | None = None
     median_days_to_report: float | None = None
+    reports: ReportCounts = field(default_factory=ReportCounts)              # from every school
+    reports_municipal: ReportCounts = field(default_factory=ReportCounts)
+    reports_independent: ReportCounts = field(default_factory=ReportCounts)
 
     @property
     def meetings(self) -> MeetingCounts:

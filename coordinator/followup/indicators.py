@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from coordinator.followup.facts import SchoolCounts, TermFacts
+from coordinator.followup.facts import ReportCounts, SchoolCounts, TermFacts
 
 
 class Status(enum.Enum):
@@ -39,6 +39,7 @@ class Section(enum.Enum):
     ANSWERS = "answers"
     MINUTES = "minutes"
     ACTIONS = "actions"
+    REPORTS = "reports"
 
 
 STATUS_NAMES = {
@@ -56,6 +57,7 @@ SECTION_NAMES = {
     Section.ANSWERS: ("Svar på kallelser", "Answers to invitations"),
     Section.MINUTES: ("Protokoll", "Minutes"),
     Section.ACTIONS: ("Åtgärdspunkter", "Action items"),
+    Section.REPORTS: ("Anmälningsmöten", "Report meetings"),
 }
 
 
@@ -197,6 +199,68 @@ def _most_missing(facts: Any) -> Figure:
 
 def days(value: float | None) -> Figure:
     return Figure(None if value is None else round(value, 1))
+
+
+# -- reports of concern and their report meetings, for all schools and per organiser type ----------------
+
+_REPORT_SCOPES = (  # (id suffix, TermFacts attribute, Swedish and English words for the schools)
+    ("", "reports", "skolor", "schools"),
+    (".municipal", "reports_municipal", "kommunala skolor", "municipal schools"),
+    (".independent", "reports_independent", "fristående skolor", "independent schools"),
+)
+
+
+def _reports(attribute: str, value: Callable[[ReportCounts], Figure]) -> Callable[[TermFacts], Figure]:
+    def read(facts: TermFacts) -> Figure:
+        return value(getattr(facts, attribute))
+    return read
+
+
+def _report_indicators() -> tuple[Indicator, ...]:
+    """Reports received, the shares offered, held and held in time, and the median days, for every school and
+    per organiser type (likställighet: independent schools' pupils are to be reached as municipal ones')."""
+    found: list[Indicator] = []
+    for suffix, attribute, sv, en in _REPORT_SCOPES:
+        found += [
+            Indicator(f"reports.received{suffix}", Section.REPORTS, f"Orosanmälningar från {sv}",
+                      f"Reports of concern from {en}",
+                      f"Orosanmälningar från stadsdelens {sv} som räknas till terminen (inkomna från dess början till "
+                      f"nästa termins början); återtagna räknas inte.",
+                      f"Reports of concern from the district's {en} counted in the term (received from its start to "
+                      f"the next term's start); withdrawn ones are not counted.",
+                      Unit.COUNT, _reports(attribute, lambda r: count(r.received)), no_status),
+            Indicator(f"reports.offered{suffix}", Section.REPORTS, f"Anmälningsmöte erbjudet, {sv}",
+                      f"Report meeting offered, {en}",
+                      f"Andel av anmälningarna från {sv} där ett anmälningsmöte bokades eller erbjöds och avböjdes.",
+                      f"Share of the reports from {en} where a report meeting was booked, or offered and declined.",
+                      Unit.SHARE, _reports(attribute, lambda r: share(r.offered, r.received)), at_least(0.9, 0.7),
+                      headline=not suffix),
+            Indicator(f"reports.held{suffix}", Section.REPORTS, f"Anmälningsmöte hållet, {sv}",
+                      f"Report meeting held, {en}",
+                      f"Andel av anmälningarna från {sv} där anmälningsmötet hölls (familjen kan avböja).",
+                      f"Share of the reports from {en} where the report meeting was held (the family may decline).",
+                      Unit.SHARE, _reports(attribute, lambda r: share(r.held, r.received)), no_status),
+            Indicator(f"reports.in_time{suffix}", Section.REPORTS, f"Hållna inom 14 dagar, {sv}",
+                      f"Held within 14 days, {en}",
+                      f"Andel av de hållna anmälningsmötena ({sv}) som hölls senast 14 dagar efter att anmälan kom in, "
+                      f"tiden för beslut om utredning enligt socialtjänstlagen.",
+                      f"Share of the report meetings held ({en}) that were held at most 14 days after the report came "
+                      f"in, the time for the decision on an investigation under the Social Services Act.",
+                      Unit.SHARE, _reports(attribute, lambda r: share(r.held_in_time, r.held)), at_least(1.0, 0.9)),
+            Indicator(f"reports.median_days{suffix}", Section.REPORTS, f"Dagar från anmälan till möte (median), {sv}",
+                      f"Days from report to meeting (median), {en}",
+                      f"Mediantiden från att anmälan ({sv}) kom in till dagen då anmälningsmötet hölls, i dagar.",
+                      f"The median time from the report ({en}) coming in to the day the report meeting was held, in "
+                      f"days.",
+                      Unit.DAYS, _reports(attribute, lambda r: days(r.median_days)), at_most(10, 14)),
+        ]
+    found.append(Indicator(
+        "reports.booked_late", Section.REPORTS, "Möten bokade efter sista dagen", "Meetings booked after the deadline",
+        "Anmälningar vars möte bokades på en tid efter de 14 dagarna, med ett angivet skäl (skälen visas i listan).",
+        "Reports whose meeting was booked on a time after the 14 days, with a stated reason (the list shows the "
+        "reasons).",
+        Unit.COUNT, lambda f: count(f.reports.booked_late), no_status, drill="reports.late"))
+    return tuple(found)
 
 
 INDICATORS: tuple[Indicator, ...] = (
@@ -386,6 +450,7 @@ INDICATORS: tuple[Indicator, ...] = (
               "Share of the action items done that were done by their due day.",
               Unit.SHARE, lambda f: share(f.actions.closed_on_time, f.actions.closed), at_least(0.9, 0.7),
               drill="actions.closed"),
+    *_report_indicators(),
 )
 
 BY_ID: dict[str, Indicator] = {indicator.id: indicator for indicator in INDICATORS}

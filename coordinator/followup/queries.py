@@ -3,10 +3,13 @@
 `term_facts(session, district_ids, terms, now)` answers for any number of districts and terms
 with a fixed number of queries (no query per meeting, no loop over meetings in Python): one
 GROUP BY each for meetings, required functions, minutes, answers, action items, the schools
-invited / answered / attended (distinct school ids), and two medians by window functions.
+invited / answered / attended (distinct school ids), reports of concern by organiser type, and
+four medians by window functions. Meetings booked for a case (a report meeting) are left out of
+the forums' figures (`forum_meeting`): they are counted with their reports.
 The agreement versions in force in the terms asked about, or whose forms their meetings were
 planned with, are read with their forms and parties to know what was agreed (not a district's
-every revision: ten years of history would load a hundred versions and their parties). The same figures come out of SQLite and PostgreSQL (`sql.py`).
+every revision: ten years of history would load a hundred versions and their parties). The same
+figures come out of SQLite and PostgreSQL (`sql.py`).
 """
 from __future__ import annotations
 
@@ -24,15 +27,16 @@ from sqlalchemy.orm import Session, selectinload
 from coordinator.agreements.models import (
     Agreement, AgreementVersion, Cadence, MeetingForm, MeetingFormFunction, Scope, VersionStatus,
 )
+from coordinator.cases.models import Outcome, ReportOfConcern
 from coordinator.followup.facts import (
     ActionCounts, AgreementFacts, AnswerCounts, CoverageCounts, FormFacts, MeetingCounts, MinutesCounts,
-    SchoolCounts, TermFacts,
+    ReportCounts, SchoolCounts, TermFacts,
 )
 from coordinator.followup.sql import days_since_epoch, epoch_days, median
 from coordinator.minutes.models import ActionItem, ActionItemStatus, Attendance, AttendanceStatus, Minutes
 from coordinator.org.functions import Function
 from coordinator.org.models import OrganiserType, School, SchoolGroup
-from coordinator.planning.models import Answer, Invitation, Meeting, MeetingStatus
+from coordinator.planning.models import Answer, Invitation, Meeting, MeetingStatus, forum_meeting
 from coordinator.planning.planner import SeriesSpec, wanted_count
 from coordinator.terms.calendar import DEFAULT_TIMEZONE, TermCalendar
 from coordinator.terms.models import Term
@@ -62,7 +66,7 @@ def term_facts(session: Session, district_ids: Sequence[int], terms: Sequence[Te
     if not district_ids or not terms:
         return {}
     term_ids = [t.id for t in terms]
-    scope = (Meeting.district_id.in_(district_ids), Meeting.term_id.in_(term_ids))
+    scope = (Meeting.district_id.in_(district_ids), Meeting.term_id.in_(term_ids), forum_meeting())
     _plan_for_these_values(session)
     moments = [term_moment(t, now, timezone) for t in terms]
     versions = _versions(session, district_ids, scope, min(moments), max(moments))
@@ -77,6 +81,7 @@ def term_facts(session: Session, district_ids: Sequence[int], terms: Sequence[Te
     answer_medians = _answer_median(session, scope)
     actions = _actions(session, scope, now, timezone)
     invited, answered, attended = _schools_taking_part(session, scope, now)
+    reports = _reports(session, district_ids, term_ids)
     facts = {}
     for term in terms:
         moment = term_moment(term, now, timezone)
@@ -100,7 +105,7 @@ def term_facts(session: Session, district_ids: Sequence[int], terms: Sequence[Te
                 district_id, term.id, agreement, forms, counts(OrganiserType.MUNICIPAL),
                 counts(OrganiserType.INDEPENDENT),
                 replace(answers.get(key, AnswerCounts()), median_days=answer_medians.get(key)),
-                actions.get(key, ActionCounts()), approval, report)
+                actions.get(key, ActionCounts()), approval, report, *reports.get(key, _NO_REPORTS))
     return facts
 
 
@@ -416,6 +421,44 @@ def _grouped(rows: Iterable[tuple[int, int, int]]) -> dict[Key, frozenset[int]]:
     for district_id, term_id, school_id in rows:
         found[(district_id, term_id)].add(school_id)
     return defaultdict(frozenset, {key: frozenset(ids) for key, ids in found.items()})
+
+
+# -- reports of concern -----------------------------------------------------------------------------------
+
+_NO_REPORTS = (ReportCounts(), ReportCounts(), ReportCounts())
+
+
+def _reports(session: Session, district_ids: Sequence[int],
+             term_ids: Sequence[int]) -> dict[Key, tuple[ReportCounts, ReportCounts, ReportCounts]]:
+    """Per district and term: the reports of concern from every school, from municipal and from independent
+    ones, with their medians (one GROUP BY by organiser type and two medians)."""
+    held = ReportOfConcern.outcome == Outcome.HELD
+    offered = sa.or_(ReportOfConcern.first_booked_at.is_not(None),
+                     ReportOfConcern.outcome.in_([Outcome.HELD, Outcome.DECLINED]))
+    in_time = sa.and_(held, ReportOfConcern.held_on <= ReportOfConcern.deadline_on)
+    counted = (ReportOfConcern.district_id.in_(district_ids), ReportOfConcern.term_id.in_(term_ids),
+               ReportOfConcern.withdrawn_at.is_(None))
+    by_type: dict[tuple[int, int, OrganiserType], ReportCounts] = {}
+    for d, t, kind, *values in session.execute(
+            sa.select(ReportOfConcern.district_id, ReportOfConcern.term_id, School.organiser_type, sa.func.count(),
+                      _sum(offered), _sum(held), _sum(in_time), _sum(ReportOfConcern.late_reason.is_not(None)))
+            .join(School, School.id == ReportOfConcern.school_id).where(*counted)
+            .group_by(ReportOfConcern.district_id, ReportOfConcern.term_id, School.organiser_type)):
+        by_type[(d, t, kind)] = ReportCounts(*map(int, values))
+    days = (sa.select(ReportOfConcern.district_id, ReportOfConcern.term_id, School.organiser_type,
+                      (epoch_days(ReportOfConcern.held_on) - epoch_days(ReportOfConcern.received_on)).label("days"))
+            .join(School, School.id == ReportOfConcern.school_id).where(*counted, held))
+    keys = ["district_id", "term_id"]
+    typed_medians = {(d, t, kind): float(v) for d, t, kind, v in session.execute(
+        median(days, "days", [*keys, "organiser_type"]))}
+    medians = {(d, t): float(v) for d, t, v in session.execute(median(days, "days", keys))}
+    found = {}
+    for key in {(d, t) for d, t, _ in by_type}:
+        municipal, independent = (replace(by_type.get((*key, kind), ReportCounts()),
+                                          median_days=typed_medians.get((*key, kind)))
+                                  for kind in (OrganiserType.MUNICIPAL, OrganiserType.INDEPENDENT))
+        found[key] = (replace(municipal + independent, median_days=medians.get(key)), municipal, independent)
+    return found
 
 
 # -- action items -----------------------------------------------------------------------------------------

@@ -38,7 +38,7 @@ from coordinator.invitations.events import (
 from coordinator.invitations.ics import CalendarEvent
 from coordinator.invitations.models import FeedToken
 from coordinator.org.models import District, Person, School, Unit
-from coordinator.planning.models import Answer, Invitation, Meeting, MeetingStatus
+from coordinator.planning.models import Answer, Invitation, Meeting, MeetingStatus, forum_meeting
 from coordinator.terms.models import Term
 
 # published: scheduled, or cancelled after publishing (a draft cancelled before was never in a calendar)
@@ -164,7 +164,7 @@ def feed_content(session: Session, version: FeedVersion, *, sender_email: str, t
     else:
         owner_name = session.get_one(District, row.district_id).name
         ids = session.scalars(sa.select(Meeting.id).join(Term, Meeting.term_id == Term.id)
-                              .where(Meeting.district_id == row.district_id, *current))
+                              .where(Meeting.district_id == row.district_id, forum_meeting(), *current))
     meetings = load_meetings(session, ids)
     directors = district_directors(session, [m.district_id for m in meetings])
     events = []

@@ -38,6 +38,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, NamedTuple
 
+from coordinator.i18n import N_, DomainError
+
 # hyphen-minus, hyphen, non-breaking hyphen, figure dash, en dash, em dash, minus sign
 DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2212"
 # space, tab, no-break space, the typographic spaces (en quad … hair space), narrow no-break space,
@@ -292,3 +294,23 @@ def _ascii_digits(text: str) -> str:
     if text.isascii():
         return text
     return "".join(str(unicodedata.digit(c)) for c in text)
+
+
+class IdentityNumberInText(DomainError):
+    """A personnummer, samordningsnummer or a number shaped like one in a short text that has no confirming step."""
+
+    def __init__(self, field: str, masked: str) -> None:
+        super().__init__(N_("%(field)s får inte innehålla personnummer eller samordningsnummer (här står "
+                            "%(number)s). Ta bort numret; ingenting sparades."), field=field, number=masked)
+
+
+def refuse_identity_numbers(field: str, text: str, today: date) -> None:
+    """Refuse an identity number, or anything shaped like one, in the text of `field` (a Swedish label).
+
+    For short fields (a case reference, a reason, a diarienummer) where nothing like a personnummer
+    belongs, a suspect is refused as well: there is nothing to confirm.
+    """
+    result = check([Passage(field, {}, text)], today)
+    found = result.refused + result.suspects
+    if found:
+        raise IdentityNumberInText(field, found[0].masked)

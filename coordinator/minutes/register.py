@@ -23,7 +23,7 @@ from coordinator.minutes.attendance import Seat, coverage
 from coordinator.minutes.models import Attendance, Minutes, MinutesState
 from coordinator.minutes.services import is_reportable, meeting_title
 from coordinator.org.models import District
-from coordinator.planning.models import Meeting, MeetingStatus
+from coordinator.planning.models import Meeting, MeetingStatus, forum_meeting
 from coordinator.terms.models import Term
 
 
@@ -82,7 +82,7 @@ def protocol_register(session: Session, district: District, term: Term, now: dat
     query = (sa.select(Meeting, Minutes).outerjoin(Minutes, Minutes.meeting_id == Meeting.id)
              .join(Meeting.meeting_form)
              .where(Meeting.district_id == district.id, Meeting.term_id == term.id,
-                    Meeting.status == MeetingStatus.SCHEDULED)
+                    Meeting.status == MeetingStatus.SCHEDULED, forum_meeting())
              .options(selectinload(Meeting.meeting_form).selectinload(MeetingForm.functions),
                       selectinload(Meeting.school), selectinload(Meeting.group)))
     if form_name:
@@ -103,7 +103,7 @@ def form_names(session: Session, district: District, term: Term) -> list[str]:
     return list(session.scalars(
         sa.select(MeetingForm.name).join(Meeting, Meeting.meeting_form_id == MeetingForm.id)
         .where(Meeting.district_id == district.id, Meeting.term_id == term.id,
-               Meeting.status == MeetingStatus.SCHEDULED).distinct().order_by(MeetingForm.name)))
+               Meeting.status == MeetingStatus.SCHEDULED, forum_meeting()).distinct().order_by(MeetingForm.name)))
 
 
 def committee_bundle(session: Session, district: District) -> list[Minutes]:

@@ -34,7 +34,7 @@ from coordinator.audit import AuditEvent
 from coordinator.i18n import N_, DomainError
 from coordinator.minutes import deadlines, redaction, template
 from coordinator.minutes.attachments import MAX_ATTACHMENT_BYTES, read_attachment
-from coordinator.minutes.guard import Finding, GuardResult, Passage, check
+from coordinator.minutes.guard import Finding, GuardResult, Passage, check, refuse_identity_numbers
 from coordinator.minutes.models import (
     ActionItem, Adjuster, Attachment, Attendance, AttendanceStatus, Minutes, MinutesRevision, MinutesState,
 )
@@ -322,6 +322,7 @@ def report_to_committee(session: Session, district_id: int, minutes_ids: Collect
         raise DomainError(N_("Ange nämndens diarienummer, till exempel SDN 2027/123."))
     if len(reference) > MAX_REFERENCE_LENGTH:
         raise DomainError(N_("Diarienumret får vara högst %(max)d tecken."), max=MAX_REFERENCE_LENGTH)
+    refuse_identity_numbers(N_("Nämndens diarienummer"), reference, now.date())
     found = list(session.scalars(sa.select(Minutes).join(Minutes.meeting)
                                  .where(Minutes.id.in_(set(minutes_ids)), Meeting.district_id == district_id)
                                  .order_by(Meeting.starts_at, Minutes.id)
@@ -415,7 +416,8 @@ def attach_file(session: Session, minutes: Minutes, filename: str, data: bytes, 
     guarded = minutes.meeting.meeting_form.individual_cases in GUARDED_POLICIES
     if guarded and not read.has_text and not unreadable_confirmed:
         raise ConfirmationNeeded((), unreadable=filename)
-    accepted = guard(minutes.meeting, read.passages, confirmed, now)
+    # the file's name is stored and shown as well as its text
+    accepted = guard(minutes.meeting, [Passage(N_("filnamnet"), {}, filename), *read.passages], confirmed, now)
     _reopen_if_registered(session, minutes, actor, now)
     attachment = Attachment(minutes=minutes, filename=filename, content_type=read.kind.content_type, size=len(data),
                             sha256=digest, data=data, created_at=now, created_by=actor)

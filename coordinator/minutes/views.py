@@ -66,7 +66,7 @@ HISTORY_LABELS = {
 PLACE_LABELS = {"minutes": _l("protokollet"), "revisions": _l("versioner"), "action_items": _l("uppföljningspunkter"),
                 "files": _l("gallrade filer"), "audit_events": _l("händelser i historiken"), "mails": _l("utskick")}
 # parameters of service messages that are themselves Swedish words to translate
-TRANSLATED_PARAMS = ("section", "expected", "found", "status")
+TRANSLATED_PARAMS = ("section", "expected", "found", "status", "field")
 
 
 @dataclass
@@ -92,7 +92,7 @@ def meeting_people(meeting: Meeting, minutes: Minutes | None) -> MeetingPeople:
 
 def _page(meeting_id: int, action: MinutesAction) -> Page:
     meeting = db().get(Meeting, meeting_id)
-    if meeting is None:
+    if meeting is None or meeting.is_case_meeting:  # a case is documented in social services' own records
         raise NotFound()
     minutes = services.minutes_of(db(), meeting)
     page = Page(meeting, minutes, meeting_people(meeting, minutes), current_user())  # type: ignore[arg-type]

@@ -147,6 +147,9 @@ class Person(Base):
     deputy_id: Mapped[int | None] = mapped_column(sa.ForeignKey("person.id"))
     is_active: Mapped[bool] = mapped_column(default=True)
     deactivated_at: Mapped[datetime | None]
+    # a reporter outside the register, entered for one report meeting and erased after it (cases/erasure.py)
+    is_external: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    erased_at: Mapped[datetime | None]
 
     school: Mapped[School | None] = relationship()
     unit: Mapped[Unit | None] = relationship()

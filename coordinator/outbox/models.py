@@ -41,6 +41,8 @@ class MessageKind(enum.Enum):
     LOGIN_INVITATION = "login_invitation"  # an administrator invited someone to a login: set a password
     PASSWORD_RESET = "password_reset"      # "forgot my password"
     CATCH_UP = "catch_up"              # one person's reminders of a sweep after an outage, in one message
+    CONCERN_UNBOOKED = "concern_unbooked"    # a report of concern with no report meeting after N days
+    CONCERN_DEADLINES = "concern_deadlines"  # the intake group's daily list of reports and deadlines
 
 
 class OutboxMessage(Base):

@@ -15,6 +15,11 @@ from coordinator.org.models import District, Person, School, SchoolGroup
 from coordinator.terms.models import Term
 
 
+# The series key of a meeting booked for one case (a report meeting, coordinator/cases/): such meetings are
+# seen by their invitees and the intake group only, never in the forums' plan, register, feeds or follow-up.
+CASE_SERIES = "case:"
+
+
 class MeetingStatus(enum.Enum):
     DRAFT = "draft"          # planned, not yet published
     SCHEDULED = "scheduled"  # published to the invitees
@@ -61,6 +66,15 @@ class Meeting(Base):
     @property
     def is_cancelled(self) -> bool:
         return self.status is MeetingStatus.CANCELLED
+
+    @property
+    def is_case_meeting(self) -> bool:
+        return self.series_key.startswith(CASE_SERIES)
+
+
+def forum_meeting() -> sa.ColumnElement[bool]:
+    """A meeting of the agreement's forums, not one booked for a case (CASE_SERIES)."""
+    return ~Meeting.series_key.startswith(CASE_SERIES, autoescape=True)
 
 
 class Answer(enum.Enum):

@@ -35,7 +35,7 @@ from coordinator.org.models import District, Person, School, SchoolGroup
 from coordinator.planning.invitees import (
     Organisation, Series, load_organisation, ordinal_of, series_of_form, series_of_version,
 )
-from coordinator.planning.models import Answer, Invitation, Meeting, MeetingStatus
+from coordinator.planning.models import Answer, Invitation, Meeting, MeetingStatus, forum_meeting
 from coordinator.planning.planner import DEFAULT_MAX_PER_DAY, ExistingMeeting, Plan, plan_term
 from coordinator.planning.warnings import PlanningWarning, planning_warnings
 from coordinator.terms.calendar import DEFAULT_TIMEZONE, TermCalendar
@@ -430,7 +430,7 @@ _ENTRY_COLUMNS = (
 
 def _stored(session: Session, district: District, term: Term) -> list[MeetingEntry]:
     """The district's meetings of the term with their invitees: two queries."""
-    of_term = (Meeting.district_id == district.id, Meeting.term_id == term.id)
+    of_term = (Meeting.district_id == district.id, Meeting.term_id == term.id, forum_meeting())
     invitees: dict[int, list[Invitee]] = defaultdict(list)
     for meeting_id, person_id, function, name, email in session.execute(
         sa.select(Invitation.meeting_id, Invitation.person_id, Invitation.function, Person.name, Person.email)
@@ -461,7 +461,8 @@ def _in_order(meeting: MeetingEntry) -> tuple[datetime, str, int]:
 
 def _elsewhere(session: Session, district: District, term: Term,
                person_ids: set[int]) -> tuple[list[ExistingMeeting], dict[str, str]]:
-    """The term's meetings outside the district (not cancelled) that one of `person_ids` is invited to."""
+    """The term's meetings outside the district's plan (not cancelled) that one of `person_ids` is invited to:
+    other districts' and the city's, and the district's own case meetings (kept out of its plan)."""
     if not person_ids:
         return [], {}
     people = sorted(person_ids)
@@ -475,7 +476,7 @@ def _elsewhere(session: Session, district: District, term: Term,
         .outerjoin(District, Meeting.district_id == District.id)
         .where(Meeting.id.in_(their_meetings), Meeting.term_id == term.id,
                Meeting.status != MeetingStatus.CANCELLED,
-               sa.or_(Meeting.district_id != district.id, Meeting.district_id.is_(None)),
+               sa.or_(Meeting.district_id != district.id, Meeting.district_id.is_(None), ~forum_meeting()),
                Invitation.person_id.in_(people))
         .order_by(Meeting.id)
     )

@@ -392,7 +392,7 @@ def _district_term(code: str, term: str, action: Action) -> tuple[District, Term
 
 def _meeting(district: District, term: Term, meeting_id: int) -> Meeting:
     meeting = db().get(Meeting, meeting_id)
-    if meeting is None or meeting.district_id != district.id or meeting.term_id != term.id:
+    if meeting is None or meeting.district_id != district.id or meeting.term_id != term.id or meeting.is_case_meeting:
         abort(404)
     return meeting
 

@@ -28,7 +28,7 @@ from coordinator.org.models import District, Person
 from coordinator.outbox import compose
 from coordinator.outbox.models import MessageKind, OutboxMessage, OutboxState
 from coordinator.outbox.queue import Outgoing, enqueue
-from coordinator.planning.models import Answer, Invitation, Meeting, MeetingStatus
+from coordinator.planning.models import Answer, Invitation, Meeting, MeetingStatus, forum_meeting
 from coordinator.reminders.facts import district_people
 from coordinator.reminders.messages import AUTOMATIC
 from coordinator.reminders.rules import Timing
@@ -121,7 +121,7 @@ def open_items(session: Session, district: District, now: datetime, timing: Timi
     digest = Digest(district)
     upcoming = list(session.scalars(
         sa.select(Meeting).where(Meeting.district_id == district.id, Meeting.status == MeetingStatus.SCHEDULED,
-                                 Meeting.starts_at > now, Meeting.starts_at <= now + AHEAD)
+                                 Meeting.starts_at > now, Meeting.starts_at <= now + AHEAD, forum_meeting())
         .options(selectinload(Meeting.meeting_form), selectinload(Meeting.school), selectinload(Meeting.group),
                  selectinload(Meeting.invitations).selectinload(Invitation.person))
         .order_by(Meeting.starts_at, Meeting.id)))
@@ -131,7 +131,7 @@ def open_items(session: Session, district: District, now: datetime, timing: Timi
             digest.unanswered.append(Unanswered(meeting, meeting_title(meeting), tuple(sorted(names))))
     missing = session.execute(
         sa.select(Meeting, Minutes.due_at).join(Meeting.meeting_form).outerjoin(Minutes, Minutes.meeting_id == Meeting.id)
-        .where(Meeting.district_id == district.id, Meeting.status == MeetingStatus.SCHEDULED,
+        .where(Meeting.district_id == district.id, Meeting.status == MeetingStatus.SCHEDULED, forum_meeting(),
                Meeting.starts_at > now - timing.horizon, Meeting.ends_at <= now, MeetingForm.requires_minutes,
                sa.or_(Minutes.id.is_(None), Minutes.state == MinutesState.DRAFT))
         .options(selectinload(Meeting.meeting_form), selectinload(Meeting.school), selectinload(Meeting.group))

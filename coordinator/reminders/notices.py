@@ -22,7 +22,7 @@ from coordinator.org.models import District, Person
 from coordinator.outbox import compose
 from coordinator.outbox.models import MessageKind
 from coordinator.outbox.queue import Outgoing, enqueue
-from coordinator.planning.models import Meeting
+from coordinator.planning.models import Meeting, forum_meeting
 from coordinator.reminders.facts import district_people
 from coordinator.reminders.messages import AUTOMATIC, day_text
 from coordinator.reminders.rules import Timing
@@ -101,7 +101,8 @@ def unplanned_terms(session: Session, today: date, weeks: int) -> list[Unplanned
             .join(MeetingForm, MeetingForm.version_id == AgreementVersion.id)
             .where(AgreementVersion.status == VersionStatus.ACTIVE, MeetingForm.cadence != Cadence.ON_DEMAND)
         )
-        planned = sa.select(Meeting.district_id).where(Meeting.term_id == term.id, Meeting.district_id.is_not(None))
+        planned = sa.select(Meeting.district_id).where(Meeting.term_id == term.id, Meeting.district_id.is_not(None),
+                                                       forum_meeting())
         for district in session.scalars(
                 sa.select(District).where(District.municipality_id == term.municipality_id, District.is_active,
                                           District.id.in_(planning), District.id.not_in(planned))

@@ -12,6 +12,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from coordinator.cases.sweeps import queue_report_reminders
 from coordinator.invitations.messages import MailContext
 from coordinator.outbox.models import OutboxMessage, OutboxState
 from coordinator.reminders.digest import queue_digests
@@ -46,22 +47,25 @@ class Preview:
 
 
 def queue_every_sweep(session: Session, at: datetime, mail: MailContext, timing: Timing = Timing(), *,
-                      term_plan_weeks: int = 6, bundle_catch_ups: bool = True) -> None:
-    """What every queueing job does at `at`, in the session's transaction: reminders, notices and digests."""
+                      term_plan_weeks: int = 6, report_reminder_days: int = 3, bundle_catch_ups: bool = True) -> None:
+    """What every queueing job does at `at`, in the session's transaction: reminders, notices, digests and the
+    intake group's reports of concern."""
     queue_due(session, at, mail, timing=timing, bundle_catch_ups=bundle_catch_ups)
     queue_revision_notices(session, at, mail, timing)
     queue_term_notices(session, at, mail, timing, weeks=term_plan_weeks)
     queue_digests(session, at, mail, timing)
+    queue_report_reminders(session, at, mail, reminder_days=report_reminder_days, timing=timing)
     session.flush()
 
 
 def preview(session: Session, at: datetime, mail: MailContext, timing: Timing = Timing(), *,
-            term_plan_weeks: int = 6) -> Preview:
+            term_plan_weeks: int = 6, report_reminder_days: int = 3) -> Preview:
     """Run every sweep at `at` in the session's transaction, read the outcome, roll it all back."""
     try:
         last_id = session.scalar(sa.select(sa.func.max(OutboxMessage.id))) or 0
         withdrawn_ids = withdraw_superseded(session, at, timing)
-        queue_every_sweep(session, at, mail, timing, term_plan_weeks=term_plan_weeks)
+        queue_every_sweep(session, at, mail, timing, term_plan_weeks=term_plan_weeks,
+                          report_reminder_days=report_reminder_days)
         by_due = (OutboxMessage.next_attempt_at, OutboxMessage.id)
         # reminders merged into a catch-up are not sent by themselves: the catch-up shows
         queued = session.scalars(sa.select(OutboxMessage).where(

@@ -4,9 +4,12 @@ no required functions, minutes approved but not reported, a district with nothin
 without an agreement."""
 from __future__ import annotations
 
+from datetime import date, datetime
+
 import pytest
 from tests.followup_world import NOW, build
 
+from coordinator.followup.details import drill
 from coordinator.followup.indicators import BY_ID, INDICATORS, Status, shown
 from coordinator.followup.services import city_followup, district_followup
 from coordinator.org.functions import Function
@@ -48,6 +51,23 @@ EXPECTED = {
     "actions.open": (2, Status.NONE),                          # C, D
     "actions.overdue": (1, Status.AMBER),                      # C
     "actions.closed_on_time": (0.5, Status.RED),               # A of A, B
+    # reports of concern: r1–r6 (r7 withdrawn); municipal r1 r2 r6, independent r3 r4 r5
+    "reports.received": (6, Status.NONE),
+    "reports.offered": (4 / 6, Status.RED),                    # r1, r2, r4 (declined), r5
+    "reports.held": (3 / 6, Status.NONE),                      # r1, r2, r5
+    "reports.in_time": (2 / 3, Status.RED),                    # r1 (8 days), r5 (4); r2 took 18
+    "reports.median_days": (8.0, Status.GREEN),                # 4 8 18
+    "reports.received.municipal": (3, Status.NONE),
+    "reports.offered.municipal": (2 / 3, Status.RED),          # r1, r2 of r1, r2, r6
+    "reports.held.municipal": (2 / 3, Status.NONE),
+    "reports.in_time.municipal": (0.5, Status.RED),            # r1 of r1, r2
+    "reports.median_days.municipal": (13.0, Status.AMBER),     # 8 and 18
+    "reports.received.independent": (3, Status.NONE),
+    "reports.offered.independent": (2 / 3, Status.RED),        # r4, r5 of r3, r4, r5
+    "reports.held.independent": (1 / 3, Status.NONE),          # r5
+    "reports.in_time.independent": (1.0, Status.GREEN),
+    "reports.median_days.independent": (4.0, Status.GREEN),
+    "reports.booked_late": (1, Status.NONE),                   # r2, with its reason
 }
 
 
@@ -74,8 +94,8 @@ def test_the_figures_per_meeting_form(session, world):
     forms = {f.form.name: {r.indicator.id: r.figure for r in f.readings}
              for f in district_followup(session, world.district, world.term, NOW).forms}
 
-    assert list(forms) == ["Övergripande forum", "Elevhälsokonferens", "Nätverksträff"]
-    forum, conference, network = forms.values()
+    assert list(forms) == ["Övergripande forum", "Elevhälsokonferens", "Nätverksträff", "Anmälningsmöte"]
+    forum, conference, network, report_meeting = forms.values()
     assert (forum["meetings.held"].numerator, forum["meetings.held"].denominator) == (2, 2)
     assert forum["meetings.cancelled"].value == 1
     assert (forum["functions.complete"].numerator, forum["functions.complete"].denominator) == (1, 2)
@@ -86,6 +106,9 @@ def test_the_figures_per_meeting_form(session, world):
     assert conference["minutes.approved"].value is None  # the form asks no approval: nothing to count
     assert network["functions.complete"].value is None   # no required functions: not counted, not 100 %
     assert network["minutes.kept"].value is None
+    # the report meetings (r1, r2, r5 held, r4's cancelled) are counted with their reports, not as a forum
+    assert report_meeting["meetings.held"].value is None and report_meeting["meetings.held"].numerator == 0
+    assert (report_meeting["meetings.not_held"].value, report_meeting["meetings.cancelled"].value) == (0, 0)
 
 
 def test_the_meeting_counts_behind_the_shares(session, world):
@@ -94,6 +117,20 @@ def test_the_meeting_counts_behind_the_shares(session, world):
     assert (m.agreed, m.planned, m.published, m.held, m.cancelled, m.not_held, m.upcoming) == (6, 6, 6, 4, 1, 1, 1)
     assert facts.coverage.missing == {Function.PRINCIPAL: 1}
     assert facts.agreement.not_joined == (world.schools["Åsen"].id,)
+
+
+def test_the_reports_with_a_meeting_after_the_deadline_list_their_reasons(session, world):
+    found = drill(session, world.district, world.term, "reports.late", NOW)
+    assert [row[0::4] for row in found.rows] == [("Norra", "Vårdnadshavarna kunde först efter den 18 oktober")]
+    assert found.rows[0][1:4] == (date(2027, 10, 4), date(2027, 10, 18), datetime(2027, 10, 22, 9, 0))
+
+
+def test_another_district_counts_its_own_reports(session, world):
+    lunda = {r.indicator.id: r.figure.value for r in district_followup(session, world.lunda, world.term, NOW).readings}
+    assert (lunda["reports.received"], lunda["reports.offered"], lunda["reports.in_time"]) == (1, 1.0, 1.0)
+    assert lunda["reports.median_days"] == 7.0 and lunda["reports.received.independent"] == 0
+    kvarn = district_followup(session, world.kvarn, world.term, NOW).reading("reports.offered")
+    assert kvarn.figure.value is None and kvarn.status is Status.NONE
 
 
 def test_a_district_with_nothing_agreed_and_one_without_an_agreement(session, world):
@@ -133,6 +170,8 @@ def test_the_city_side_by_side_with_median_and_range(session, world):
     assert city.rows[0].readings[column].figure.value == 50.0
     held = [i.id for i in city.indicators].index("meetings.held")
     assert city.spreads[held].median == pytest.approx(4 / 6)  # the only district with something agreed
+    offered = [i.id for i in city.indicators].index("reports.offered")
+    assert city.spreads[offered].median == pytest.approx((4 / 6 + 1) / 2)  # Ekdal and Lunda; Kvarn has none
     active = [i.id for i in city.indicators].index("agreement.active")
     assert city.spreads[active].lowest == 0 and city.spreads[active].highest == 1
 

@@ -260,6 +260,8 @@ def test_approved_minutes_change_only_by_a_correction_that_keeps_the_earlier_tex
         record_attendance(session, forum, attendance(session, forum, absent=()), actor=KEEPER, now=now)
     with pytest.raises(DomainError, match="Skriv varför"):
         start_correction(session, minutes, "  ", actor=KEEPER, now=now)
+    with pytest.raises(IdentityNumbersFound):  # the reason of a correction is kept with the revision
+        start_correction(session, minutes, "Fel elev, 871125-9823", actor=KEEPER, now=now)
     session.rollback()
     assert snapshot(session) == before
 

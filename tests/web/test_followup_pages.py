@@ -170,6 +170,7 @@ DRILLS = {
     "actions.open": ["C", "D"],
     "actions.overdue": ["C"],
     "actions.closed": ["A", "B"],
+    "reports.late": ["Norra"],  # r2, booked after its deadline with a reason
 }
 
 

@@ -313,5 +313,7 @@ def test_the_report_reminder_leads_the_secretary_to_the_committee_bundle(app, se
 def test_every_mail_kind_is_covered_here():
     covered = {K.INVITATION, K.UPDATE, K.CANCELLATION, K.RSVP_REMINDER, K.PRE_MEETING_REMINDER, K.MINUTES_REMINDER,
                K.MINUTES_ESCALATION, K.APPROVAL_REMINDER, K.REPORT_REMINDER, K.ACTION_ITEM_REMINDER, K.REVISION_DUE,
-               K.TERM_NOT_PLANNED, K.DIGEST, K.LOGIN_INVITATION, K.PASSWORD_RESET, K.CATCH_UP}
+               K.TERM_NOT_PLANNED, K.DIGEST, K.LOGIN_INVITATION, K.PASSWORD_RESET, K.CATCH_UP,
+               # followed in tests/web/test_report_pages.py, on the demo with its intake officer
+               K.CONCERN_UNBOOKED, K.CONCERN_DEADLINES}
     assert covered == set(K)

@@ -53,6 +53,7 @@ BAD_FILES = [
     ("protokoll.pdf", b"%PDF-1.7\ntrasig", "PDF-filen protokoll.pdf är skadad och kan inte läsas."),
     ("protokoll.pdf", pdf("Eleven 19121212-1212"), "Personnummer 19121212-**** – protokoll.pdf, sida 1, rad 1"),
     ("protokoll.docx", docx("Ok", "Elev 850772-9807"), "Samordningsnummer 850772-**** – protokoll.docx, stycke 2"),
+    ("Elev 871125-9823.pdf", pdf("Protokoll"), "Personnummer 871125-**** – filnamnet"),  # the name is stored too
 ]
 
 

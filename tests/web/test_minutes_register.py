@@ -122,6 +122,23 @@ def test_the_committee_bundle_is_reported_in_one_action(admin, demo):
         MinutesState.REPORTED, "SDN 2027/123", day)
 
 
+def test_a_diarienummer_holding_an_identity_number_is_refused_and_nothing_changes(admin, demo):
+    forum = hold(demo, ended_days_ago=2)
+    start_and_fill(demo, admin, forum)
+    post(admin, url(forum, "/register"), token_from=url(forum))
+    approve(demo, forum)
+    before = snapshot(demo)
+    day = (utcnow() + timedelta(days=10)).date().isoformat()
+
+    response = post(admin, "/districts/NORRVIKEN/minutes/committee",
+                    {"minutes": [minutes_row(demo, forum).id], "committee_date": day, "reference": "SDN 871125-9823"})
+
+    assert response.status_code == 200
+    assert ("Nämndens diarienummer får inte innehålla personnummer eller samordningsnummer (här står 871125-****)."
+            in page(response))
+    assert snapshot(demo) == before and minutes_row(demo, forum).committee_reference is None
+
+
 def test_reporting_unapproved_minutes_is_refused_and_nothing_changes(admin, demo):
     forum = hold(demo, ended_days_ago=2)
     start_and_fill(demo, admin, forum)
