@@ -30,6 +30,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from coordinator import web
     from coordinator.agreements.views import bp as agreements_bp
     from coordinator.auth.views import bp as auth_bp
+    from coordinator.consultations.views import bp as consultations_bp
     from coordinator.followup.report_views import bp as followup_report_bp
     from coordinator.invitations.views import bp as invitations_bp
     from coordinator.minutes.register_views import bp as protocol_register_bp
@@ -52,4 +53,5 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(minutes_bp)
     app.register_blueprint(protocol_register_bp)
     app.register_blueprint(followup_report_bp)
+    app.register_blueprint(consultations_bp)
     return app

@@ -33,6 +33,7 @@ class Settings:
     reminder_hour: int = 7               # local hour at which follow-ups and the digest fall due
     reminder_horizon_days: int = 120     # follow-ups stop this long after a meeting
     term_plan_weeks: int = 6             # warn directors when a term this close has no meetings
+    consultation_erase_days: int = 30    # a consultation booker's name and email are erased this long after it
 
     @classmethod
     def from_env(cls, env: os._Environ[str] | dict[str, str] | None = None) -> "Settings":
@@ -57,6 +58,7 @@ class Settings:
             reminder_hour=_number(env, "COORDINATOR_REMINDER_HOUR", 7, int, highest=23),
             reminder_horizon_days=_number(env, "COORDINATOR_REMINDER_HORIZON_DAYS", 120, int),
             term_plan_weeks=_number(env, "COORDINATOR_TERM_PLAN_WEEKS", 6, int),
+            consultation_erase_days=_number(env, "COORDINATOR_CONSULTATION_ERASE_DAYS", 30, int),
         )
 
 

@@ -17,6 +17,8 @@ Misfire policy, per job (every job coalesces: after a stall, one run makes up fo
 - agreement_revisions, term_planning — daily; state sweeps keyed by their occasion, so a run at
   any hour, late or twice, sends each notice once.
 - digest — Mondays at the reminder hour; due all that ISO week, one per director and week.
+- consultation_erasure — daily; erases consultation bookers' names and emails
+  `consultation_erase_days` after their consultation (a state sweep: late or twice is harmless).
 - mailbox — every `mailbox_seconds` when COORDINATOR_IMAP_URL is set; a missed poll is harmless.
 Only the elected scheduler (jobs/leader.py) runs the periodic jobs; when it becomes leader —
 at start or on taking over — it runs each of them at once, catching up whatever the old
@@ -62,6 +64,7 @@ def job_list(settings: Settings) -> list[Job]:
         Job("agreement_revisions", tasks.agreement_revisions, CronTrigger(hour=hour, minute=5, timezone=zone)),
         Job("term_planning", tasks.term_planning, CronTrigger(hour=hour, minute=10, timezone=zone)),
         Job("digest", tasks.digest, CronTrigger(day_of_week="mon", hour=hour, minute=15, timezone=zone)),
+        Job("consultation_erasure", tasks.consultation_erasure, CronTrigger(hour=hour, minute=20, timezone=zone)),
     ]
     if settings.imap_url:
         jobs.append(Job("mailbox", tasks.mailbox, IntervalTrigger(seconds=settings.mailbox_seconds)))

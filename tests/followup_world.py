@@ -27,6 +27,11 @@ Meetings of HT2027 (times in Stockholm):
 Action items at m1: A due 1 Oct, done 28 Sep; B due 15 Oct, done 20 Oct; C due 1 Nov, open; E dropped;
 at m2: D due 15 Jan 2028, open.
 
+Consultations (the intake group's hours, Tuesdays 13–15 in 20-minute slots, answered by Ivar Intag), booked
+with the schools' links: Mossen 14 Sep and 12 Oct, and 21 Sep cancelled; Norra 16 Nov; Ugglan 14 Dec (to
+come); Vinden 18 Jan 2028 (in VT2028). Åsen booked none. So HT2027 has 4 booked (3 from the 2 municipal
+schools, 1 from the 3 independent ones) and 1 cancelled.
+
 Lunda (LUNDA) has an agreement with only an on-demand form: nothing agreed. Kvarn (KVARN) has no
 agreement at all.
 """
@@ -34,7 +39,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -43,6 +48,7 @@ from coordinator.agreements.models import (
     Agreement, AgreementVersion, Cadence, FormKind, IndividualCases, MeetingForm, MeetingFormFunction, Party, Scope,
     VersionStatus,
 )
+from coordinator.consultations.models import BookingLink, ConsultationBooking, ConsultationHours
 from coordinator.minutes.models import (
     ActionItem, ActionItemStatus, Attendance, AttendanceStatus, Minutes, MinutesState,
 )
@@ -108,12 +114,14 @@ def build(session: Session) -> World:
                          ("Vera Vinden", "Vinden")):
         person(name, F.PRINCIPAL, school=school)
     person("Nils Ersättare", F.DEPUTY_PRINCIPAL, school="Norra")
+    person("Ivar Intag", F.INTAKE_GROUP, unit=ifo)
     session.add_all(world.people.values())
     session.flush()
 
     version = _agreement(session, city, ekdal, world)
     _lunda(session, city, lunda)
     _meetings(session, world, version)
+    _consultations(session, world)
     session.commit()
     return world
 
@@ -240,3 +248,23 @@ def _meetings(session: Session, world: World, version: AgreementVersion) -> None
     item(m1, "C", date(2027, 11, 1))
     item(m1, "E", date(2027, 11, 1), ActionItemStatus.DROPPED, date(2027, 10, 2))
     item(m2, "D", date(2028, 1, 15))
+
+
+def _consultations(session: Session, world: World) -> None:
+    hours = ConsultationHours(district=world.district, weekday=1, window_start=time(13), window_end=time(15),
+                              slot_minutes=20, video_url="https://video.example/ekdal", starts_on=date(2027, 8, 19),
+                              ends_on=date(2028, 6, 12), created_at=at(8, 1), created_by="test",
+                              officers=[world.people["Ivar Intag"]])
+    links = {name: BookingLink(school=world.schools[name], key=f"key-{name}", created_at=at(8, 1), created_by="test")
+             for name in ("Mossen", "Norra", "Ugglan", "Vinden")}
+    session.add_all([hours, *links.values()])
+    session.flush()
+    for school, starts, term, cancelled in (
+            ("Mossen", at(9, 14), world.term, None), ("Mossen", at(10, 12), world.term, None),
+            ("Mossen", at(9, 21), world.term, at(9, 20, 9)), ("Norra", at(11, 16), world.term, None),
+            ("Ugglan", at(12, 14), world.term, None), ("Vinden", at(1, 18, 13, 2028), world.next_term, None)):
+        session.add(ConsultationBooking(
+            uid=f"{secrets.token_hex(8)}@test", hours=hours, district_id=world.district.id, term_id=term.id,
+            school=world.schools[school], link_id=links[school].id, starts_at=starts, ends_at=starts + timedelta(minutes=20),
+            booker_name="Bo Bokare", booker_email="bo@skola.example", matter="En elev i åk 8 är ofta borta.",
+            cancel_key="k", booked_at=at(9, 1), cancelled_at=cancelled, cancelled_by="booker" if cancelled else None))

@@ -37,6 +37,7 @@ class MessageKind(enum.Enum):
     REVISION_DUE = "revision_due"
     TERM_NOT_PLANNED = "term_not_planned"
     DIGEST = "digest"
+    CONSULTATION_REMINDER = "consultation_reminder"  # queued with the booking, due before it (consultations/)
 
 
 class OutboxMessage(Base):

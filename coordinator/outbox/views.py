@@ -44,6 +44,7 @@ KINDS = {
     MessageKind.REVISION_DUE: _l("Överenskommelsen ska revideras"),
     MessageKind.TERM_NOT_PLANNED: _l("Terminen är inte planerad"),
     MessageKind.DIGEST: _l("Veckosammanfattning"),
+    MessageKind.CONSULTATION_REMINDER: _l("Påminnelse före konsultation"),
 }
 
 

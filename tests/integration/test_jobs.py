@@ -23,7 +23,7 @@ from jobs.tasks import JobContext, run_job
 from tests.reminder_world import build, local
 from tests.smtp_server import SMTPServer, free_port
 
-PERIODIC = ["meeting_reminders", "follow_ups", "agreement_revisions", "term_planning", "digest"]
+PERIODIC = ["meeting_reminders", "follow_ups", "agreement_revisions", "term_planning", "digest", "consultation_erasure"]
 
 
 @pytest.fixture
