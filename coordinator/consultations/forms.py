@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, EmailField, IntegerField, RadioField, SelectField, StringField, TextAreaField, TimeField, URLField
+from wtforms import (
+    DateField, EmailField, IntegerField, RadioField, SelectField, StringField, TextAreaField, TimeField, URLField,
+)
+from wtforms.fields import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from coordinator.consultations.services import MATTER_LENGTH
@@ -17,7 +20,8 @@ TIME = _l("Skriv tiden som tt:mm, till exempel 13:00.")
 
 
 class HoursForm(FlaskForm):
-    weekday = SelectField(_l("Veckodag"), coerce=int, choices=[(n, _l(name)) for n, name in enumerate(WEEKDAY_NAMES)])
+    weekday = SelectField(_l("Veckodag"), coerce=int,
+                          choices=[SelectChoice(n, _l(name)) for n, name in enumerate(WEEKDAY_NAMES)])
     window_start = TimeField(_l("Från klockan"), [InputRequired(REQUIRED)], format=TIME_FORMATS,
                              invalid_value_message=TIME, description=_l("tt:mm, till exempel 13:00"))
     window_end = TimeField(_l("Till klockan"), [InputRequired(REQUIRED)], format=TIME_FORMATS,

@@ -112,8 +112,9 @@ class ConsultationMail:
 
     def _event(self, recipient: Recipient, *, cancelled: bool = False) -> CalendarEvent:
         booking, hours = self.booking, self.booking.hours
+        # both sides chose the time (one booked it, the other published it): nobody is asked to answer
         attendee = Attendee(recipient.party.name, recipient.party.email,
-                            role="CHAIR" if recipient.is_officer else "REQ-PARTICIPANT", rsvp=False)
+                            role="CHAIR" if recipient.is_officer else "REQ-PARTICIPANT", partstat="ACCEPTED", rsvp=False)
         event = CalendarEvent(
             uid=booking.uid, sequence=booking.sequence, starts_at=booking.starts_at, ends_at=booking.ends_at,
             summary=SUMMARIES[recipient.language] % {"school": booking.school.name}, organizer=self.organizer,

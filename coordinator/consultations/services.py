@@ -125,9 +125,10 @@ def free_slots(session: Session, district: District, *, now: datetime, timezone:
     offered = [s for h in open_hours
                for s in slots(spec_of(h), calendars, today, last, hours_id=h.id, timezone=timezone)
                if s.starts_at > now]
-    taken = set(session.execute(sa.select(ConsultationBooking.hours_id, ConsultationBooking.starts_at).where(
-        ConsultationBooking.hours_id.in_([h.id for h in open_hours]), ConsultationBooking.cancelled_at.is_(None),
-        ConsultationBooking.starts_at > now)).tuples())
+    taken = {(hours_id, starts_at) for hours_id, starts_at in session.execute(
+        sa.select(ConsultationBooking.hours_id, ConsultationBooking.starts_at).where(
+            ConsultationBooking.hours_id.in_([h.id for h in open_hours]), ConsultationBooking.cancelled_at.is_(None),
+            ConsultationBooking.starts_at > now))}
     return sorted((s for s in offered if (s.hours_id, s.starts_at) not in taken),
                   key=lambda s: (s.starts_at, s.hours_id))
 

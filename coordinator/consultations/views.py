@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime, get_locale, gettext
 from werkzeug.wrappers import Response
+from wtforms.fields import SelectChoice
 
 from coordinator.auth.access import login_required, require
 from coordinator.auth.models import User
@@ -73,7 +74,7 @@ def booking(token: str) -> str | Response | tuple[str, int]:
     district = school.district
     form = BookingForm()
     found = free_slots(session, district, now=now, timezone=config.timezone)
-    form.slot.choices = [(s.key, when(s.starts_at, s.ends_at)) for s in found]
+    form.slot.choices = [SelectChoice(s.key, when(s.starts_at, s.ends_at)) for s in found]
     if request.method == "POST" and form.validate_on_submit():
         language = get_locale().language if get_locale() else "sv"
         try:
@@ -83,7 +84,7 @@ def booking(token: str) -> str | Response | tuple[str, int]:
         except SlotUnavailable as error:
             session.rollback()
             found = free_slots(session, district, now=utcnow(), timezone=config.timezone)
-            form.slot.choices = [(s.key, when(s.starts_at, s.ends_at)) for s in found]
+            form.slot.choices = [SelectChoice(s.key, when(s.starts_at, s.ends_at)) for s in found]
             form.slot.data = None
             form.form_errors.append(gettext(error.template, **error.params))
             return _booking_page(form, school, found, token, next_slots=found[:NEXT_SLOTS]), 409
@@ -207,7 +208,7 @@ def hours(code: str) -> str | Response:
     session = db()
     officers = intake_officers(session, district)
     form = HoursForm()
-    form.officer_ids.choices = [(p.id, p.name) for p in officers]
+    form.officer_ids.choices = [SelectChoice(p.id, p.name) for p in officers]
     if request.method == "GET" and user.person_id in {p.id for p in officers}:
         form.officer_ids.data = [user.person_id]
     if form.validate_on_submit():
