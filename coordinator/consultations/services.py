@@ -203,15 +203,14 @@ def book(session: Session, link: BookingLink, request: BookingRequest, *, now: d
     booking = ConsultationBooking(
         uid=f"consultation-{secrets.token_hex(16)}@{mail.message_domain}", hours=hours, district_id=district.id,
         term_id=term.id, school=school, link_id=link.id, starts_at=slot.starts_at, ends_at=slot.ends_at,
-        booker_name=name, booker_email=email, language=Language(request.language if request.language in ("sv", "en")
-                                                                else "sv"),
-        matter=matter, cancel_key=new_key(), sequence=0, booked_at=now)
+        booker_name=name, booker_email=email, language=_language(request.language), matter=matter,
+        cancel_key=new_key(), sequence=0, booked_at=now)
     session.add(booking)
     try:
         session.flush()  # first write of the transaction: on PostgreSQL it waits for a rival's commit, then fails
     except IntegrityError:
         session.rollback()
-        if _is_taken(session, hours.id, slot.starts_at):
+        if _is_taken(session, slot.hours_id, slot.starts_at):
             raise SlotUnavailable("taken", shown(slot.starts_at, timezone)) from None
         raise
     builder = ConsultationMail(booking, mail, now)
@@ -308,6 +307,11 @@ def week_of(day: date) -> tuple[date, date]:
 def shown(moment: datetime, timezone: str = DEFAULT_TIMEZONE) -> str:
     """A slot's start as messages name it, in the site's zone: "2027-09-14 13.00"."""
     return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H.%M")
+
+
+def _language(code: str) -> Language:
+    """The booker's language: the page's, Swedish when it is none of ours."""
+    return next((language for language in Language if language.value == code), Language.SV)
 
 
 def _local_day(moment: datetime, timezone: str) -> date:

@@ -54,7 +54,7 @@ def weekday_name(weekday: int) -> str:
     return gettext(WEEKDAY_NAMES[weekday]).capitalize()
 
 
-@bp.app_context_processor
+@bp.context_processor
 def helpers() -> dict[str, Any]:
     return {"consultation_when": when, "weekday_name": weekday_name}
 

@@ -42,3 +42,9 @@ def test_environment_overrides_every_default(tmp_path: Path):
     assert settings.imap_url == "imaps://mail/INBOX"
     assert settings.oidc == {"issuer": "https://idp.example.se"}
     assert not (tmp_path / "secret_key").exists()
+
+
+def test_consultation_bookers_are_erased_after_30_days_unless_told_otherwise(tmp_path: Path):
+    assert Settings.from_env({"COORDINATOR_INSTANCE_PATH": str(tmp_path)}).consultation_erase_days == 30
+    settings = Settings.from_env({"COORDINATOR_INSTANCE_PATH": str(tmp_path), "COORDINATOR_CONSULTATION_ERASE_DAYS": "7"})
+    assert settings.consultation_erase_days == 7
