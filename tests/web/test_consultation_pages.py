@@ -129,6 +129,21 @@ def test_a_matter_with_an_identity_number_is_refused_in_the_users_language(clien
     assert snapshot(app_at_now) == before
 
 
+def test_a_slot_that_began_while_the_page_was_open_is_refused(client, app_at_now, monkeypatch):
+    url = url_of(app_at_now)
+    form = booking_form(client, url)
+    monkeypatch.setattr("coordinator.consultations.views.utcnow", lambda: TUESDAY_13 + timedelta(minutes=1))
+    before = snapshot(app_at_now)
+
+    response = client.post(url, data=form)
+
+    assert response.status_code == 409
+    html = page(response)
+    assert "Tiden 2027-09-07 13.00 har redan passerat. Välj en annan tid; ingenting bokades." in html
+    assert "tisdag 7 september 2027, 13:20–13:40" in html  # the next free one, offered instead
+    assert snapshot(app_at_now) == before
+
+
 @pytest.mark.parametrize("changes, message", [
     ({"slot": ""}, "Välj en av de lediga tiderna."),
     ({"name": ""}, "Fyll i det här fältet."),
