@@ -32,6 +32,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from coordinator.auth.user_views import bp as users_bp
     from coordinator.auth.views import bp as auth_bp
     from coordinator.cases.views import bp as cases_bp
+    from coordinator.consultations.views import bp as consultations_bp
     from coordinator.followup.report_views import bp as followup_report_bp
     from coordinator.followup.views import bp as followup_bp
     from coordinator.invitations.views import bp as invitations_bp
@@ -58,4 +59,5 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(followup_report_bp)
     app.register_blueprint(followup_bp)
     app.register_blueprint(cases_bp)
+    app.register_blueprint(consultations_bp)
     return app

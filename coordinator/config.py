@@ -41,6 +41,7 @@ class Settings:
     # reports of concern (cases/): the intake group's reminder, and how long an external reporter is kept
     report_reminder_days: int = 3        # remind when a report has no meeting this many days after receipt
     external_contact_days: int = 30      # erase an external reporter this many days after their meeting
+    consultation_erase_days: int = 30    # a consultation booker's name and email are erased this long after it
 
     @classmethod
     def from_env(cls, env: os._Environ[str] | dict[str, str] | None = None) -> "Settings":
@@ -69,6 +70,7 @@ class Settings:
             planner_max_meetings_per_day=_number(env, "COORDINATOR_PLANNER_MAX_MEETINGS_PER_DAY", 3, int, lowest=1),
             report_reminder_days=_number(env, "COORDINATOR_REPORT_REMINDER_DAYS", 3, int, highest=14),
             external_contact_days=_number(env, "COORDINATOR_EXTERNAL_CONTACT_DAYS", 30, int),
+            consultation_erase_days=_number(env, "COORDINATOR_CONSULTATION_ERASE_DAYS", 30, int),
         )
 
 

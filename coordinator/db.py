@@ -89,6 +89,7 @@ def all_models() -> sa.MetaData:
     from coordinator.agreements import models as _agreements  # noqa: F401
     from coordinator.auth import models as _auth  # noqa: F401
     from coordinator.cases import models as _cases  # noqa: F401
+    from coordinator.consultations import models as _consultations  # noqa: F401
     from coordinator.invitations import models as _invitations  # noqa: F401
     from coordinator.minutes import models as _minutes  # noqa: F401
     from coordinator.org import models as _org  # noqa: F401

@@ -22,6 +22,8 @@ Misfire policy, per job (every job coalesces: after a stall, one run makes up fo
   their deadlines (keyed by the day), so a late or doubled run sends each once.
 - external_contacts — daily: erases external reporters `external_contact_days` after their
   report meetings are done with; a state sweep, so a missed day is caught up the next.
+- consultation_erasure — daily; erases consultation bookers' names and emails
+  `consultation_erase_days` after their consultation (a state sweep: late or twice is harmless).
 - mailbox — every `mailbox_seconds` when COORDINATOR_IMAP_URL is set; a missed poll is harmless.
 Only the elected scheduler (jobs/leader.py) runs the periodic jobs; when it becomes leader —
 at start or on taking over — it runs each of them at once, catching up whatever the old
@@ -69,6 +71,7 @@ def job_list(settings: Settings) -> list[Job]:
         Job("digest", tasks.digest, CronTrigger(day_of_week="mon", hour=hour, minute=15, timezone=zone)),
         Job("report_reminders", tasks.report_reminders, CronTrigger(hour=hour, minute=20, timezone=zone)),
         Job("external_contacts", tasks.external_contacts, CronTrigger(hour=hour, minute=25, timezone=zone)),
+        Job("consultation_erasure", tasks.consultation_erasure, CronTrigger(hour=hour, minute=30, timezone=zone)),
     ]
     if settings.imap_url:
         jobs.append(Job("mailbox", tasks.mailbox, IntervalTrigger(seconds=settings.mailbox_seconds)))

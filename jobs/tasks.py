@@ -23,6 +23,7 @@ from coordinator.cases.erasure import erase_external_contacts
 from coordinator.cases.sweeps import queue_report_reminders
 from coordinator.clock import Clock, utcnow
 from coordinator.config import Settings
+from coordinator.consultations.erasure import erase_bookers
 from coordinator.invitations.imap import poll_mailbox
 from coordinator.invitations.messages import MailContext
 from coordinator.outbox.delivery import deliver_due
@@ -145,6 +146,12 @@ def term_planning(context: JobContext, now: datetime) -> str:
     queued = _sweep(context, lambda session: queue_term_notices(session, now, context.mail, context.timing,
                                                                 weeks=context.settings.term_plan_weeks))
     return f"queued={queued}"
+
+
+def consultation_erasure(context: JobContext, now: datetime) -> str:
+    """Consultation bookers' names and emails, erased a set time after their consultation."""
+    erased = _sweep(context, lambda session: erase_bookers(session, now, context.settings.consultation_erase_days))
+    return f"erased={erased}"
 
 
 def digest(context: JobContext, now: datetime) -> str:

@@ -39,6 +39,10 @@ Reports of concern in Ekdal, HT2027 (the intake officer is Sara Kontakt):
 - r6 Mossen (municipal), received 6 Dec: open, nothing booked yet.
 - r7 Norra, received 20 Sep: withdrawn (entered by mistake), counted nowhere.
 Lunda: r8 Lundaskolan, received 1 Oct, held 8 Oct (7 days).
+Consultations (the intake group's hours, Tuesdays 13–15 in 20-minute slots, answered by Ivar Intag), booked
+with the schools' links: Mossen 14 Sep and 12 Oct, and 21 Sep cancelled; Norra 16 Nov; Ugglan 14 Dec (to
+come); Vinden 18 Jan 2028 (in VT2028). Åsen booked none. So HT2027 has 4 booked (3 from the 2 municipal
+schools, 1 from the 3 independent ones) and 1 cancelled.
 
 Lunda (LUNDA) has an agreement with only an on-demand form: nothing agreed. Kvarn (KVARN) has no
 agreement at all.
@@ -47,7 +51,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -57,6 +61,7 @@ from coordinator.agreements.models import (
     VersionStatus,
 )
 from coordinator.cases.models import REPORT_SERIES, NotAppropriateReason, Outcome, ReportOfConcern
+from coordinator.consultations.models import BookingLink, ConsultationBooking, ConsultationHours
 from coordinator.minutes.models import (
     ActionItem, ActionItemStatus, Attendance, AttendanceStatus, Minutes, MinutesState,
 )
@@ -122,6 +127,7 @@ def build(session: Session) -> World:
                          ("Vera Vinden", "Vinden")):
         person(name, F.PRINCIPAL, school=school)
     person("Nils Ersättare", F.DEPUTY_PRINCIPAL, school="Norra")
+    person("Ivar Intag", F.INTAKE_GROUP, unit=ifo)
     session.add_all(world.people.values())
     session.flush()
 
@@ -129,6 +135,7 @@ def build(session: Session) -> World:
     _lunda(session, city, lunda)
     _meetings(session, world, version)
     _reports(session, world, lunda)
+    _consultations(session, world)
     session.commit()
     return world
 
@@ -310,3 +317,23 @@ def _reports(session: Session, world: World, lunda: District) -> None:
            withdrawal_reason="Registrerad av misstag")
     report("r8", "Lundaskolan", date(2027, 10, 1), district=lunda, first_booked_at=at(10, 2), outcome=Outcome.HELD,
            held_on=date(2027, 10, 8), outcome_at=at(10, 8, 15), outcome_by="test")
+
+
+def _consultations(session: Session, world: World) -> None:
+    hours = ConsultationHours(district=world.district, weekday=1, window_start=time(13), window_end=time(15),
+                              slot_minutes=20, video_url="https://video.example/ekdal", starts_on=date(2027, 8, 19),
+                              ends_on=date(2028, 6, 12), created_at=at(8, 1), created_by="test",
+                              officers=[world.people["Ivar Intag"]])
+    links = {name: BookingLink(school=world.schools[name], key=f"key-{name}", created_at=at(8, 1), created_by="test")
+             for name in ("Mossen", "Norra", "Ugglan", "Vinden")}
+    session.add_all([hours, *links.values()])
+    session.flush()
+    for school, starts, term, cancelled in (
+            ("Mossen", at(9, 14), world.term, None), ("Mossen", at(10, 12), world.term, None),
+            ("Mossen", at(9, 21), world.term, at(9, 20, 9)), ("Norra", at(11, 16), world.term, None),
+            ("Ugglan", at(12, 14), world.term, None), ("Vinden", at(1, 18, 13, 2028), world.next_term, None)):
+        session.add(ConsultationBooking(
+            uid=f"{secrets.token_hex(8)}@test", hours=hours, district_id=world.district.id, term_id=term.id,
+            school=world.schools[school], link_id=links[school].id, starts_at=starts, ends_at=starts + timedelta(minutes=20),
+            booker_name="Bo Bokare", booker_email="bo@skola.example", matter="En elev i åk 8 är ofta borta.",
+            cancel_key="k", booked_at=at(9, 1), cancelled_at=cancelled, cancelled_by="booker" if cancelled else None))

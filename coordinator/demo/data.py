@@ -370,3 +370,21 @@ TERMS = [
         (BreakKind.STUDY_DAY, "Studiedag", date(2028, 5, 26), date(2028, 5, 26)),
     )),
 ]
+
+
+@dataclass(frozen=True)
+class ConsultationHoursData:
+    """A district's consultation hours over the demo's school years, and a booking link for each of its schools."""
+    district: str
+    weekday: int
+    window_start: time
+    window_end: time
+    slot_minutes: int
+    officer: str        # a person's name
+    video_url: str
+
+
+CONSULTATION_HOURS = [
+    ConsultationHoursData("NORRVIKEN", TUESDAY, time(13, 0), time(15, 0), 20, "Mottagningsgruppen Norrviken",
+                          "https://video.stockholm.example/norrviken-konsultation"),
+]

@@ -5,8 +5,8 @@ school-unit code, unit name, email, agreement title, term name) and skipped when
 a second run changes nothing; a district's history is written with its agreement, so it is
 never written twice. Agreements are built through the agreement services and the history
 through the planning, invitation and minutes services, so the demo obeys the same rules as real
-data and is audited; the organisation rows and logins are plain inserts without audit events
-(they are sample data, not changes).
+data and is audited; the organisation rows and logins, consultation hours and booking links are plain
+inserts without audit events (they are sample data, not changes).
 """
 from __future__ import annotations
 
@@ -20,8 +20,10 @@ from coordinator.agreements.models import Agreement
 from coordinator.auth.models import User
 from coordinator.auth.passwords import hash_password
 from coordinator.demo import data
-from coordinator.demo.agreements import Organisation, found_agreement
+from coordinator.demo.agreements import ACTOR, Organisation, found_agreement
 from coordinator.demo.history import history_terms, live
+from coordinator.consultations.models import BookingLink, ConsultationHours
+from coordinator.consultations.tokens import new_key
 from coordinator.org.models import District, Language, Municipality, Person, PersonFunction, School, Unit
 from coordinator.terms.models import Term, TermBreak
 
@@ -51,7 +53,28 @@ def load_demo(session: Session, *, now: datetime, history: bool = False) -> Coun
             continue
         created["överenskommelser"] += 1
     _logins(session, districts, people, now, created)
+    _consultations(session, districts, people, now, created)
     return created
+
+
+def _consultations(session: Session, districts: dict[str, District], people: dict[str, Person], now: datetime,
+                   created: Counter[str]) -> None:
+    """Consultation hours over the demo's terms and a booking link for each of the district's schools."""
+    first, last = data.TERMS[0].starts_on, data.TERMS[-1].ends_on
+    for hours in data.CONSULTATION_HOURS:
+        district = districts[hours.district]
+        if session.scalars(sa.select(ConsultationHours.id).where(ConsultationHours.district_id == district.id)).first():
+            continue
+        session.add(ConsultationHours(
+            district_id=district.id, weekday=hours.weekday, window_start=hours.window_start,
+            window_end=hours.window_end, slot_minutes=hours.slot_minutes, video_url=hours.video_url,
+            starts_on=first, ends_on=last, created_at=now, created_by=ACTOR, officers=[people[hours.officer]]))
+        created["konsultationstider"] += 1
+        linked = set(session.scalars(sa.select(BookingLink.school_id).where(BookingLink.revoked_at.is_(None))))
+        for school in session.scalars(sa.select(School).where(School.district_id == district.id, School.is_active)):
+            if school.id not in linked:
+                session.add(BookingLink(school_id=school.id, key=new_key(), created_at=now, created_by=ACTOR))
+                created["bokningslänkar"] += 1
 
 
 def _exists(session: Session, agreement: data.AgreementData, org: Organisation) -> bool:

@@ -18,6 +18,8 @@ The rules the counts follow, stated once:
   and stay out of every forum count above (queries.forum_meeting).
 - A school is a **party** for a term when it had signed the agreement in force by the term's end
   (or today, for the current term), and it is counted for meetings from its signing date.
+- **Consultations** are counted by the school that booked them and the term of their day, apart
+  from the meetings: they are booked on demand, not agreed (`ConsultationCounts`).
 """
 from __future__ import annotations
 
@@ -124,6 +126,23 @@ class ReportCounts:
 
 
 @dataclass(frozen=True)
+class ConsultationCounts:
+    """Consultations the district's schools booked for the term's days (consultations/), by organiser type.
+
+    Booked means not cancelled, held or still to come; the schools are those that booked at least one.
+    """
+    municipal: int = 0
+    independent: int = 0
+    cancelled: int = 0
+    schools_municipal: frozenset[int] = frozenset()
+    schools_independent: frozenset[int] = frozenset()
+
+    @property
+    def booked(self) -> int:
+        return self.municipal + self.independent
+
+
+@dataclass(frozen=True)
 class AgreementFacts:
     """The agreement in force for the term (as of its end, or today for the current term)."""
     has_agreement: bool = False
@@ -164,6 +183,7 @@ class TermFacts:
     reports: ReportCounts = field(default_factory=ReportCounts)              # from every school
     reports_municipal: ReportCounts = field(default_factory=ReportCounts)
     reports_independent: ReportCounts = field(default_factory=ReportCounts)
+    consultations: ConsultationCounts = ConsultationCounts()
 
     @property
     def meetings(self) -> MeetingCounts:

@@ -29,6 +29,7 @@ class Unit(enum.Enum):
     PERCENTAGE_POINTS = "pp"         # a difference between two shares
     DAYS = "days"
     FUNCTION = "function"            # the name of a function
+    PER_SCHOOL = "per_school"        # a count divided by a number of schools
 
 
 class Section(enum.Enum):
@@ -40,6 +41,7 @@ class Section(enum.Enum):
     MINUTES = "minutes"
     ACTIONS = "actions"
     REPORTS = "reports"
+    CONSULTATIONS = "consultations"
 
 
 STATUS_NAMES = {
@@ -58,6 +60,7 @@ SECTION_NAMES = {
     Section.MINUTES: ("Protokoll", "Minutes"),
     Section.ACTIONS: ("Åtgärdspunkter", "Action items"),
     Section.REPORTS: ("Anmälningsmöten", "Report meetings"),
+    Section.CONSULTATIONS: ("Konsultationer", "Consultations"),
 }
 
 
@@ -263,6 +266,23 @@ def _report_indicators() -> tuple[Indicator, ...]:
     return tuple(found)
 
 
+def _consultations_per_school(kind: str) -> Callable[[TermFacts], Figure]:
+    """Consultations booked by the district's schools of one organiser type, per such school."""
+    def value(facts: TermFacts) -> Figure:
+        booked = getattr(facts.consultations, kind)
+        schools = facts.agreement.schools_municipal if kind == "municipal" else facts.agreement.schools_independent
+        return Figure(round(booked / schools, 2) if schools else None, booked, schools)
+    return value
+
+
+def _schools_consulting(kind: str) -> Callable[[TermFacts], Figure]:
+    def value(facts: TermFacts) -> Figure:
+        booked: frozenset[int] = getattr(facts.consultations, f"schools_{kind}")
+        schools = facts.agreement.schools_municipal if kind == "municipal" else facts.agreement.schools_independent
+        return share(len(booked), schools)
+    return value
+
+
 INDICATORS: tuple[Indicator, ...] = (
     # the agreement
     Indicator("agreement.active", Section.AGREEMENT, "Gällande överenskommelse", "Agreement in force",
@@ -451,6 +471,38 @@ INDICATORS: tuple[Indicator, ...] = (
               Unit.SHARE, lambda f: share(f.actions.closed_on_time, f.actions.closed), at_least(0.9, 0.7),
               drill="actions.closed"),
     *_report_indicators(),
+    # consultations: booked on demand, so counted, not judged
+    Indicator("consultations.booked", Section.CONSULTATIONS, "Bokade konsultationer", "Consultations booked",
+              "Konsultationer som stadsdelens skolor har bokat med sina bokningslänkar för terminens dagar; "
+              "avbokade räknas inte.",
+              "Consultations the district's schools booked with their booking links for the term's days; "
+              "cancelled ones are not counted.",
+              Unit.COUNT, lambda f: count(f.consultations.booked), no_status),
+    Indicator("consultations.per_school.municipal", Section.CONSULTATIONS, "Konsultationer per kommunal skola",
+              "Consultations per municipal school",
+              "Bokade konsultationer från stadsdelens kommunala skolor delat med antalet kommunala skolor.",
+              "Consultations booked by the district's municipal schools divided by the number of municipal schools.",
+              Unit.PER_SCHOOL, _consultations_per_school("municipal"), no_status, headline=True),
+    Indicator("consultations.per_school.independent", Section.CONSULTATIONS,
+              "Konsultationer per fristående skola", "Consultations per independent school",
+              "Bokade konsultationer från stadsdelens fristående skolor delat med antalet fristående skolor.",
+              "Consultations booked by the district's independent schools divided by the number of independent "
+              "schools.",
+              Unit.PER_SCHOOL, _consultations_per_school("independent"), no_status, headline=True),
+    Indicator("consultations.schools.municipal", Section.CONSULTATIONS, "Kommunala skolor som bokat konsultation",
+              "Municipal schools that booked a consultation",
+              "Andel av stadsdelens kommunala skolor som bokade minst en konsultation för terminen.",
+              "Share of the district's municipal schools that booked at least one consultation for the term.",
+              Unit.SHARE, _schools_consulting("municipal"), no_status),
+    Indicator("consultations.schools.independent", Section.CONSULTATIONS,
+              "Fristående skolor som bokat konsultation", "Independent schools that booked a consultation",
+              "Andel av stadsdelens fristående skolor som bokade minst en konsultation för terminen.",
+              "Share of the district's independent schools that booked at least one consultation for the term.",
+              Unit.SHARE, _schools_consulting("independent"), no_status),
+    Indicator("consultations.cancelled", Section.CONSULTATIONS, "Avbokade konsultationer", "Consultations cancelled",
+              "Konsultationer för terminens dagar som bokaren eller mottagningsgruppen avbokade.",
+              "Consultations for the term's days that the booker or the intake group cancelled.",
+              Unit.COUNT, lambda f: count(f.consultations.cancelled), no_status),
 )
 
 BY_ID: dict[str, Indicator] = {indicator.id: indicator for indicator in INDICATORS}
@@ -488,6 +540,9 @@ def shown(figure: Figure, unit: Unit, language: str = "sv") -> str:
         return _decimal(f"{text} days" if language == "en" else f"{text} dagar", language)
     if unit is Unit.FUNCTION:
         return f"{value.label(language)} ({figure.numerator})"
+    if unit is Unit.PER_SCHOOL:
+        text = f"{value:.1f}".removesuffix(".0")
+        return _decimal(f"{text} per school" if language == "en" else f"{text} per skola", language)
     return str(value)
 
 

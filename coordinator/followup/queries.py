@@ -28,9 +28,10 @@ from coordinator.agreements.models import (
     Agreement, AgreementVersion, Cadence, MeetingForm, MeetingFormFunction, Scope, VersionStatus,
 )
 from coordinator.cases.models import Outcome, ReportOfConcern
+from coordinator.consultations.models import ConsultationBooking
 from coordinator.followup.facts import (
-    ActionCounts, AgreementFacts, AnswerCounts, CoverageCounts, FormFacts, MeetingCounts, MinutesCounts,
-    ReportCounts, SchoolCounts, TermFacts,
+    ActionCounts, AgreementFacts, AnswerCounts, ConsultationCounts, CoverageCounts, FormFacts, MeetingCounts,
+    MinutesCounts, ReportCounts, SchoolCounts, TermFacts,
 )
 from coordinator.followup.sql import days_since_epoch, epoch_days, median
 from coordinator.minutes.models import ActionItem, ActionItemStatus, Attendance, AttendanceStatus, Minutes
@@ -82,6 +83,7 @@ def term_facts(session: Session, district_ids: Sequence[int], terms: Sequence[Te
     actions = _actions(session, scope, now, timezone)
     invited, answered, attended = _schools_taking_part(session, scope, now)
     reports = _reports(session, district_ids, term_ids)
+    consultations = _consultations(session, district_ids, term_ids)
     facts = {}
     for term in terms:
         moment = term_moment(term, now, timezone)
@@ -105,7 +107,8 @@ def term_facts(session: Session, district_ids: Sequence[int], terms: Sequence[Te
                 district_id, term.id, agreement, forms, counts(OrganiserType.MUNICIPAL),
                 counts(OrganiserType.INDEPENDENT),
                 replace(answers.get(key, AnswerCounts()), median_days=answer_medians.get(key)),
-                actions.get(key, ActionCounts()), approval, report, *reports.get(key, _NO_REPORTS))
+                actions.get(key, ActionCounts()), approval, report, *reports.get(key, _NO_REPORTS),
+                consultations.get(key, ConsultationCounts()))
     return facts
 
 
@@ -474,3 +477,30 @@ def _actions(session: Session, scope: tuple, now: datetime, timezone: str) -> di
         .join(Meeting, Meeting.id == ActionItem.meeting_id).where(*scope)
         .group_by(Meeting.district_id, Meeting.term_id))
     return {(d, t): ActionCounts(*map(int, values)) for d, t, *values in rows}
+
+
+# -- consultations ----------------------------------------------------------------------------------------
+
+def _consultations(session: Session, district_ids: Sequence[int],
+                   term_ids: Sequence[int]) -> dict[Key, ConsultationCounts]:
+    """Bookings per district, term, organiser type and school: one GROUP BY, summed up per district and term."""
+    cancelled = ConsultationBooking.cancelled_at.is_not(None)
+    rows = session.execute(
+        sa.select(ConsultationBooking.district_id, ConsultationBooking.term_id, School.organiser_type,
+                  ConsultationBooking.school_id, _sum(~cancelled), _sum(cancelled))
+        .join(School, School.id == ConsultationBooking.school_id)
+        .where(ConsultationBooking.district_id.in_(district_ids), ConsultationBooking.term_id.in_(term_ids))
+        .group_by(ConsultationBooking.district_id, ConsultationBooking.term_id, School.organiser_type,
+                  ConsultationBooking.school_id))
+    booked: dict[tuple[int, int, OrganiserType], int] = defaultdict(int)
+    schools: dict[tuple[int, int, OrganiserType], set[int]] = defaultdict(set)
+    cancelled_in: dict[Key, int] = defaultdict(int)
+    for district_id, term_id, kind, school_id, booked_count, cancelled_count in rows:
+        booked[(district_id, term_id, kind)] += int(booked_count)
+        cancelled_in[(district_id, term_id)] += int(cancelled_count)
+        if booked_count:
+            schools[(district_id, term_id, kind)].add(school_id)
+    municipal, independent = OrganiserType.MUNICIPAL, OrganiserType.INDEPENDENT
+    return {(d, t): ConsultationCounts(booked[(d, t, municipal)], booked[(d, t, independent)], cancelled_in[(d, t)],
+                                       frozenset(schools[(d, t, municipal)]), frozenset(schools[(d, t, independent)]))
+            for d, t in cancelled_in}

@@ -24,7 +24,8 @@ Text = Callable[[str], str]
 STATUS_WORDS = {Status.GREEN: N_("Uppfyllt"), Status.AMBER: N_("Delvis uppfyllt"), Status.RED: N_("Inte uppfyllt"),
                 Status.NONE: N_("Ingen bedömning")}
 UNIT_WORDS = {Unit.YES_NO: N_("ja/nej"), Unit.COUNT: N_("antal"), Unit.SHARE: N_("procent"),
-              Unit.PERCENTAGE_POINTS: N_("procentenheter"), Unit.DAYS: N_("dagar"), Unit.FUNCTION: N_("funktion")}
+              Unit.PERCENTAGE_POINTS: N_("procentenheter"), Unit.DAYS: N_("dagar"), Unit.FUNCTION: N_("funktion"),
+              Unit.PER_SCHOOL: N_("per skola")}
 TRANSLATED_DRILL_COLUMNS = frozenset({"Mötet", "Protokoll", "Nådd"})  # their cells are Swedish words too
 GAP_IDS = ("schools.invited", "schools.answered", "schools.attended")
 # the meeting forms' table: the counts, then the per-form shares (the per-form counts are among the counts)
@@ -48,8 +49,8 @@ def number(figure: Figure, unit: Unit, _: Text, language: str) -> Cell:
         return None
     if unit is Unit.SHARE:
         return round(100 * value, 1)
-    if unit in (Unit.PERCENTAGE_POINTS, Unit.DAYS):
-        return round(float(value), 1)
+    if unit in (Unit.PERCENTAGE_POINTS, Unit.DAYS, Unit.PER_SCHOOL):
+        return round(float(value), 2 if unit is Unit.PER_SCHOOL else 1)
     if unit is Unit.YES_NO:
         return _("ja") if value else _("nej")
     if unit is Unit.FUNCTION:
@@ -60,7 +61,7 @@ def number(figure: Figure, unit: Unit, _: Text, language: str) -> Cell:
 def heading(indicator: Indicator, _: Text, language: str) -> str:
     """A column's heading: the indicator's name with its unit, e.g. "Svarsfrekvens (%)"."""
     suffix = {Unit.SHARE: " (%)", Unit.PERCENTAGE_POINTS: f" ({_('procentenheter')})",
-              Unit.DAYS: f" ({_('dagar')})"}.get(indicator.unit, "")
+              Unit.DAYS: f" ({_('dagar')})", Unit.PER_SCHOOL: f" ({_('per skola')})"}.get(indicator.unit, "")
     return indicator.name(language) + suffix
 
 

@@ -43,6 +43,7 @@ class MessageKind(enum.Enum):
     CATCH_UP = "catch_up"              # one person's reminders of a sweep after an outage, in one message
     CONCERN_UNBOOKED = "concern_unbooked"    # a report of concern with no report meeting after N days
     CONCERN_DEADLINES = "concern_deadlines"  # the intake group's daily list of reports and deadlines
+    CONSULTATION_REMINDER = "consultation_reminder"  # queued with the booking, due before it (consultations/)
 
 
 class OutboxMessage(Base):

@@ -48,6 +48,7 @@ KINDS = {
     MessageKind.LOGIN_INVITATION: _l("Inbjudan att logga in"),
     MessageKind.PASSWORD_RESET: _l("Nytt lösenord"),
     MessageKind.CATCH_UP: _l("Samlade påminnelser"),
+    MessageKind.CONSULTATION_REMINDER: _l("Påminnelse före konsultation"),
 }
 
 

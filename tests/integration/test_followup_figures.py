@@ -68,6 +68,12 @@ EXPECTED = {
     "reports.in_time.independent": (1.0, Status.GREEN),
     "reports.median_days.independent": (4.0, Status.GREEN),
     "reports.booked_late": (1, Status.NONE),                   # r2, with its reason
+    "consultations.booked": (4, Status.NONE),                  # Mossen 2, Norra 1, Ugglan 1 (Vinden's is VT2028)
+    "consultations.per_school.municipal": (1.5, Status.NONE),  # 3 of Mossen and Norra
+    "consultations.per_school.independent": (0.33, Status.NONE),  # Ugglan's 1 of Ugglan, Vinden, Åsen
+    "consultations.schools.municipal": (1.0, Status.NONE),     # Mossen, Norra
+    "consultations.schools.independent": (1 / 3, Status.NONE),  # Ugglan
+    "consultations.cancelled": (1, Status.NONE),               # Mossen's 21 Sep
 }
 
 
@@ -151,6 +157,8 @@ def test_an_empty_term_counts_what_is_agreed_and_nothing_else(session, world):
     assert found.facts.meetings.held == 0 and found.reading("meetings.held").figure.value == 0
     assert found.reading("functions.complete").figure.value is None
     assert found.reading("answers.rate").figure.value is None
+    assert found.reading("consultations.booked").figure.value == 1  # Vinden's, 18 January
+    assert found.reading("consultations.per_school.independent").figure.value == 0.33
 
 
 def test_the_trend_runs_over_the_terms_up_to_the_one_asked(session, world):

@@ -24,7 +24,7 @@ from tests.reminder_world import build, local
 from tests.smtp_server import SMTPServer, free_port
 
 PERIODIC = ["meeting_reminders", "follow_ups", "agreement_revisions", "term_planning", "digest", "report_reminders",
-            "external_contacts"]
+            "external_contacts", "consultation_erasure"]
 
 
 @pytest.fixture

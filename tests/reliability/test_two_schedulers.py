@@ -32,7 +32,8 @@ from tests.reliability.processes import (
 from tests.reminder_world import build, local
 from tests.smtp_server import SMTPServer
 
-PERIODIC = {"meeting_reminders", "follow_ups", "agreement_revisions", "term_planning", "digest"}
+PERIODIC = {"meeting_reminders", "follow_ups", "agreement_revisions", "term_planning", "digest",
+            "consultation_erasure"}
 TAKEOVER_LIMIT = 30.0  # seconds, the promise
 
 

@@ -83,3 +83,9 @@ def test_the_planners_daily_limit_defaults_to_three_and_must_be_at_least_one(tmp
     for wrong in ("0", "two"):
         with pytest.raises(ValueError, match="COORDINATOR_PLANNER_MAX_MEETINGS_PER_DAY"):
             Settings.from_env({**base, "COORDINATOR_PLANNER_MAX_MEETINGS_PER_DAY": wrong})
+
+
+def test_consultation_bookers_are_erased_after_30_days_unless_told_otherwise(tmp_path: Path):
+    assert Settings.from_env({"COORDINATOR_INSTANCE_PATH": str(tmp_path)}).consultation_erase_days == 30
+    settings = Settings.from_env({"COORDINATOR_INSTANCE_PATH": str(tmp_path), "COORDINATOR_CONSULTATION_ERASE_DAYS": "7"})
+    assert settings.consultation_erase_days == 7

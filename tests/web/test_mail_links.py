@@ -315,5 +315,6 @@ def test_every_mail_kind_is_covered_here():
                K.MINUTES_ESCALATION, K.APPROVAL_REMINDER, K.REPORT_REMINDER, K.ACTION_ITEM_REMINDER, K.REVISION_DUE,
                K.TERM_NOT_PLANNED, K.DIGEST, K.LOGIN_INVITATION, K.PASSWORD_RESET, K.CATCH_UP,
                # followed in tests/web/test_report_pages.py, on the demo with its intake officer
-               K.CONCERN_UNBOOKED, K.CONCERN_DEADLINES}
+               K.CONCERN_UNBOOKED, K.CONCERN_DEADLINES,
+               K.CONSULTATION_REMINDER}  # followed in tests/web/test_consultation_pages.py
     assert covered == set(K)
