@@ -198,6 +198,8 @@ def book(session: Session, link: BookingLink, request: BookingRequest, *, now: d
     name, email = request.name.strip(), request.email.strip().lower()
     if not name or not email:
         raise DomainError(N_("Skriv ditt namn och din e-postadress."))
+    if not check([Passage(N_("Namnet"), {}, name)], _local_day(now, timezone)).is_clean:
+        raise DomainError(N_("Skriv bara ditt eget namn, utan personnummer eller samordningsnummer; ingenting bokades."))
     matter = check_matter(request.matter, _local_day(now, timezone))
     hours, slot, term = chosen_slot(session, district, request.slot, now=now, timezone=timezone)
     booking = ConsultationBooking(

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from coordinator.auth.models import Role
 from coordinator.consultations.models import ConsultationBooking
 from coordinator.db import make_session_factory
-from coordinator.demo_data import LOGINS, login_email
+from coordinator.demo.data import LOGINS, login_email
 from tests.consultation_helpers import BOOKER, LARKAN, MATTER, NOW, TUESDAY_13
 from tests.e2e.test_director_journey import log_in
 

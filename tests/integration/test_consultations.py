@@ -134,6 +134,17 @@ def test_a_matter_holding_an_identity_number_is_refused_and_nothing_is_written(w
     assert counts(world) == before
 
 
+def test_a_name_holding_an_identity_number_is_refused_and_nothing_is_written(world):
+    before = counts(world)
+
+    with pytest.raises(DomainError) as refused:
+        book(world, link_of(world), request(world, name="Anna 871125-9823"), now=NOW, mail=MAIL)
+
+    world.rollback()
+    assert "eget namn" in str(refused.value) and "9823" not in str(refused.value)
+    assert counts(world) == before
+
+
 def test_an_empty_or_overlong_matter_and_a_missing_name_are_refused(world):
     for changes in ({"matter": "  "}, {"matter": "x" * 1001}, {"name": " "}):
         with pytest.raises(DomainError):

@@ -39,6 +39,12 @@ GUARDED = {
         "changes",
     "action_item.text":
         "tests.integration.test_minutes_lifecycle::test_action_items_have_an_owner_and_a_due_date_and_pass_the_guard",
+    "consultation_booking.matter":
+        "tests.integration.test_consultations::test_a_matter_holding_an_identity_number_is_refused_and_nothing_is_"
+        "written",
+    "consultation_booking.booker_name":  # the booker's own name, erased with the booking (docs/privacy.md)
+        "tests.integration.test_consultations::test_a_name_holding_an_identity_number_is_refused_and_nothing_is_"
+        "written",
     "minutes_attachment.data":
         "tests.web.test_minutes_files::test_bad_files_are_refused_with_a_clear_message_and_nothing_is_stored",
     "minutes_attachment.filename":
@@ -72,6 +78,9 @@ NOT_TYPED_ABOUT_A_CHILD = {
     "job_run.result": "a job's counts or its error",
     "job_run.host": "hostname:pid",
     "outbox_message.dedupe_key": "built from ids",
+    "consultation_booking.uid": "a random calendar UID",
+    "consultation_booking.cancel_key": "a random key",
+    "consultation_link.key": "a random key",
     "outbox_message.message_id": "a random Message-ID",
     "outbox_message.recipient": "an invitee's address from the register",
     "outbox_message.subject": "built from a meeting's title and time",
@@ -85,6 +94,9 @@ NOT_TYPED_ABOUT_A_CHILD = {
     "minutes_attachment.removed_by": ACTOR, "minutes_attachment.purged_by": ACTOR, "minutes_revision.created_by": ACTOR,
     "report_of_concern.recorded_by": ACTOR, "report_of_concern.outcome_by": ACTOR,
     "report_of_concern.withdrawn_by": ACTOR,
+    "consultation_hours.created_by": ACTOR, "consultation_hours.closed_by": ACTOR,
+    "consultation_link.created_by": ACTOR, "consultation_link.revoked_by": ACTOR,
+    "consultation_booking.cancelled_by": ACTOR + ", or the word booker",
     # codes and addresses, checked by their own shape
     "municipality.code": "a four-digit municipality code",
     "district.code": "a short district code",
@@ -92,7 +104,8 @@ NOT_TYPED_ABOUT_A_CHILD = {
     "school.school_forms": "Skolverket's school-form codes",
     "term.name": "HT or VT and a year",
     "school.email": "an email address", "person.email": "an email address", "user_account.email": "an email address",
-    "meeting.video_url": "a web address beginning https://", "meeting_form.video_url": "a web address",
+    "meeting.video_url": "a web address beginning https://",
+    "consultation_hours.video_url": "a web address", "consultation_booking.booker_email": "an email address", "meeting_form.video_url": "a web address",
     "school.phone": "a telephone number of a school", "person.phone": "a telephone number of an adult",
     # the register and the agreement
     "municipality.name": REGISTER, "district.name": REGISTER, "school.name": REGISTER,
@@ -101,6 +114,8 @@ NOT_TYPED_ABOUT_A_CHILD = {
     "term_break.name": "the name of a school break (höstlov ...)",
     "agreement.title": AGREEMENT, "meeting_form.name": AGREEMENT, "meeting_form.purpose": AGREEMENT,
     "meeting_form.place": AGREEMENT,
+    "consultation_hours.place": "where the intake group receives, typed by the district's intake officer when "
+                                "publishing its hours: a room or an address",
 }
 
 
