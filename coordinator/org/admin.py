@@ -45,12 +45,8 @@ from coordinator.org.forms import (
     active_value,
 )
 from coordinator.org.functions import Function
-from coordinator.org.importers import (
-    PERSON_COLUMNS,
-    SCHOOL_COLUMNS,
-    read_people,
-    read_schools,
-)
+from coordinator.org.columns import PERSON_COLUMNS, SCHOOL_COLUMNS
+from coordinator.org.importers import read_people, read_schools
 from coordinator.org.imports import ImportFailed, ImportResult
 from coordinator.org.labels import (
     ORGANISER_TYPE_LABELS,
