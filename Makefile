@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test bench browser wrk install install-test translations extract-messages clean
+.PHONY: run test bench browser wrk install install-test translations extract-messages mail-snapshots clean
 
 run: install
 	$(BIN)/coordinator db upgrade
@@ -52,6 +52,10 @@ translations: $(VENV)/.installed
 extract-messages: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -k lazy_gettext -k _l --no-location --sort-output -o coordinator/translations/messages.pot .
 	$(BIN)/pybabel update -i coordinator/translations/messages.pot -d coordinator/translations --no-fuzzy-matching --ignore-obsolete
+
+# after changing a mail on purpose: write tests/snapshots/emails/ anew, then read its diff
+mail-snapshots: install-test
+	UPDATE_MAIL_SNAPSHOTS=1 $(BIN)/python -m pytest tests/unit/test_mail_snapshots.py -n 0 -q
 
 clean:
 	rm -rf $(VENV) instance

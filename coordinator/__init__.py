@@ -27,7 +27,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     # a wrong COORDINATOR_MAIL_URL stops the start, not the first invitation weeks later
     app.extensions["coordinator.mail"] = transport_from_url(settings.mail_url)
 
-    from coordinator import web
+    from coordinator import models, web  # noqa: F401  (models: every table mapped before the first request)
     from coordinator.agreements.views import bp as agreements_bp
     from coordinator.auth.user_views import bp as users_bp
     from coordinator.auth.views import bp as auth_bp

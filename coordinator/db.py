@@ -81,20 +81,3 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
-
-
-def all_models() -> sa.MetaData:
-    """The metadata with every capability's models imported (for Alembic and tests)."""
-    from coordinator import audit, jobruns  # noqa: F401  (each import registers its tables)
-    from coordinator.agreements import models as _agreements  # noqa: F401
-    from coordinator.auth import models as _auth  # noqa: F401
-    from coordinator.cases import models as _cases  # noqa: F401
-    from coordinator.consultations import models as _consultations  # noqa: F401
-    from coordinator.invitations import models as _invitations  # noqa: F401
-    from coordinator.minutes import models as _minutes  # noqa: F401
-    from coordinator.org import models as _org  # noqa: F401
-    from coordinator.outbox import models as _outbox  # noqa: F401
-    from coordinator.planning import models as _planning  # noqa: F401
-    from coordinator.terms import models as _terms  # noqa: F401
-
-    return Base.metadata

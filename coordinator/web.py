@@ -13,7 +13,6 @@ from flask import Flask, current_app, g, render_template, request, session as co
 from flask_babel import Babel, force_locale, format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_wtf import CSRFProtect
-from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -46,7 +45,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(get_locale=get_locale, url_with_lang=url_with_lang)
     app.add_url_rule("/healthz", "healthz", healthz)
     app.add_url_rule("/tillganglighet", "accessibility", accessibility)
-    app.register_error_handler(CSRFError, csrf_failed)
     app.register_error_handler(404, not_found)
 
 
@@ -144,19 +142,6 @@ def accessibility() -> str:
         "pages/accessibility.html", owners=owners, contact=settings().mail_from,
         assessed_on=ACCESSIBILITY_ASSESSED_ON, updated_on=ACCESSIBILITY_UPDATED_ON,
     )
-
-
-def csrf_failed(_error: CSRFError) -> tuple[str, int]:
-    """A form sent without a valid CSRF token: explain, in the layout, instead of a bare 400."""
-    if "user" not in g:  # the CSRF check runs before the user is loaded; show the page in their language
-        from coordinator.auth.views import load_user
-
-        load_user()
-    return render_template(
-        "pages/error.html", title=_("Formuläret kunde inte skickas"),
-        message=_("Formuläret var för gammalt eller kom inte från den här tjänsten. "
-                  "Gå tillbaka, ladda om sidan och försök igen."),
-    ), 400
 
 
 def not_found(_error: Exception) -> tuple[str, int]:

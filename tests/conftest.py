@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 
 from coordinator import create_app
 from coordinator.config import Settings
-from coordinator.db import all_models, make_engine, make_session_factory
+from coordinator.db import make_engine, make_session_factory
+from coordinator.models import all_models
 from coordinator.migrate import upgrade
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -1,6 +1,6 @@
 """The login mails, ready for the outbox: an invitation to a login and a link to choose a new password.
 
-Bodies from templates/emails/<language>/login_invitation and password_reset (.txt, .html),
+Bodies from templates/emails/login_invitation and password_reset (.txt, .html),
 in the login's language; the link is the only way in, so the mail says until when it works.
 """
 from __future__ import annotations

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response
 
 from coordinator.auth import accounts, services, user_rules
@@ -44,6 +45,18 @@ def load_user() -> None:
         session.pop(SESSION_USER, None)  # the next request is anonymous
         return
     g.user = user
+
+
+@bp.app_errorhandler(CSRFError)
+def csrf_failed(_error: CSRFError) -> tuple[str, int]:
+    """A form sent without a valid CSRF token: explain, in the layout, instead of a bare 400."""
+    if "user" not in g:  # the CSRF check runs before the user is loaded; show the page in their language
+        load_user()
+    return render_template(
+        "pages/error.html", title=_("Formuläret kunde inte skickas"),
+        message=_("Formuläret var för gammalt eller kom inte från den här tjänsten. "
+                  "Gå tillbaka, ladda om sidan och försök igen."),
+    ), 400
 
 
 @bp.app_context_processor

@@ -21,7 +21,7 @@ from coordinator.bench import history
 from coordinator.bench.rows import insert_returning_ids
 from coordinator.bench.organisation import CityPlan, MunicipalityPlan, build
 from coordinator.bench.scales import ACTOR, TERMS, DatabaseNotEmpty, Scale, scale_named
-from coordinator.db import all_models
+from coordinator.models import all_models
 from coordinator.org.models import District, Municipality, OrganiserType, Person, PersonFunction, School, Unit
 from coordinator.terms.models import Term, TermBreak
 

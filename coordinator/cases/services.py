@@ -29,8 +29,8 @@ from coordinator.i18n import N_, DomainError
 from coordinator.invitations.messages import MailContext
 from coordinator.invitations.services import queue_invitations, queue_updates
 from coordinator.minutes.guard import refuse_identity_numbers
-from coordinator.org.importers import parse_email
 from coordinator.org.models import District, Language, Person, School
+from coordinator.org.rows import parse_email
 from coordinator.planning.models import Answer, Invitation, Meeting, MeetingStatus, invited_school
 from coordinator.planning.planner import DEFAULT_WINDOW_END, DEFAULT_WINDOW_START
 from coordinator.planning.services import cancel_meeting

@@ -2,7 +2,7 @@
 
 Built from the invitations' pieces — the iCalendar builder (`ics.request`, `ics.cancel`, with the
 hand-written Stockholm VTIMEZONE), the message composer and the outbox's `enqueue` — with texts of
-their own (templates/emails/<language>/consultation_*.txt and .html): the booker's mail carries the
+their own (templates/emails/consultation_*.txt and .html): the booker's mail carries the
 link that cancels the booking, the officers' mail the booker, the school and the matter.
 
 Each recipient gets their own message with only themselves as ATTENDEE. The ORGANIZER is the first

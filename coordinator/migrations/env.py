@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from alembic import context
 
-from coordinator.db import all_models, make_engine
+from coordinator.db import make_engine
+from coordinator.models import all_models
 
 config = context.config
 target_metadata = all_models()

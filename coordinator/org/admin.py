@@ -45,12 +45,8 @@ from coordinator.org.forms import (
     active_value,
 )
 from coordinator.org.functions import Function
-from coordinator.org.importers import (
-    PERSON_COLUMNS,
-    SCHOOL_COLUMNS,
-    read_people,
-    read_schools,
-)
+from coordinator.org.columns import PERSON_COLUMNS, SCHOOL_COLUMNS
+from coordinator.org.importers import read_people, read_schools
 from coordinator.org.imports import ImportFailed, ImportResult
 from coordinator.org.labels import (
     ORGANISER_TYPE_LABELS,
@@ -105,6 +101,50 @@ def _translated(template: str, params: dict[str, Any]) -> str:
     return gettext(template) % params if params else gettext(template)
 
 
+# The schools, units and people share their pages' flow: a new record is saved and the list shown;
+# a record's page saves changes for those who may edit; closing or opening one is a button.
+
+def _new_record(district: District, user: User, form: Any, add: Callable[..., Any], listing: str, template: str,
+                **context: Any) -> str | Response:
+    """The form for a new school, unit or person: saved and back to the list, or shown again with its problems."""
+    if form.validate_on_submit():
+        saved, record = _save(form, lambda session: add(session, district, form.values(), actor=user.email,
+                                                         now=utcnow()))
+        if saved:
+            flash(gettext("%(name)s är tillagd.", name=record.name), "success")
+            return redirect(url_for(listing, code=district.code))
+    return render_template(template, district=district, form=form, may_edit=True, **context)
+
+
+def _record_page(district: District, user: User, record: Any, form: Any, update: Callable[..., Any], listing: str,
+                 template: str, **context: Any) -> str | Response:
+    """A record's page: changes saved (back to the list) for those who may edit; the form, read-only for
+    the others, with the record's history. `context` may name a callable, called only when the page is shown."""
+    session = db()
+    if request.method == "POST" and form.validate():
+        saved, changed = _save(form, lambda session: update(session, record, form.values(), actor=user.email,
+                                                             now=utcnow()))
+        if saved:
+            _flash_saved(changed, record.name)
+            return redirect(url_for(listing, code=district.code))
+    shown = {key: value() if callable(value) else value for key, value in context.items()}
+    return render_template(template, district=district, form=form, may_edit=_may_edit(user, district),
+                           title=record.name, **shown, history=history_rows(services.history(session, record)),
+                           confirm=ConfirmForm())
+
+
+def _activity_set(district: District, user: User, record: Any, set_active: Callable[..., Any], page: str,
+                  **ids: int) -> Response:
+    """A school or unit closed or opened again as the button asks (never deleted); back to its page."""
+    session = db()
+    is_active = _posted_activity()
+    set_active(session, record, is_active, actor=user.email, now=utcnow())
+    session.commit()
+    flash(gettext("%(name)s är åter aktiv.", name=record.name) if is_active
+          else gettext("%(name)s är markerad som nedlagd.", name=record.name), "success")
+    return redirect(url_for(page, code=district.code, **ids))
+
+
 # ---------------------------------------------------------------------------------------------
 # Schools
 
@@ -126,15 +166,8 @@ def schools(code: str) -> str:
 def new_school(code: str) -> str | Response:
     """Add a school to the district."""
     district, user = _district(code, Action.EDIT)
-    form = SchoolRecordForm()
-    if form.validate_on_submit():
-        saved, school = _save(form, lambda session: services.add_school(
-            session, district, form.values(), actor=user.email, now=utcnow()))
-        if saved:
-            flash(gettext("%(name)s är tillagd.", name=school.name), "success")
-            return redirect(url_for(".schools", code=district.code))
-    return render_template("org/admin/school.html", district=district, form=form, school=None, may_edit=True,
-                           title=gettext("Ny skola"))
+    return _new_record(district, user, SchoolRecordForm(), services.add_school, ".schools", "org/admin/school.html",
+                       school=None, title=gettext("Ny skola"))
 
 
 @bp.route("/districts/<code>/schools/<int:school_id>", methods=["GET", "POST"])
@@ -142,18 +175,10 @@ def new_school(code: str) -> str | Response:
 def school(code: str, school_id: int) -> str | Response:
     """A school's details: a form for those who may edit, read-only for the others; its history."""
     district, user = _district(code, Action.VIEW if request.method == "GET" else Action.EDIT)
-    session = db()
-    record = services.find_school(session, district, school_id) or abort(404)
+    record = services.find_school(db(), district, school_id) or abort(404)
     form = SchoolRecordForm.of(record) if request.method == "GET" else SchoolRecordForm()
-    if request.method == "POST" and form.validate():
-        saved, changed = _save(form, lambda session: services.update_school(
-            session, record, form.values(), actor=user.email, now=utcnow()))
-        if saved:
-            _flash_saved(changed, record.name)
-            return redirect(url_for(".schools", code=district.code))
-    return render_template("org/admin/school.html", district=district, form=form, school=record,
-                           may_edit=_may_edit(user, district), title=record.name,
-                           history=history_rows(services.history(session, record)), confirm=ConfirmForm())
+    return _record_page(district, user, record, form, services.update_school, ".schools", "org/admin/school.html",
+                        school=record)
 
 
 @bp.post("/districts/<code>/schools/<int:school_id>/active")
@@ -161,14 +186,8 @@ def school(code: str, school_id: int) -> str | Response:
 def school_active(code: str, school_id: int) -> Response:
     """Mark a school as closed (nedlagd) or open again; a school is never deleted."""
     district, user = _district(code, Action.EDIT)
-    session = db()
-    record = services.find_school(session, district, school_id) or abort(404)
-    is_active = _posted_activity()
-    services.set_school_active(session, record, is_active, actor=user.email, now=utcnow())
-    session.commit()
-    flash(gettext("%(name)s är åter aktiv.", name=record.name) if is_active
-          else gettext("%(name)s är markerad som nedlagd.", name=record.name), "success")
-    return redirect(url_for(".school", code=district.code, school_id=record.id))
+    record = services.find_school(db(), district, school_id) or abort(404)
+    return _activity_set(district, user, record, services.set_school_active, ".school", school_id=record.id)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -191,15 +210,8 @@ def units(code: str) -> str:
 def new_unit(code: str) -> str | Response:
     """Add a unit (or an outside organisation) to the district."""
     district, user = _district(code, Action.EDIT)
-    form = UnitRecordForm()
-    if form.validate_on_submit():
-        saved, unit = _save(form, lambda session: services.add_unit(
-            session, district, form.values(), actor=user.email, now=utcnow()))
-        if saved:
-            flash(gettext("%(name)s är tillagd.", name=unit.name), "success")
-            return redirect(url_for(".units", code=district.code))
-    return render_template("org/admin/unit.html", district=district, form=form, unit=None, may_edit=True,
-                           title=gettext("Ny enhet"))
+    return _new_record(district, user, UnitRecordForm(), services.add_unit, ".units", "org/admin/unit.html",
+                       unit=None, title=gettext("Ny enhet"))
 
 
 @bp.route("/districts/<code>/units/<int:unit_id>", methods=["GET", "POST"])
@@ -207,18 +219,10 @@ def new_unit(code: str) -> str | Response:
 def unit(code: str, unit_id: int) -> str | Response:
     """A unit's details and history."""
     district, user = _district(code, Action.VIEW if request.method == "GET" else Action.EDIT)
-    session = db()
-    record = services.find_unit(session, district, unit_id) or abort(404)
+    record = services.find_unit(db(), district, unit_id) or abort(404)
     form = UnitRecordForm.of(record) if request.method == "GET" else UnitRecordForm()
-    if request.method == "POST" and form.validate():
-        saved, changed = _save(form, lambda session: services.update_unit(
-            session, record, form.values(), actor=user.email, now=utcnow()))
-        if saved:
-            _flash_saved(changed, record.name)
-            return redirect(url_for(".units", code=district.code))
-    return render_template("org/admin/unit.html", district=district, form=form, unit=record,
-                           may_edit=_may_edit(user, district), title=record.name,
-                           history=history_rows(services.history(session, record)), confirm=ConfirmForm())
+    return _record_page(district, user, record, form, services.update_unit, ".units", "org/admin/unit.html",
+                        unit=record)
 
 
 @bp.post("/districts/<code>/units/<int:unit_id>/active")
@@ -226,14 +230,8 @@ def unit(code: str, unit_id: int) -> str | Response:
 def unit_active(code: str, unit_id: int) -> Response:
     """Mark a unit as closed or open again; never deleted."""
     district, user = _district(code, Action.EDIT)
-    session = db()
-    record = services.find_unit(session, district, unit_id) or abort(404)
-    is_active = _posted_activity()
-    services.set_unit_active(session, record, is_active, actor=user.email, now=utcnow())
-    session.commit()
-    flash(gettext("%(name)s är åter aktiv.", name=record.name) if is_active
-          else gettext("%(name)s är markerad som nedlagd.", name=record.name), "success")
-    return redirect(url_for(".unit", code=district.code, unit_id=record.id))
+    record = services.find_unit(db(), district, unit_id) or abort(404)
+    return _activity_set(district, user, record, services.set_unit_active, ".unit", unit_id=record.id)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -270,15 +268,8 @@ def _person_form(form: PersonRecordForm, district: District, person: Person | No
 def new_person(code: str) -> str | Response:
     """Add a person with their workplace, functions and deputy."""
     district, user = _district(code, Action.EDIT)
-    form = _person_form(PersonRecordForm(), district, None)
-    if form.validate_on_submit():
-        saved, person = _save(form, lambda session: services.add_person(
-            session, district, form.values(), actor=user.email, now=utcnow()))
-        if saved:
-            flash(gettext("%(name)s är tillagd.", name=person.name), "success")
-            return redirect(url_for(".people", code=district.code))
-    return render_template("org/admin/person.html", district=district, form=form, person=None, may_edit=True,
-                           title=gettext("Ny person"))
+    return _new_record(district, user, _person_form(PersonRecordForm(), district, None), services.add_person,
+                       ".people", "org/admin/person.html", person=None, title=gettext("Ny person"))
 
 
 @bp.route("/districts/<code>/people/<int:person_id>", methods=["GET", "POST"])
@@ -290,16 +281,13 @@ def person(code: str, person_id: int) -> str | Response:
     record = services.find_person(session, district, person_id) or abort(404)
     form = _person_form(PersonRecordForm.of(record) if request.method == "GET" else PersonRecordForm(),
                         district, record)
-    if request.method == "POST" and form.validate():
-        saved, changed = _save(form, lambda session: services.update_person(
-            session, record, district, form.values(), actor=user.email, now=utcnow()))
-        if saved:
-            _flash_saved(changed, record.name)
-            return redirect(url_for(".people", code=district.code))
-    stands_in_for = [p for p in services.people_of(session, district) if p.deputy_id == record.id]
-    return render_template("org/admin/person.html", district=district, form=form, person=record,
-                           may_edit=_may_edit(user, district), title=record.name, stands_in_for=stands_in_for,
-                           history=history_rows(services.history(session, record)), confirm=ConfirmForm())
+
+    def update(session: Session, person: Person, values: Any, **by: Any) -> bool:
+        return services.update_person(session, person, district, values, **by)
+
+    return _record_page(district, user, record, form, update, ".people", "org/admin/person.html", person=record,
+                        stands_in_for=lambda: [p for p in services.people_of(session, district)
+                                               if p.deputy_id == record.id])
 
 
 @bp.route("/districts/<code>/people/<int:person_id>/deactivate", methods=["GET", "POST"])

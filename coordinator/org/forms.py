@@ -28,7 +28,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from coordinator.i18n import DomainError
 from coordinator.org.functions import Function, Level
-from coordinator.org.importers import parse_email, parse_unit_code
+from coordinator.org.rows import parse_email, parse_unit_code
 from coordinator.org.labels import (
     ORGANISER_TYPE_LABELS,
     SCHOOL_FORM_LABELS,

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from coordinator import audit
 from coordinator.i18n import N_
 from coordinator.org.functions import Function
-from coordinator.org.importers import PersonRow, SchoolRow
+from coordinator.org.rows import PersonRow, SchoolRow
 from coordinator.org.models import District, Person, PersonFunction, School, Unit
 from coordinator.org.tables import ImportFile, ImportProblem
 

@@ -22,7 +22,7 @@ from coordinator.audit import AuditEvent
 from coordinator.auth.models import User
 from coordinator.i18n import N_, DomainError
 from coordinator.org.functions import Function
-from coordinator.org.importers import PersonRow, SchoolRow, parse_email, parse_unit_code
+from coordinator.org.rows import PersonRow, SchoolRow, parse_email, parse_unit_code
 from coordinator.org.imports import ImportFailed, ImportResult, import_people, import_schools
 from coordinator.org.models import (
     District, Language, OrganiserType, Person, PersonFunction, School, SchoolForm, Unit, UnitKind,

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from coordinator.i18n import N_, DomainError
-from coordinator.org.importers import SchoolRow, add_school_row, parse_email, parse_unit_code
+from coordinator.org.rows import SchoolRow, add_school_row, parse_email, parse_unit_code
 from coordinator.org.models import OrganiserType, SchoolForm
 from coordinator.org.tables import ImportFile
 

@@ -15,11 +15,11 @@ import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from functools import cache
 from pathlib import PurePath
 from typing import Any, Generic, TypeVar
 
 from coordinator.i18n import N_, DomainError
+from coordinator.org.columns import Column, header_key, known_headers
 
 # ---------------------------------------------------------------------------------------------
 # Problems
@@ -77,31 +77,6 @@ class ImportFile(Generic[Row]):
         found = ImportProblem(self.name, line, self.label(key) if key else None, template, params)
         self.problems.append(found)
         return found
-
-
-# ---------------------------------------------------------------------------------------------
-# Columns: Swedish or English headers, any case, spaces, hyphens and underscores alike
-
-
-def _header_key(text: str) -> str:
-    return re.sub(r"[\s_\-]+", "_", unicodedata.normalize("NFC", text).strip().casefold())
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    sv: str
-    en: str
-    required: bool = False
-    aliases: tuple[str, ...] = ()
-
-    @property
-    def names(self) -> set[str]:
-        return {_header_key(name) for name in (self.sv, self.en, self.key, *self.aliases)}
-
-    @property
-    def title(self) -> str:
-        return f"{self.sv} ({self.en})"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -208,22 +183,13 @@ def _sniff_delimiter(text: str) -> str:
     """Comma or semicolon (Swedish Excel) or tab: the one that splits the header into known columns."""
     header = next((line for line in text.splitlines() if line.strip()), "")
 
-    known = _known_headers()
+    known = known_headers()
 
     def fit(delimiter: str) -> tuple[int, int]:
         cells = next(csv.reader([header], delimiter=delimiter), [])
-        return sum(_header_key(cell) in known for cell in cells), len(cells)
+        return sum(header_key(cell) in known for cell in cells), len(cells)
 
     return max((";", ",", "\t"), key=fit)
-
-
-@cache
-def _known_headers() -> frozenset[str]:
-    """Every header of the school and person files: the ones that choose the delimiter, for a terms file too."""
-    # Imported here, not at the top: importers.py builds its rows on this module.
-    from coordinator.org.importers import PERSON_COLUMNS, SCHOOL_COLUMNS
-
-    return frozenset().union(*(c.names for c in SCHOOL_COLUMNS + PERSON_COLUMNS))
 
 
 def _xlsx_table(content: bytes) -> _Table:
@@ -277,7 +243,7 @@ def table_records(file: ImportFile[Any], table: _Table, columns: Sequence[Column
     columns = [c for c in columns if not (district and c.key == "district")]
     positions: dict[str, int] = {}
     for position, heading in enumerate(table.header):
-        key = _header_key(heading)
+        key = header_key(heading)
         column = next((c for c in columns if key in c.names), None)
         if column is None:
             continue  # extra columns (comments, the user's own notes) are allowed and ignored

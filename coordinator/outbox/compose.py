@@ -1,7 +1,9 @@
 """Building the emails the outbox sends: rendered text and HTML, and the calendar part for invitations.
 
-No Flask: the bodies come from a plain Jinja2 environment over templates/emails/<language>/
-(autoescaped for .html), so producers in jobs and CLI commands compose the same mail as the web.
+No Flask: the bodies come from a plain Jinja2 environment over templates/emails/ (autoescaped
+for .html), so producers in jobs and CLI commands compose the same mail as the web. Each mail is
+one template whose texts are Swedish msgids marked with `_()`/`ngettext()`, translated by the
+same catalogue as the pages (coordinator/translations) into the recipient's language.
 The MIME shape follows DESIGN.md's interoperability rules: one recipient in To, a
 multipart/alternative of text/plain, text/html and `text/calendar; method=X` whose unquoted
 method matches the calendar's METHOD. The calendar part is base64, so its CRLF line ends and
@@ -28,6 +30,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
+from babel.support import NullTranslations, Translations
 from jinja2 import (
     Environment,
     FileSystemLoader,
@@ -44,6 +47,7 @@ from coordinator.invitations.ics import CalendarEvent, Party
 from coordinator.invitations.tokens import RsvpLinks
 
 TEMPLATES = PROJECT_ROOT / "templates" / "emails"
+CATALOGUES = PROJECT_ROOT / "coordinator" / "translations"
 LANGUAGES = ("sv", "en")
 DEFAULT_LANGUAGE = "sv"
 DEFAULT_TIMEZONE = "Europe/Stockholm"
@@ -101,30 +105,45 @@ def _local(context: Context, value: datetime | None, style: str = "datetime") ->
                         context.get("timezone") or DEFAULT_TIMEZONE, style)
 
 
-@lru_cache(maxsize=1)
-def _environment() -> Environment:
+def _catalogue(language: str) -> NullTranslations:
+    """The catalogue a language's mail is translated by; Swedish is the msgids themselves."""
+    if language == DEFAULT_LANGUAGE:
+        return NullTranslations()
+    catalogue = Translations.load(str(CATALOGUES), [language])
+    if not isinstance(catalogue, Translations):  # no .mo: the mail would silently be Swedish
+        raise RuntimeError(f"no compiled catalogue for {language!r}: run `make translations` "
+                           "(python -m coordinator.translations.compile)")
+    return catalogue
+
+
+@lru_cache(maxsize=len(LANGUAGES))
+def _environment(language: str) -> Environment:
+    """The templates of one language: `_()` and `ngettext()` answer from its catalogue (newstyle:
+    placeholders are filled after translating, and escaped in HTML)."""
     environment = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
         undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    environment.install_gettext_translations(_catalogue(language), newstyle=True)  # type: ignore[attr-defined]
     environment.filters["local"] = _local
     environment.globals["local"] = _local
     return environment
 
 
 def render(name: str, language: str, **context: object) -> tuple[str, str | None]:
-    """(text, html) from emails/<language>/<name>.txt and .html; html is None when there is no .html.
+    """(text, html) from emails/<name>.txt and .html in `language`; html is None when there is no .html.
 
     Templates get `language` and a `local` filter writing aware times in the `timezone` context
     variable (Europe/Stockholm when absent), with the language's words for days and months.
     """
     language = language_of(language)
-    environment = _environment()
+    environment = _environment(language)
     values = {"timezone": DEFAULT_TIMEZONE, **context, "language": language}
-    text = environment.get_template(f"{language}/{name}.txt").render(values)
+    text = environment.get_template(f"{name}.txt").render(values)
     try:
-        html_template = environment.get_template(f"{language}/{name}.html")
+        html_template = environment.get_template(f"{name}.html")
     except TemplateNotFound:
         return text, None
     return text, html_template.render(values)

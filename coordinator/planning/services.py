@@ -8,7 +8,8 @@ Swedish template before anything is written.
 A district's plan covers the district's own agreement. City-level agreements (the steering
 group) belong to the city and are not planned per district; their meetings, like every other
 district's, still make their invitees busy, so a district plan never double-books anyone.
-Who each series invites is invitees.py; the warnings the director sees are warnings.py.
+Who each series invites is invitees.py; the warnings the director sees are warnings.py; the term as
+loaded for planning (and the meetings handed back) is context.py.
 """
 from __future__ import annotations
 
@@ -25,13 +26,13 @@ from sqlalchemy.orm import Session, selectinload
 
 from coordinator import audit
 from coordinator.agreements.models import (
-    Agreement, AgreementVersion, FormKind, MeetingForm, Party, Scope, VersionStatus,
+    Agreement, AgreementVersion, MeetingForm, Party, VersionStatus,
 )
 from coordinator.i18n import N_, DomainError
 from coordinator.invitations.messages import MailContext
 from coordinator.invitations.services import queue_cancellations, queue_invitations, queue_updates
-from coordinator.org.functions import Function
 from coordinator.org.models import District, Person, School, SchoolGroup
+from coordinator.planning.context import Invitee, MeetingEntry, PlanContext
 from coordinator.planning.invitees import (
     Organisation, Series, load_organisation, ordinal_of, series_of_form, series_of_version,
 )
@@ -47,53 +48,6 @@ UID_DOMAIN = "samverkan.invalid"
 
 
 # -- what the services hand back ---------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Invitee:
-    person_id: int
-    name: str
-    email: str
-    function: Function | None
-
-
-@dataclass(frozen=True)
-class MeetingEntry:
-    """A stored meeting of the term, as the plan shows it."""
-    id: int
-    uid: str
-    series_key: str
-    form_id: int
-    form_name: str
-    form_position: int
-    kind: FormKind
-    scope: Scope
-    school_name: str | None
-    group_name: str | None
-    starts_at: datetime  # UTC, as stored
-    ends_at: datetime
-    status: MeetingStatus
-    is_moved_by_hand: bool
-    is_added_by_hand: bool
-    sequence: int
-    published_at: datetime | None
-    published_by: str | None
-    invitees: tuple[Invitee, ...]  # by name
-    person_ids: frozenset[int]
-
-    @property
-    def meeting_id(self) -> int:
-        return self.id
-
-    @property
-    def is_cancelled(self) -> bool:
-        return self.status is MeetingStatus.CANCELLED
-
-    @property
-    def title(self) -> str:
-        """The form's name, with the school or group of its series."""
-        where = self.school_name or self.group_name
-        return f"{self.form_name} ({where})" if where else self.form_name
-
 
 @dataclass(frozen=True)
 class Publication:
@@ -377,21 +331,6 @@ def _uid(domain: str) -> str:
 
 
 # -- loading: a few queries per district, whatever its size --------------------------------------
-
-@dataclass
-class PlanContext:
-    """A district's term as loaded for planning: the organisation, the series and the meetings."""
-    district: District
-    term: Term
-    calendar: TermCalendar
-    timezone: str
-    max_per_day: int  # meetings one person is given in a day
-    org: Organisation
-    series: list[Series]
-    stored: list[MeetingEntry]
-    elsewhere: list[ExistingMeeting]  # other districts' and the city's meetings of the term sharing a person
-    elsewhere_names: dict[str, str]
-
 
 def _load(session: Session, district: District | str, term: Term | str, timezone: str, max_per_day: int, *,
           lock: bool = False) -> PlanContext:

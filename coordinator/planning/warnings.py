@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from coordinator.agreements.models import Scope
@@ -16,6 +15,7 @@ from coordinator.agreements.services import revision_overdue
 from coordinator.agreements.staffing import FormNeeds, unstaffed_functions
 from coordinator.i18n import N_
 from coordinator.org.functions import Function
+from coordinator.planning.context import MeetingEntry, PlanContext
 from coordinator.planning.invitees import Organisation
 from coordinator.planning.models import MeetingStatus
 from coordinator.planning.planner import (
@@ -23,8 +23,6 @@ from coordinator.planning.planner import (
     hand_made_warnings,
 )
 
-if TYPE_CHECKING:  # for annotations only: services.py imports this module
-    from coordinator.planning.services import MeetingEntry, PlanContext
 
 # warning codes besides the planner's and the staffing rule's
 REVISION_OVERDUE = "revision_overdue"

@@ -1,6 +1,6 @@
 """The reminder mails: one message per due reminder, in the recipient's language, ready for the outbox.
 
-Bodies come from templates/emails/<language>/<kind>.txt and .html (the kind's value, e.g.
+Bodies come from templates/emails/<kind>.txt and .html (the kind's value, e.g.
 `rsvp_reminder`), rendered by `outbox.compose`; subjects are here. Reminders carry no calendar
 part (the calendar already has the meeting) and are marked `Auto-Submitted: auto-generated`
 (RFC 3834) so out-of-office replies do not answer them. Reply-To is the convener, so "I'll be

@@ -21,10 +21,11 @@ from datetime import date
 from coordinator.i18n import N_, DomainError
 # The file layer (encodings, delimiters, XLSX, the header row, problems per cell) is the one the
 # organisation's imports use (org/tables.py), so both kinds of file behave alike; see docs/imports.md, "Files".
-from coordinator.org.tables import Cells, Column, ImportFile, read_table_file, table_of, table_records
+from coordinator.org.columns import Column
+from coordinator.org.tables import Cells, ImportFile, read_table_file, table_of, table_records
 from coordinator.terms.calendar import Break, parse_term_name
 from coordinator.terms.models import BreakKind
-from coordinator.terms.services import TermProblem, check_term
+from coordinator.terms.services import TermSpec, check_term
 
 TERM = "termin"  # the row type of a term itself; the other types are BreakKind values
 
@@ -50,22 +51,6 @@ KIND_WORDS = "termin, hostlov, jullov, sportlov, pasklov, studiedag, annat"
 # ISO dates; Excel's date cells arrive as "2027-08-19T00:00:00"
 _ISO_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[T ]00:00(?::00)?)?")
 NAME_LENGTH = 120  # TermBreak.name
-
-
-@dataclass(frozen=True)
-class TermSpec:
-    """A term as the file describes it: its dates and all its breaks, with the lines they came from."""
-    line: int                      # the `termin` row
-    name: str                      # canonical: HT2027
-    starts_on: date
-    ends_on: date
-    breaks: tuple[Break, ...] = ()
-    break_lines: tuple[int, ...] = ()
-
-    def where(self, problem: TermProblem) -> tuple[int, str | None]:
-        """The line and column of the file a problem with this term is about."""
-        line = self.break_lines[problem.break_index] if problem.break_index is not None else self.line
-        return line, {"name": "term"}.get(problem.field or "", problem.field)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 import dataclasses
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
@@ -26,9 +26,6 @@ from coordinator.terms.calendar import (
     AUTUMN, Break, TermCalendar, TermDates, check_no_overlap, parse_term_name,
 )
 from coordinator.terms.models import BreakKind, Term, TermBreak
-
-if TYPE_CHECKING:  # importer.py checks each term of a file with check_term, so it imports this module
-    from coordinator.terms.importer import TermSpec
 
 
 # ---------------------------------------------------------------------------------------------
@@ -54,6 +51,22 @@ class TermProblem:
     @property
     def message(self) -> str:
         return self.template % self.params if self.params else self.template
+
+
+@dataclass(frozen=True)
+class TermSpec:
+    """A term as the file describes it: its dates and all its breaks, with the lines they came from."""
+    line: int                      # the `termin` row
+    name: str                      # canonical: HT2027
+    starts_on: date
+    ends_on: date
+    breaks: tuple[Break, ...] = ()
+    break_lines: tuple[int, ...] = ()
+
+    def where(self, problem: TermProblem) -> tuple[int, str | None]:
+        """The line and column of the file a problem with this term is about."""
+        line = self.break_lines[problem.break_index] if problem.break_index is not None else self.line
+        return line, {"name": "term"}.get(problem.field or "", problem.field)
 
 
 class InvalidTerm(DomainError):

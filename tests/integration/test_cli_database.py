@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from coordinator import create_app
 from coordinator.cli import cli
 from coordinator.config import Settings
-from coordinator.db import all_models
+from coordinator.models import all_models
 from coordinator.migrate import current_revision
 
 

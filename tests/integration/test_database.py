@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from coordinator.audit import AuditEvent
-from coordinator.db import all_models
+from coordinator.models import all_models
 
 
 def test_migrated_schema_has_every_model_table(engine):

@@ -14,7 +14,7 @@ from coordinator.agreements.services import staffing_warnings
 from coordinator.auth.models import Role, User
 from coordinator.auth.passwords import verify_password
 from coordinator.cli import cli
-from coordinator.db import all_models
+from coordinator.models import all_models
 from coordinator.org.functions import Function
 from coordinator.org.models import (
     District, Language, OrganiserType, Person, PersonFunction, School, SchoolForm, Unit, UnitKind,

@@ -4,7 +4,7 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from coordinator.db import all_models
+from coordinator.models import all_models
 
 
 def test_no_model_change_is_missing_a_migration(engine):

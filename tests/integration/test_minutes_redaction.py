@@ -19,7 +19,7 @@ from tests.minutes_helpers import FORUM, OPERATIVE, after, docx, hold_term, meet
 from tests.reminder_world import MAIL
 
 from coordinator.audit import AuditEvent
-from coordinator.db import all_models
+from coordinator.models import all_models
 from coordinator.i18n import DomainError
 from coordinator.minutes.action_items import add_action_item
 from coordinator.minutes.models import Attachment, AttendanceStatus, Minutes, MinutesRevision

@@ -14,7 +14,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from coordinator.db import all_models
+from coordinator.models import all_models
 from coordinator.minutes.guard import Passage, check
 
 # column -> the test ("module::function") that shows the guard refusing an identity number written there
