@@ -17,6 +17,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from coordinator.auth.routes import ANYONE, permission
 from coordinator.clock import Clock, utcnow
 from coordinator.config import Settings
 from coordinator.db import make_engine, make_session_factory
@@ -119,6 +120,7 @@ def local_time(value: datetime | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
     return format_datetime(value.astimezone(ZoneInfo(settings().timezone)), fmt, rebase=False)
 
 
+@permission(ANYONE)
 def healthz() -> tuple[dict[str, str], int]:
     """200 while the database answers, 503 when it does not."""
     try:
@@ -135,6 +137,7 @@ ACCESSIBILITY_ASSESSED_ON = date(2026, 11, 24)
 ACCESSIBILITY_UPDATED_ON = date(2026, 11, 24)
 
 
+@permission(ANYONE)
 def accessibility() -> str:
     """The accessibility statement required by DOS-lagen, with a way to report problems."""
     from coordinator.org.models import Municipality

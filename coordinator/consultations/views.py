@@ -20,7 +20,8 @@ from flask_babel import format_datetime, get_locale, gettext
 from werkzeug.wrappers import Response
 from wtforms.fields import SelectChoice
 
-from coordinator.auth.access import login_required, require
+from coordinator.auth.access import require
+from coordinator.auth.routes import ANYONE, HANDLE_CASES, permission
 from coordinator.auth.models import User
 from coordinator.auth.permissions import Action
 from coordinator.auth.views import safe_next
@@ -62,6 +63,7 @@ def helpers() -> dict[str, Any]:
 # -- booking, without an account ------------------------------------------------------------------------
 
 @bp.route("/consultations/book/<token>", methods=["GET", "POST"])
+@permission(ANYONE)
 def booking(token: str) -> str | Response | tuple[str, int]:
     """The school's booking page: the free slots and the form; POST books the chosen slot."""
     session, config, now = db(), settings(), utcnow()
@@ -113,6 +115,7 @@ def _booking_page(form: BookingForm, school: Any, found: list[Slot], token: str,
 
 
 @bp.route("/consultations/cancel/<token>", methods=["GET", "POST"])
+@permission(ANYONE)
 def booker_cancel(token: str) -> str | Response | tuple[str, int]:
     """The booker's cancel page from the link in their mail; POST cancels."""
     session, config, now = db(), settings(), utcnow()
@@ -158,7 +161,7 @@ def _day_arg() -> date:
 
 
 @bp.get("/districts/<code>/consultations")
-@login_required
+@permission(HANDLE_CASES)
 def day(code: str) -> str:
     """The day's bookings with the matter, the booker and the school; cancel buttons for those to come."""
     district, _ = _district(code)
@@ -170,7 +173,7 @@ def day(code: str) -> str:
 
 
 @bp.get("/districts/<code>/consultations/week")
-@login_required
+@permission(HANDLE_CASES)
 def week(code: str) -> str:
     """The week's bookings (Monday to Friday), grouped by day."""
     district, _ = _district(code)
@@ -185,7 +188,7 @@ def week(code: str) -> str:
 
 
 @bp.post("/districts/<code>/consultations/<int:booking_id>/cancel")
-@login_required
+@permission(HANDLE_CASES)
 def officer_cancel(code: str, booking_id: int) -> Response:
     district, user = _district(code)
     session = db()
@@ -201,7 +204,7 @@ def officer_cancel(code: str, booking_id: int) -> Response:
 
 
 @bp.route("/districts/<code>/consultations/hours", methods=["GET", "POST"])
-@login_required
+@permission(HANDLE_CASES)
 def hours(code: str) -> str | Response:
     """The district's consultation hours, and the form that publishes new ones."""
     district, user = _district(code)
@@ -228,7 +231,7 @@ def hours(code: str) -> str | Response:
 
 
 @bp.post("/districts/<code>/consultations/hours/<int:hours_id>/close")
-@login_required
+@permission(HANDLE_CASES)
 def close(code: str, hours_id: int) -> Response:
     district, user = _district(code)
     session = db()
@@ -245,7 +248,7 @@ def close(code: str, hours_id: int) -> Response:
 
 
 @bp.get("/districts/<code>/consultations/links")
-@login_required
+@permission(HANDLE_CASES)
 def links(code: str) -> str:
     """Each school's booking link, to copy and hand to the school; issue a new one or revoke it."""
     district, _ = _district(code)
@@ -256,7 +259,7 @@ def links(code: str) -> str:
 
 
 @bp.post("/districts/<code>/consultations/links/<int:school_id>/<any(issue, revoke):action>")
-@login_required
+@permission(HANDLE_CASES)
 def link_action(code: str, school_id: int, action: str) -> Response:
     district, user = _district(code)
     session = db()

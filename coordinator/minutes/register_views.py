@@ -18,7 +18,8 @@ from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from coordinator.agreements.models import MeetingForm
-from coordinator.auth.access import current_user, login_required, require
+from coordinator.auth.access import current_user, require
+from coordinator.auth.routes import KEEP_DISTRICT, READ_DISTRICT, SIGNED_IN, permission
 from coordinator.auth.permissions import Action, allows, visible_district_ids
 from coordinator.clock import utcnow
 from coordinator.i18n import DomainError
@@ -47,7 +48,7 @@ REGISTER_STATES = {
 
 
 @bp.get("/minutes")
-@login_required
+@permission(SIGNED_IN)
 def index() -> str | Response:
     """The registers a user keeps or reads; a participant's own minutes to write or confirm."""
     user = current_user()
@@ -86,7 +87,7 @@ def _own_work(person_id: int) -> tuple[list[tuple[Meeting, Minutes | None]], lis
 
 
 @bp.get("/districts/<code>/minutes")
-@login_required
+@permission(READ_DISTRICT)
 def register(code: str) -> str:
     """Every published meeting of the term with its minutes' state, overdue first; filters by form and state."""
     district, term, terms = _district_and_term(code)
@@ -101,7 +102,7 @@ def register(code: str) -> str:
 
 
 @bp.get("/districts/<code>/minutes/register.<any(csv, xlsx):extension>")
-@login_required
+@permission(READ_DISTRICT)
 def export(code: str, extension: str) -> Response:
     """The register (with the page's filters) as CSV or XLSX."""
     district, term, _terms = _district_and_term(code)
@@ -118,7 +119,7 @@ def export(code: str, extension: str) -> Response:
 
 
 @bp.route("/districts/<code>/minutes/committee", methods=["GET", "POST"])
-@login_required
+@permission(READ_DISTRICT, post=KEEP_DISTRICT)
 def committee(code: str) -> str | Response:
     """The committee bundle: final minutes of forms that report to the committee, reported in one action."""
     district = _district(code)

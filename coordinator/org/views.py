@@ -17,7 +17,8 @@ from coordinator.agreements.models import (
     VersionStatus,
 )
 from coordinator.agreements.services import revision_overdue, staffing_warnings
-from coordinator.auth.access import current_user, login_required, require
+from coordinator.auth.access import current_user, require
+from coordinator.auth.routes import ANYONE, READ_DISTRICT, permission
 from coordinator.auth.permissions import Action, allows, visible_district_ids
 from coordinator.clock import utcnow
 from coordinator.org.labels import template_words
@@ -42,6 +43,7 @@ def local_today() -> date:
 
 
 @bp.get("/")
+@permission(ANYONE)
 def home() -> str:
     """The home page: the municipality's districts, and for those allowed, links and the city's agreements."""
     session = db()
@@ -83,7 +85,7 @@ def home() -> str:
 
 
 @bp.get("/districts/<code>")
-@login_required
+@permission(READ_DISTRICT)
 def district(code: str) -> str:
     """A district: its schools, units, people, and its active agreement with the staffing warnings."""
     session = db()
