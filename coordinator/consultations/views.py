@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from itertools import groupby
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -41,6 +41,8 @@ from coordinator.i18n import DomainError
 from coordinator.invitations.messages import MailContext
 from coordinator.org.models import District
 from coordinator.web import db, settings
+
+T = TypeVar("T")
 
 bp = Blueprint("consultations", __name__)
 
@@ -192,9 +194,9 @@ def week(code: str) -> str:
 def officer_cancel(code: str, booking_id: int) -> Response:
     district, user = _district(code)
     session = db()
+    booking = _found(lambda: district_booking(session, district, booking_id))
 
     def act() -> str:
-        booking = district_booking(session, district, booking_id)
         cancel(session, booking, by=user.email, actor=user.email, now=utcnow(),
                mail=MailContext.from_settings(settings()))
         return gettext("Konsultationen är avbokad. Bokaren och mottagningsgruppen får en avbokning till kalendern.")
@@ -263,9 +265,9 @@ def links(code: str) -> str:
 def link_action(code: str, school_id: int, action: str) -> Response:
     district, user = _district(code)
     session = db()
+    school = _found(lambda: district_school(session, district, school_id))
 
     def act() -> str:
-        school = district_school(session, district, school_id)
         if action == "issue":
             issue_link(session, school, actor=user.email, now=utcnow())
             return gettext("%(school)s har en ny bokningslänk; den gamla fungerar inte längre.", school=school.name)
@@ -274,6 +276,14 @@ def link_action(code: str, school_id: int, action: str) -> Response:
 
     _commit_or_flash(act)
     return redirect(url_for(".links", code=district.code) + f"#school-{school_id}")
+
+
+def _found(find: Callable[[], T]) -> T:
+    """A booking or school of the district; 404 for an unknown id and another district's alike."""
+    try:
+        return find()
+    except DomainError:
+        abort(404)
 
 
 def _commit_or_flash(act: Callable[[], str]) -> None:

@@ -19,7 +19,7 @@ from werkzeug.wrappers import Response
 from coordinator.auth.access import current_user, require
 from coordinator.auth.routes import CITY_FOLLOWUP, READ_DISTRICT, permission
 from coordinator.auth.models import Role
-from coordinator.auth.permissions import Action, allows, sees_city_followup
+from coordinator.auth.permissions import Action, allows, sees_city_followup, visible_district_ids
 from coordinator.followup import charts
 from coordinator.followup.details import (
     MEETING_DRILLS, Drill, SchoolYear, drill, form_name, school_year, school_year_of,
@@ -207,7 +207,9 @@ def _district(code: str) -> District:
     try:
         place = find_district(db(), code)
     except DomainError as error:
-        _not_found(error)
+        if visible_district_ids(current_user()) is None:  # who sees every district learns nothing from the name
+            _not_found(error)
+        abort(404)  # the same page as for another district's: a district's people cannot tell them apart
     require(Action.VIEW, place.id)
     return place
 

@@ -217,6 +217,8 @@ def _feed_owners(user: User) -> list[tuple[str, str, Person | District]]:
 
 def _chosen(owners: list[tuple[str, str, Person | District]]) -> tuple[str, Person | District]:
     wanted = request.form.get("owner")
+    if not wanted:  # a form without its button's value: bad input, not someone else's calendar
+        abort(400)
     for key, _, owner in owners:
         if key == wanted:
             return key, owner

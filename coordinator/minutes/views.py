@@ -14,7 +14,7 @@ from typing import Any
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from werkzeug.exceptions import NotFound
+from werkzeug.exceptions import BadRequest, NotFound
 from werkzeug.wrappers import Response
 
 from coordinator.auth.access import current_user
@@ -397,8 +397,8 @@ def item_status(meeting_id: int, item_id: int) -> Response:
         raise NotFound()
     try:
         status = ActionItemStatus(request.form.get("status", ""))
-    except ValueError:
-        raise NotFound() from None
+    except ValueError:  # a form without a status the buttons send: bad input
+        raise BadRequest() from None
     if not ButtonForm().validate_on_submit():
         flash(gettext("Formuläret kunde inte läsas. Försök igen."), "error")
         return _back(page.meeting, "items")

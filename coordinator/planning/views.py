@@ -301,7 +301,7 @@ def add_invitee(code: str, term: str, meeting_id: int) -> str | Response:
 @permission(ORGANISE)
 def remove_invitee(code: str, term: str, meeting_id: int, person_id: int) -> Response:
     district, term_row, meeting = _organised_meeting(code, term, meeting_id)
-    person = _person(person_id)
+    person = _invitee(meeting, person_id)
     _change(lambda session: uninvite(session, meeting, person, actor=_actor(), now=utcnow(), mail=_mail()),
             gettext("%(name)s är borttagen från mötet.", name=person.name))
     return redirect(_meeting_url(district, term_row, meeting.id))
@@ -311,7 +311,7 @@ def remove_invitee(code: str, term: str, meeting_id: int, person_id: int) -> Res
 @permission(ORGANISE)
 def resend_invitation(code: str, term: str, meeting_id: int, person_id: int) -> Response:
     district, term_row, meeting = _organised_meeting(code, term, meeting_id)
-    person = _person(person_id)
+    person = _invitee(meeting, person_id)
     _change(lambda session: resend(session, meeting, person, actor=_actor(), now=utcnow(), mail=_mail()),
             gettext("Inbjudan skickas igen till %(name)s.", name=person.name))
     return redirect(_meeting_url(district, term_row, meeting.id))
@@ -360,6 +360,15 @@ def _person(person_id: int | None) -> Person:
     if person is None:
         abort(404)
     return person
+
+
+def _invitee(meeting: Meeting, person_id: int) -> Person:
+    """One of the people ever invited to the meeting; 404 for anyone else, so an organiser cannot learn the
+    name behind another district's person id (the service's "not invited" message names the person)."""
+    invitation = next((i for i in meeting.invitations if i.person_id == person_id), None)
+    if invitation is None:
+        abort(404)
+    return invitation.person
 
 
 def _meeting_url(district: District, term: Term, meeting_id: int) -> str:
