@@ -44,7 +44,7 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.before_request(remember_language)
     app.jinja_env.filters["local"] = local_time
-    app.jinja_env.globals.update(get_locale=get_locale, url_with_lang=url_with_lang)
+    app.jinja_env.globals.update(get_locale=get_locale, url_with_lang=url_with_lang, page_url=page_url)
     app.add_url_rule("/healthz", "healthz", healthz)
     app.add_url_rule("/tillganglighet", "accessibility", accessibility)
     app.register_error_handler(CSRFError, csrf_failed)
@@ -110,6 +110,22 @@ def speaking(language: str) -> Iterator[None]:
 def url_with_lang(language: str) -> str:
     """This page's address with `lang` set (the language switch for anonymous visitors)."""
     args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"] + [("lang", language)]
+    return f"{request.path}?{urlencode(args)}"
+
+
+PAGE_ARG = "sida"
+
+
+def requested_page() -> int:
+    """The page of a list this request asks for (`?sida=`), 1 unless a positive number is given."""
+    from coordinator.pagination import page_number
+
+    return page_number(request.args.get(PAGE_ARG))
+
+
+def page_url(number: int) -> str:
+    """This page's address at page `number` of its list, its other query arguments kept."""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != PAGE_ARG] + [(PAGE_ARG, str(number))]
     return f"{request.path}?{urlencode(args)}"
 
 

@@ -23,7 +23,8 @@ from coordinator.clock import utcnow
 from coordinator.i18n import DomainError
 from coordinator.invitations.messages import MailContext
 from coordinator.org.models import District
-from coordinator.web import db, settings
+from coordinator.pagination import paginate
+from coordinator.web import db, requested_page, settings
 
 bp = Blueprint("users", __name__)
 
@@ -61,7 +62,7 @@ def index() -> str:
     """The logins of the administrator's scope, with their role, district and state."""
     actor = _manager()
     users = accounts.users_in_scope(db(), actor)
-    return render_template("auth/users.html", users=users, may_manage={u.id: accounts.may_manage(actor, u)
+    return render_template("auth/users.html", users=users, listed=paginate(users, requested_page()), may_manage={u.id: accounts.may_manage(actor, u)
                                                                          for u in users})
 
 

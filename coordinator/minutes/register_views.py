@@ -35,7 +35,8 @@ from coordinator.org.models import District
 from coordinator.planning.models import Answer, Invitation, Meeting, MeetingStatus
 from coordinator.terms.models import Term
 from coordinator.terms.services import current_term, terms_of
-from coordinator.web import db, settings
+from coordinator.pagination import paginate
+from coordinator.web import db, requested_page, settings
 
 bp = Blueprint("protocol_register", __name__)
 
@@ -61,12 +62,12 @@ def index() -> str | Response:
     districts = list(session.scalars(query))
     if len(districts) == 1 and user.person_id is None:
         return redirect(url_for(".register", code=districts[0].code))
-    to_write, to_confirm = ([], []) if user.person_id is None else _own_work(user.person_id)
+    to_write, to_confirm = ([], []) if user.person_id is None else own_work(user.person_id)
     return render_template("minutes/index.html", districts=districts, to_write=to_write, to_confirm=to_confirm,
                            state_labels=STATE_LABELS)
 
 
-def _own_work(person_id: int) -> tuple[list[tuple[Meeting, Minutes | None]], list[Minutes]]:
+def own_work(person_id: int) -> tuple[list[tuple[Meeting, Minutes | None]], list[Minutes]]:
     """Held meetings whose minutes the person keeps and that are not registered; registered minutes they adjust."""
     session, now = db(), utcnow()
     keeper = sa.func.coalesce(MeetingForm.minutes_keeper_function, MeetingForm.convener_function)
@@ -95,6 +96,7 @@ def register(code: str) -> str:
     rows = protocol_register(db(), district, term, utcnow(), form_name=form_name, state=state)
     return render_template(
         "minutes/register.html", district=district, term=term, terms=terms, rows=rows,
+        listed=paginate(rows, requested_page()),
         forms=form_names(db(), district, term), form_name=form_name, state=state, states=REGISTER_STATES,
         overdue=sum(r.is_overdue for r in rows), bundle=len(committee_bundle(db(), district)),
         may_edit=_may_edit(district),

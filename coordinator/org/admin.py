@@ -66,7 +66,8 @@ from coordinator.org.models import (
     UnitKind,
 )
 from coordinator.org.tables import ImportProblem
-from coordinator.web import db
+from coordinator.pagination import paginate
+from coordinator.web import db, requested_page
 
 bp = Blueprint("org_admin", __name__)
 
@@ -119,6 +120,7 @@ def schools(code: str) -> str:
     found = services.schools_of(db(), district, query=search.q.data or "",
                                 organiser_type=search.organiser_type_value(), is_active=active_value(search.active.data))
     return render_template("org/admin/schools.html", district=district, search=search, schools=found,
+                           listed=paginate(found, requested_page()),
                            may_edit=_may_edit(user, district))
 
 
@@ -251,6 +253,7 @@ def people(code: str) -> str:
     found = services.people_of(db(), district, query=search.q.data or "", function=search.function_value(),
                                is_active=active_value(search.active.data))
     return render_template("org/admin/people.html", district=district, search=search, people=found,
+                           listed=paginate(found, requested_page()),
                            may_edit=_may_edit(user, district))
 
 

@@ -50,7 +50,6 @@ from tests.followup_world import NOW, PUBLISHED, at, build
 
 SECRET = "test-secret"
 UNKNOWN = 987654321
-TIMES: dict[str, float] = {}
 # what of Lunda no page served to Ekdal's people may show
 LUNDA_MARKERS = ("Lundaskolan", "Lars Lundkvist", "lars@lunda.example", "Linnea Lindell", "IFO r8", "Lundrummet",
                  "lunda-bilaga.pdf", "Lundas uppföljningspunkt")
@@ -341,13 +340,10 @@ def _send(world: World, role: Role | None, method: str, endpoint: str, arguments
         from flask import url_for
         url = url_for(endpoint, **arguments)
     transaction = world.connection.begin()
-    import time as _t
-    started = _t.perf_counter()
     try:
         return client.open(url, method=method)
     finally:
         transaction.rollback()
-        TIMES[endpoint] = TIMES.get(endpoint, 0) + _t.perf_counter() - started
 
 
 def _concerned(world: World, role: Role, rule: Rule) -> bool:
@@ -462,6 +458,55 @@ def test_another_districts_record_is_not_found_like_one_that_never_existed(world
     assert differing == [], "\n".join(differing)
 
 
-def test_zz_times() -> None:
-    for k, v in sorted(TIMES.items(), key=lambda kv: -kv[1])[:25]:
-        print(f"{v:7.2f} {k}")
+
+# -- ids typed into organisers' forms and addresses -------------------------------------------------------------
+
+def test_an_organiser_gets_no_name_for_another_districts_person_id(world: World) -> None:
+    """An invitee's id in the organiser's address that is not the meeting's: 404 without the person's name, the
+    same page as for an id that never existed."""
+    lars = world.other.ids["invitee"]
+    for endpoint in ("planning.remove_invitee", "planning.resend_invitation"):
+        arguments = {"code": "EKDAL", "term": "HT2027", "meeting_id": world.own.ids["meeting"]}
+        refused = _send(world, Role.DISTRICT_DIRECTOR, "POST", endpoint, {**arguments, "person_id": lars})
+        unknown = _send(world, Role.DISTRICT_DIRECTOR, "POST", endpoint, {**arguments, "person_id": UNKNOWN})
+        assert refused.status_code == unknown.status_code == 404
+        assert "Lars Lundkvist" not in _text(refused)
+        assert _TOKEN.sub("", _text(refused)) == _TOKEN.sub("", _text(unknown))
+
+
+def test_an_adjuster_id_from_outside_the_meeting_names_nobody(world: World) -> None:
+    client = world.app.test_client()
+    with client.session_transaction() as cookie:
+        cookie["user_id"], cookie["since"] = world.users[Role.DISTRICT_DIRECTOR], NOW.timestamp()
+    transaction = world.connection.begin()
+    try:
+        response = client.post(f"/meetings/{world.own.ids['meeting']}/minutes/adjusters",
+                               data={"adjusters": [str(world.other.ids["invitee"])]}, follow_redirects=True)
+    finally:
+        transaction.rollback()
+    assert response.status_code == 200 and "Lars Lundkvist" not in _text(response)
+
+
+# -- the front pages ---------------------------------------------------------------------------------------------
+
+def _front(world: World, role: Role) -> Any:
+    return _send(world, role, "GET", "org.home", {})
+
+
+def test_a_director_lands_on_the_districts_current_term(world: World) -> None:
+    html = _text(_front(world, Role.DISTRICT_DIRECTOR))
+    assert "<h1>Ekdal</h1>" in html and "Terminen HT2027" in html
+    assert 'href="/districts/EKDAL/terms/HT2027/plan"' in html and "Protokoll som saknas" in html
+
+
+def test_a_participant_lands_on_her_meetings_answers_and_minutes(world: World) -> None:
+    html = _text(_front(world, Role.PARTICIPANT))
+    assert "<h1>Mina möten</h1>" in html and "Mina kommande möten" in html
+    assert html.count('href="/rsvp/') >= 3  # m1, m2 and her school's conference, each with its answer page
+    assert 'href="/me/calendar"' in html
+
+
+def test_an_administrator_lands_on_the_protocol_register_and_the_intake_group_on_its_reports(world: World) -> None:
+    assert _front(world, Role.DISTRICT_ADMIN).headers["Location"] == "/districts/EKDAL/minutes"
+    assert _front(world, Role.INTAKE_OFFICER).headers["Location"] == "/districts/EKDAL/reports"
+    assert "<h1>Stadsdelar</h1>" in _text(_front(world, Role.CITY_ADMIN))
