@@ -7,7 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, redirect, render_template, url_for
+from flask import Blueprint, abort, render_template, url_for
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.wrappers import Response
 
@@ -54,7 +54,7 @@ def local_today() -> date:
 @permission(ANYONE)
 def home() -> str | Response:
     """The front page: a director's current term, a participant's own meetings and work, an administrator's protocol
-    register, the intake group's reports; the municipality's districts for the city's roles and the anonymous."""
+    register; the municipality's districts for the others and the anonymous."""
     session = db()
     user = current_user()
     if user is not None:
@@ -129,10 +129,10 @@ def district(code: str) -> str:
 def _front_page(session: Session, user: User) -> str | Response | None:
     """The role's own front page, or None for the districts' list."""
     district = user.district
+    # the page itself, not a redirect: the address stays the front page's
     if user.role is Role.DISTRICT_ADMIN and district is not None:
-        return redirect(url_for("protocol_register.register", code=district.code))
-    if user.role is Role.INTAKE_OFFICER and district is not None:
-        return redirect(url_for("cases.index", code=district.code))
+        from coordinator.minutes.register_views import register
+        return register(district.code)
     now = utcnow()
     if user.role is Role.DISTRICT_DIRECTOR and district is not None:
         terms = terms_of(session, district.municipality)
