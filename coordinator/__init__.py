@@ -28,6 +28,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["coordinator.mail"] = transport_from_url(settings.mail_url)
 
     from coordinator import models, web  # noqa: F401  (models: every table mapped before the first request)
+    from coordinator.auth.routes import ANYONE, permission
     from coordinator.agreements.views import bp as agreements_bp
     from coordinator.auth.user_views import bp as users_bp
     from coordinator.auth.views import bp as auth_bp
@@ -60,4 +61,5 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(followup_bp)
     app.register_blueprint(cases_bp)
     app.register_blueprint(consultations_bp)
+    permission(ANYONE)(app.view_functions["static"])  # the style sheet and scripts, before signing in too
     return app

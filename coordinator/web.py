@@ -16,6 +16,7 @@ from flask_wtf import CSRFProtect
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from coordinator.auth.routes import ANYONE, permission
 from coordinator.clock import Clock, utcnow
 from coordinator.config import Settings
 from coordinator.db import make_engine, make_session_factory
@@ -42,7 +43,7 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.before_request(remember_language)
     app.jinja_env.filters["local"] = local_time
-    app.jinja_env.globals.update(get_locale=get_locale, url_with_lang=url_with_lang)
+    app.jinja_env.globals.update(get_locale=get_locale, url_with_lang=url_with_lang, page_url=page_url)
     app.add_url_rule("/healthz", "healthz", healthz)
     app.add_url_rule("/tillganglighet", "accessibility", accessibility)
     app.register_error_handler(404, not_found)
@@ -110,6 +111,22 @@ def url_with_lang(language: str) -> str:
     return f"{request.path}?{urlencode(args)}"
 
 
+PAGE_ARG = "sida"
+
+
+def requested_page() -> int:
+    """The page of a list this request asks for (`?sida=`), 1 unless a positive number is given."""
+    from coordinator.pagination import page_number
+
+    return page_number(request.args.get(PAGE_ARG))
+
+
+def page_url(number: int) -> str:
+    """This page's address at page `number` of its list, its other query arguments kept."""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != PAGE_ARG] + [(PAGE_ARG, str(number))]
+    return f"{request.path}?{urlencode(args)}"
+
+
 def local_time(value: datetime | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
     """Show a stored (UTC) time in the configured timezone."""
     if value is None:
@@ -117,6 +134,7 @@ def local_time(value: datetime | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
     return format_datetime(value.astimezone(ZoneInfo(settings().timezone)), fmt, rebase=False)
 
 
+@permission(ANYONE)
 def healthz() -> tuple[dict[str, str], int]:
     """200 while the database answers, 503 when it does not."""
     try:
@@ -133,6 +151,7 @@ ACCESSIBILITY_ASSESSED_ON = date(2026, 11, 24)
 ACCESSIBILITY_UPDATED_ON = date(2026, 11, 24)
 
 
+@permission(ANYONE)
 def accessibility() -> str:
     """The accessibility statement required by DOS-lagen, with a way to report problems."""
     from coordinator.org.models import Municipality

@@ -31,7 +31,8 @@ from coordinator.agreements.models import (
 )
 from coordinator.agreements.pdf import render_pdf
 from coordinator.agreements.rules import RulesBroken
-from coordinator.auth.access import login_required, require
+from coordinator.auth.access import require
+from coordinator.auth.routes import DECIDE_AGREEMENT, KEEP_CITY, READ_CITY, READ_DISTRICT, permission
 from coordinator.auth.models import User
 from coordinator.auth.permissions import Action, allows
 from coordinator.clock import utcnow
@@ -125,7 +126,7 @@ def _agreements_of(condition: sa.ColumnElement[bool]) -> list[Agreement]:
 
 
 @bp.get("/districts/<code>/agreements")
-@login_required
+@permission(READ_DISTRICT)
 def district_agreements(code: str) -> str:
     """A district's agreements with their versions."""
     district = _district(code)
@@ -139,7 +140,7 @@ def district_agreements(code: str) -> str:
 
 
 @bp.get("/municipalities/<code>/agreements")
-@login_required
+@permission(READ_CITY)
 def city_agreements(code: str) -> str:
     """The city's own (city-level) agreements with their versions."""
     municipality = _municipality(code)
@@ -152,7 +153,7 @@ def city_agreements(code: str) -> str:
 
 
 @bp.route("/districts/<code>/agreements/new", methods=["GET", "POST"])
-@login_required
+@permission(DECIDE_AGREEMENT)
 def new_district_agreement(code: str) -> str | Response:
     """Start the district's agreement: a title, then a first draft to fill in."""
     district = _district(code)
@@ -167,7 +168,7 @@ def new_district_agreement(code: str) -> str | Response:
 
 
 @bp.route("/municipalities/<code>/agreements/new", methods=["GET", "POST"])
-@login_required
+@permission(KEEP_CITY)
 def new_city_agreement(code: str) -> str | Response:
     """Start a city-level agreement (a city-wide group)."""
     municipality = _municipality(code)
@@ -194,7 +195,7 @@ def _new_agreement(municipality: Municipality, district: District | None, user: 
 # --- one agreement ------------------------------------------------------------------------------
 
 @bp.get("/agreements/<int:agreement_id>")
-@login_required
+@permission(READ_DISTRICT)
 def agreement(agreement_id: int) -> str:
     """An agreement: its versions, newest first, and what may be done next."""
     agreement, user = _agreement(agreement_id, Action.VIEW)
@@ -205,7 +206,7 @@ def agreement(agreement_id: int) -> str:
 
 
 @bp.route("/agreements/<int:agreement_id>/versions/new", methods=["GET", "POST"])
-@login_required
+@permission(DECIDE_AGREEMENT)
 def new_version(agreement_id: int) -> str | Response:
     """Start a revision: a draft copied from the version in force (confirmed with a POST)."""
     agreement, user = _agreement(agreement_id, Action.EDIT_AGREEMENT)
@@ -235,7 +236,7 @@ def new_version(agreement_id: int) -> str | Response:
 # --- one version ----------------------------------------------------------------------------------
 
 @bp.get("/agreements/versions/<int:version_id>")
-@login_required
+@permission(READ_DISTRICT)
 def version(version_id: int) -> str:
     """A version: header, parties, the schools not yet joined, meeting forms; editable when a draft."""
     version, user = _version(version_id, Action.VIEW)
@@ -258,7 +259,7 @@ def _person_label(person: Person, language: str) -> str:
 
 
 @bp.route("/agreements/versions/<int:version_id>/header", methods=["GET", "POST"])
-@login_required
+@permission(DECIDE_AGREEMENT)
 def edit_header(version_id: int) -> str | Response:
     """Change a draft's validity, revision date and social-services contact."""
     version, user = _version(version_id, Action.EDIT_AGREEMENT)
@@ -286,7 +287,7 @@ def edit_header(version_id: int) -> str | Response:
 
 
 @bp.route("/agreements/versions/<int:version_id>/parties/new", methods=["GET", "POST"])
-@login_required
+@permission(DECIDE_AGREEMENT)
 def add_party(version_id: int) -> str | Response:
     """Sign a school of the district on to a draft, with the date and who signed."""
     version, user = _version(version_id, Action.EDIT_AGREEMENT)
@@ -324,7 +325,7 @@ def _school_label(school: School, *, with_district: bool) -> str:
 
 
 @bp.post("/agreements/versions/<int:version_id>/parties/<int:party_id>/remove")
-@login_required
+@permission(DECIDE_AGREEMENT)
 def remove_party(version_id: int, party_id: int) -> Response:
     """Take a school off a draft's parties."""
     version, user = _version(version_id, Action.EDIT_AGREEMENT)
@@ -350,7 +351,7 @@ def _meeting_form_form(version: AgreementVersion, data: dict[str, Any] | None = 
 
 
 @bp.get("/agreements/versions/<int:version_id>/forms/new")
-@login_required
+@permission(DECIDE_AGREEMENT)
 def new_form(version_id: int) -> str | Response:
     """Choose the kind of a new meeting form; then its form, filled in with that kind's defaults."""
     version, _user = _version(version_id, Action.EDIT_AGREEMENT)
@@ -366,7 +367,7 @@ def new_form(version_id: int) -> str | Response:
 
 
 @bp.post("/agreements/versions/<int:version_id>/forms/new")
-@login_required
+@permission(DECIDE_AGREEMENT)
 def create_form(version_id: int) -> str | Response:
     """Add the meeting form to the draft if it follows the rules; else show why, keeping what was typed."""
     version, user = _version(version_id, Action.EDIT_AGREEMENT)
@@ -396,7 +397,7 @@ def _meeting_form(version: AgreementVersion, form_id: int) -> MeetingForm:
 
 
 @bp.route("/agreements/versions/<int:version_id>/forms/<int:form_id>", methods=["GET", "POST"])
-@login_required
+@permission(DECIDE_AGREEMENT)
 def edit_form(version_id: int, form_id: int) -> str | Response:
     """Change every field of a draft's meeting form."""
     version, user = _version(version_id, Action.EDIT_AGREEMENT)
@@ -423,7 +424,7 @@ def edit_form(version_id: int, form_id: int) -> str | Response:
 
 
 @bp.post("/agreements/versions/<int:version_id>/forms/<int:form_id>/remove")
-@login_required
+@permission(DECIDE_AGREEMENT)
 def remove_form(version_id: int, form_id: int) -> Response:
     """Take a meeting form out of a draft."""
     version, user = _version(version_id, Action.EDIT_AGREEMENT)
@@ -441,7 +442,7 @@ def remove_form(version_id: int, form_id: int) -> Response:
 # --- activation ----------------------------------------------------------------------------------
 
 @bp.route("/agreements/versions/<int:version_id>/activate", methods=["GET", "POST"])
-@login_required
+@permission(DECIDE_AGREEMENT)
 def activate(version_id: int) -> str | Response:
     """Show what changes against the version in force; activate on confirmation."""
     version, user = _version(version_id, Action.EDIT_AGREEMENT)
@@ -503,7 +504,7 @@ def _document(version: AgreementVersion) -> Any:
 
 
 @bp.get("/agreements/versions/<int:version_id>/document")
-@login_required
+@permission(READ_DISTRICT)
 def document(version_id: int) -> str:
     """The version as the document a district signs and publishes, ready to print."""
     version, _user = _version(version_id, Action.VIEW)
@@ -511,7 +512,7 @@ def document(version_id: int) -> str:
 
 
 @bp.get("/agreements/versions/<int:version_id>/document.pdf")
-@login_required
+@permission(READ_DISTRICT)
 def document_pdf(version_id: int) -> Response:
     """The same document as a PDF."""
     version, _user = _version(version_id, Action.VIEW)

@@ -15,14 +15,16 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from coordinator.auth import accounts, user_rules
-from coordinator.auth.access import current_user, login_required
+from coordinator.auth.access import current_user
+from coordinator.auth.routes import MANAGE_LOGIN, MANAGE_LOGINS, permission
 from coordinator.auth.forms import ButtonForm, InviteForm, RoleForm
 from coordinator.auth.models import Role, User
 from coordinator.clock import utcnow
 from coordinator.i18n import DomainError
 from coordinator.invitations.messages import MailContext
 from coordinator.org.models import District
-from coordinator.web import db, settings
+from coordinator.pagination import paginate
+from coordinator.web import db, requested_page, settings
 
 bp = Blueprint("users", __name__)
 
@@ -55,17 +57,17 @@ def _user(actor: User, user_id: int) -> User:
 
 
 @bp.get("/users")
-@login_required
+@permission(MANAGE_LOGINS)
 def index() -> str:
     """The logins of the administrator's scope, with their role, district and state."""
     actor = _manager()
     users = accounts.users_in_scope(db(), actor)
-    return render_template("auth/users.html", users=users, may_manage={u.id: accounts.may_manage(actor, u)
+    return render_template("auth/users.html", users=users, listed=paginate(users, requested_page()), may_manage={u.id: accounts.may_manage(actor, u)
                                                                          for u in users})
 
 
 @bp.route("/users/invite", methods=["GET", "POST"])
-@login_required
+@permission(MANAGE_LOGINS)
 def invite() -> str | Response:
     """Invite a person to a login: the login is made, and a mail with a link to choose a password is queued."""
     actor = _manager()
@@ -88,7 +90,7 @@ def invite() -> str | Response:
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
-@login_required
+@permission(MANAGE_LOGIN)
 def show(user_id: int) -> str | Response:
     """One login: its role (changed here within the administrator's rights), state and buttons."""
     actor = _manager()
@@ -115,7 +117,7 @@ def show(user_id: int) -> str | Response:
 
 
 @bp.post("/users/<int:user_id>/close")
-@login_required
+@permission(MANAGE_LOGIN)
 def close(user_id: int) -> Response:
     actor = _manager()
     user = _user(actor, user_id)
@@ -124,7 +126,7 @@ def close(user_id: int) -> Response:
 
 
 @bp.post("/users/<int:user_id>/reopen")
-@login_required
+@permission(MANAGE_LOGIN)
 def reopen(user_id: int) -> Response:
     actor = _manager()
     user = _user(actor, user_id)
@@ -133,7 +135,7 @@ def reopen(user_id: int) -> Response:
 
 
 @bp.post("/users/<int:user_id>/invitation")
-@login_required
+@permission(MANAGE_LOGIN)
 def send_invitation(user_id: int) -> Response:
     actor = _manager()
     user = _user(actor, user_id)

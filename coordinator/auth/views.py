@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response
@@ -14,6 +14,7 @@ from coordinator.auth.access import current_user
 from coordinator.auth.forms import ForgotPasswordForm, LoginForm, NewPasswordForm
 from coordinator.auth.models import User
 from coordinator.auth.permissions import Action, allows
+from coordinator.auth.routes import ANYONE, Scope, access_of, permission
 from coordinator.auth.tokens import Refusal, TokenRefused
 from coordinator.clock import utcnow
 from coordinator.i18n import DomainError
@@ -57,6 +58,28 @@ def csrf_failed(_error: CSRFError) -> tuple[str, int]:
         message=_("Formuläret var för gammalt eller kom inte från den här tjänsten. "
                   "Gå tillbaka, ladda om sidan och försök igen."),
     ), 400
+
+
+@bp.before_app_request
+def check_declared_access() -> Response | None:
+    """The route's declared permission (`coordinator.auth.routes`), before the view: the anonymous to the
+    login page, a role the route is not for 404; a route without a declaration is nobody's."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    if view is None:  # no route matched: the 404 or 405 follows
+        return None
+    access = access_of(view)
+    if access is None:
+        current_app.logger.error("route %s has no declared permission", request.endpoint)
+        abort(404)
+    rule = access.rule_for(request.method)
+    if rule.scope is Scope.ANYONE:
+        return None
+    user = current_user()
+    if user is None:
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    if not rule.admits_role(user.role, is_person=user.person_id is not None):
+        abort(404)
+    return None
 
 
 @bp.app_context_processor
@@ -104,6 +127,7 @@ def start_session(user: User, now: datetime) -> None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@permission(ANYONE)
 def login() -> str | Response:
     """The login form; a correct email and password start a new session."""
     form = LoginForm()
@@ -124,6 +148,7 @@ def login() -> str | Response:
 
 
 @bp.post("/logout")
+@permission(ANYONE)
 def logout() -> Response:
     """End the session (POST with the form's CSRF token only)."""
     user = current_user()
@@ -135,6 +160,7 @@ def logout() -> Response:
 
 
 @bp.post("/sprak")
+@permission(ANYONE)
 def set_language() -> Response:
     """Change the language: a logged-in user's own setting, else the session's choice."""
     language = request.form.get("language", "")
@@ -152,6 +178,7 @@ def set_language() -> Response:
 # -- passwords -------------------------------------------------------------------------------------------
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
+@permission(ANYONE)
 def forgot_password() -> str:
     """Ask for a link to choose a new password; the answer is the same whether the address has a login or not."""
     form = ForgotPasswordForm()
@@ -164,6 +191,7 @@ def forgot_password() -> str:
 
 
 @bp.route("/password/<token>", methods=["GET", "POST"])
+@permission(ANYONE)
 def set_password(token: str) -> str | Response | tuple[str, int]:
     """A password link: opening it shows the form and changes nothing (mail scanners open links too); the
     form sets the password, uses the link up and signs the person in, on to the page the link was for."""

@@ -17,7 +17,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import format_date, format_datetime, gettext, ngettext
 from werkzeug.wrappers import Response
 
-from coordinator.auth.access import login_required, require
+from coordinator.auth.access import require
+from coordinator.auth.routes import HANDLE_CASES, permission
 from coordinator.auth.models import User
 from coordinator.auth.permissions import Action
 from coordinator.cases.deadlines import days_left
@@ -43,7 +44,7 @@ def labels() -> dict[str, Any]:
 
 
 @bp.get("/districts/<code>/reports")
-@login_required
+@permission(HANDLE_CASES)
 def index(code: str) -> str:
     """The district's reports: open ones first with deadlines and days left, then the closed, then the withdrawn."""
     district, _ = _district(code)
@@ -56,7 +57,7 @@ def index(code: str) -> str:
 
 
 @bp.route("/districts/<code>/reports/new", methods=["GET", "POST"])
-@login_required
+@permission(HANDLE_CASES)
 def new(code: str) -> str | Response:
     """Record a report of concern from one of the district's schools."""
     district, user = _district(code)
@@ -88,7 +89,7 @@ def new(code: str) -> str | Response:
 
 
 @bp.get("/districts/<code>/reports/<int:report_id>")
-@login_required
+@permission(HANDLE_CASES)
 def show(code: str, report_id: int) -> str:
     """One report: its deadline, its meeting or the proposed times to book, the outcome and withdrawal."""
     district, user = _district(code)
@@ -97,7 +98,7 @@ def show(code: str, report_id: int) -> str:
 
 
 @bp.post("/districts/<code>/reports/<int:report_id>/book")
-@login_required
+@permission(HANDLE_CASES)
 def book(code: str, report_id: int) -> str | Response | tuple[str, int]:
     """Book the chosen time: the reporter and the officer get the calendar invitation."""
     district, user = _district(code)
@@ -123,7 +124,7 @@ def book(code: str, report_id: int) -> str | Response | tuple[str, int]:
 
 
 @bp.post("/districts/<code>/reports/<int:report_id>/cancel-meeting")
-@login_required
+@permission(HANDLE_CASES)
 def cancel(code: str, report_id: int) -> Response:
     """Call off the booked meeting; the report stays open for another time."""
     district, user = _district(code)
@@ -141,7 +142,7 @@ def cancel(code: str, report_id: int) -> Response:
 
 
 @bp.post("/districts/<code>/reports/<int:report_id>/outcome")
-@login_required
+@permission(HANDLE_CASES)
 def outcome(code: str, report_id: int) -> str | Response | tuple[str, int]:
     """Record what became of the report meeting."""
     district, user = _district(code)
@@ -164,7 +165,7 @@ def outcome(code: str, report_id: int) -> str | Response | tuple[str, int]:
 
 
 @bp.route("/districts/<code>/reports/<int:report_id>/withdraw", methods=["GET", "POST"])
-@login_required
+@permission(HANDLE_CASES)
 def withdrawal(code: str, report_id: int) -> str | Response | tuple[str, int]:
     """Withdraw a report entered by mistake, with the reason; it is kept, never deleted."""
     district, user = _district(code)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from itertools import groupby
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -20,7 +20,8 @@ from flask_babel import format_datetime, get_locale, gettext
 from werkzeug.wrappers import Response
 from wtforms.fields import SelectChoice
 
-from coordinator.auth.access import login_required, require
+from coordinator.auth.access import require
+from coordinator.auth.routes import ANYONE, HANDLE_CASES, permission
 from coordinator.auth.models import User
 from coordinator.auth.permissions import Action
 from coordinator.auth.views import safe_next
@@ -40,6 +41,8 @@ from coordinator.i18n import DomainError
 from coordinator.invitations.messages import MailContext
 from coordinator.org.models import District
 from coordinator.web import db, settings
+
+T = TypeVar("T")
 
 bp = Blueprint("consultations", __name__)
 
@@ -62,6 +65,7 @@ def helpers() -> dict[str, Any]:
 # -- booking, without an account ------------------------------------------------------------------------
 
 @bp.route("/consultations/book/<token>", methods=["GET", "POST"])
+@permission(ANYONE)
 def booking(token: str) -> str | Response | tuple[str, int]:
     """The school's booking page: the free slots and the form; POST books the chosen slot."""
     session, config, now = db(), settings(), utcnow()
@@ -113,6 +117,7 @@ def _booking_page(form: BookingForm, school: Any, found: list[Slot], token: str,
 
 
 @bp.route("/consultations/cancel/<token>", methods=["GET", "POST"])
+@permission(ANYONE)
 def booker_cancel(token: str) -> str | Response | tuple[str, int]:
     """The booker's cancel page from the link in their mail; POST cancels."""
     session, config, now = db(), settings(), utcnow()
@@ -158,7 +163,7 @@ def _day_arg() -> date:
 
 
 @bp.get("/districts/<code>/consultations")
-@login_required
+@permission(HANDLE_CASES)
 def day(code: str) -> str:
     """The day's bookings with the matter, the booker and the school; cancel buttons for those to come."""
     district, _ = _district(code)
@@ -170,7 +175,7 @@ def day(code: str) -> str:
 
 
 @bp.get("/districts/<code>/consultations/week")
-@login_required
+@permission(HANDLE_CASES)
 def week(code: str) -> str:
     """The week's bookings (Monday to Friday), grouped by day."""
     district, _ = _district(code)
@@ -185,13 +190,13 @@ def week(code: str) -> str:
 
 
 @bp.post("/districts/<code>/consultations/<int:booking_id>/cancel")
-@login_required
+@permission(HANDLE_CASES)
 def officer_cancel(code: str, booking_id: int) -> Response:
     district, user = _district(code)
     session = db()
+    booking = _found(lambda: district_booking(session, district, booking_id))
 
     def act() -> str:
-        booking = district_booking(session, district, booking_id)
         cancel(session, booking, by=user.email, actor=user.email, now=utcnow(),
                mail=MailContext.from_settings(settings()))
         return gettext("Konsultationen är avbokad. Bokaren och mottagningsgruppen får en avbokning till kalendern.")
@@ -201,7 +206,7 @@ def officer_cancel(code: str, booking_id: int) -> Response:
 
 
 @bp.route("/districts/<code>/consultations/hours", methods=["GET", "POST"])
-@login_required
+@permission(HANDLE_CASES)
 def hours(code: str) -> str | Response:
     """The district's consultation hours, and the form that publishes new ones."""
     district, user = _district(code)
@@ -228,7 +233,7 @@ def hours(code: str) -> str | Response:
 
 
 @bp.post("/districts/<code>/consultations/hours/<int:hours_id>/close")
-@login_required
+@permission(HANDLE_CASES)
 def close(code: str, hours_id: int) -> Response:
     district, user = _district(code)
     session = db()
@@ -245,7 +250,7 @@ def close(code: str, hours_id: int) -> Response:
 
 
 @bp.get("/districts/<code>/consultations/links")
-@login_required
+@permission(HANDLE_CASES)
 def links(code: str) -> str:
     """Each school's booking link, to copy and hand to the school; issue a new one or revoke it."""
     district, _ = _district(code)
@@ -256,13 +261,13 @@ def links(code: str) -> str:
 
 
 @bp.post("/districts/<code>/consultations/links/<int:school_id>/<any(issue, revoke):action>")
-@login_required
+@permission(HANDLE_CASES)
 def link_action(code: str, school_id: int, action: str) -> Response:
     district, user = _district(code)
     session = db()
+    school = _found(lambda: district_school(session, district, school_id))
 
     def act() -> str:
-        school = district_school(session, district, school_id)
         if action == "issue":
             issue_link(session, school, actor=user.email, now=utcnow())
             return gettext("%(school)s har en ny bokningslänk; den gamla fungerar inte längre.", school=school.name)
@@ -271,6 +276,14 @@ def link_action(code: str, school_id: int, action: str) -> Response:
 
     _commit_or_flash(act)
     return redirect(url_for(".links", code=district.code) + f"#school-{school_id}")
+
+
+def _found(find: Callable[[], T]) -> T:
+    """A booking or school of the district; 404 for an unknown id and another district's alike."""
+    try:
+        return find()
+    except DomainError:
+        abort(404)
 
 
 def _commit_or_flash(act: Callable[[], str]) -> None:

@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, render_template, request
 from werkzeug.wrappers import Response
 
-from coordinator.auth.access import login_required, require
+from coordinator.auth.access import require
+from coordinator.auth.routes import READ_DISTRICT, permission
 from coordinator.auth.permissions import Action
 from coordinator.followup.indicators import section_name, shown, status_name
 from coordinator.followup.report import CommitteeReport, committee_report, report_csv, report_pdf, report_xlsx
@@ -29,14 +30,14 @@ FORMATS = {
 
 
 @bp.get("/districts/<code>/followup/report")
-@login_required
+@permission(READ_DISTRICT)
 def report(code: str) -> str:
     """The committee report as a page to print or save."""
     return render_template("followup/report.html", report=_report(code))
 
 
 @bp.get("/districts/<code>/followup/report.<any(pdf, csv, xlsx):extension>")
-@login_required
+@permission(READ_DISTRICT)
 def download(code: str, extension: str) -> Response:
     """The committee report as PDF (for the committee's papers), CSV or XLSX."""
     found = _report(code)

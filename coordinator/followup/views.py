@@ -16,9 +16,10 @@ from flask_babel import get_locale, gettext
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
-from coordinator.auth.access import current_user, login_required, require
+from coordinator.auth.access import current_user, require
+from coordinator.auth.routes import CITY_FOLLOWUP, READ_DISTRICT, permission
 from coordinator.auth.models import Role
-from coordinator.auth.permissions import Action, allows, sees_city_followup
+from coordinator.auth.permissions import Action, allows, sees_city_followup, visible_district_ids
 from coordinator.followup import charts
 from coordinator.followup.details import (
     MEETING_DRILLS, Drill, SchoolYear, drill, form_name, school_year, school_year_of,
@@ -102,7 +103,7 @@ def helpers() -> dict[str, Any]:
 # -- the district -------------------------------------------------------------------------------------
 
 @bp.get("/districts/<code>/followup")
-@login_required
+@permission(READ_DISTRICT)
 def district(code: str) -> str:
     """A district's term at a glance: every indicator with its status and definition, per meeting form, the trend."""
     place, term, terms = _district_and_term(code)
@@ -113,7 +114,7 @@ def district(code: str) -> str:
 
 
 @bp.get(f"/districts/<code>/followup/export/<name>.{EXPORTS}")
-@login_required
+@permission(READ_DISTRICT)
 def district_table(code: str, name: str, extension: str) -> Response:
     """One of the district view's tables (indikatorer, motesformer, trend) as CSV or XLSX."""
     place, term, _terms = _district_and_term(code)
@@ -123,7 +124,7 @@ def district_table(code: str, name: str, extension: str) -> Response:
 
 
 @bp.get("/districts/<code>/followup/drill/<key>")
-@login_required
+@permission(READ_DISTRICT)
 def drill_page(code: str, key: str) -> str:
     """The meetings, schools, people or action items behind one figure of the district's term."""
     place, term, terms = _district_and_term(code)
@@ -133,7 +134,7 @@ def drill_page(code: str, key: str) -> str:
 
 
 @bp.get(f"/districts/<code>/followup/export/drill/<key>.{EXPORTS}")
-@login_required
+@permission(READ_DISTRICT)
 def drill_table_export(code: str, key: str, extension: str) -> Response:
     """The rows behind a figure as CSV or XLSX."""
     place, term, _terms = _district_and_term(code)
@@ -142,7 +143,7 @@ def drill_table_export(code: str, key: str, extension: str) -> Response:
 
 
 @bp.get("/districts/<code>/followup/schools")
-@login_required
+@permission(READ_DISTRICT)
 def schools(code: str) -> str:
     """Every school of the district over a school year, which forums it took part in; those not reached first."""
     place, year, years = _district_and_year(code)
@@ -152,7 +153,7 @@ def schools(code: str) -> str:
 
 
 @bp.get(f"/districts/<code>/followup/schools.{EXPORTS}")
-@login_required
+@permission(READ_DISTRICT)
 def schools_table(code: str, extension: str) -> Response:
     """The school year's table as CSV or XLSX."""
     place, year, _years = _district_and_year(code)
@@ -165,7 +166,7 @@ def schools_table(code: str, extension: str) -> Response:
 # -- the city -----------------------------------------------------------------------------------------
 
 @bp.get("/followup")
-@login_required
+@permission(CITY_FOLLOWUP)
 def city() -> str:
     """All districts side by side for a term, sortable, with the city's median and range, the gaps between
     municipal and independent schools, the districts without an agreement, and charts with their tables."""
@@ -183,7 +184,7 @@ def city() -> str:
 
 
 @bp.get(f"/followup/export/<name>.{EXPORTS}")
-@login_required
+@permission(CITY_FOLLOWUP)
 def city_table(name: str, extension: str) -> Response:
     """One of the city view's tables as CSV or XLSX, the districts in the page's order."""
     municipality, _municipalities, term, _terms = _city_and_term()
@@ -206,7 +207,9 @@ def _district(code: str) -> District:
     try:
         place = find_district(db(), code)
     except DomainError as error:
-        _not_found(error)
+        if visible_district_ids(current_user()) is None:  # who sees every district learns nothing from the name
+            _not_found(error)
+        abort(404)  # the same page as for another district's: a district's people cannot tell them apart
     require(Action.VIEW, place.id)
     return place
 

@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 from werkzeug.http import is_resource_modified
 from werkzeug.wrappers import Response
 
-from coordinator.auth.access import current_user, login_required
+from coordinator.auth.access import current_user
+from coordinator.auth.routes import ANYONE, OWN_CALENDAR, permission
 from coordinator.auth.models import Role, User
 from coordinator.clock import utcnow
 from coordinator.i18n import N_, DomainError
@@ -50,6 +51,7 @@ def answer_labels() -> dict[str, Any]:
 # -- answering ----------------------------------------------------------------------------------------
 
 @bp.route("/rsvp/<token>", methods=["GET", "POST"])
+@permission(ANYONE)
 def rsvp(token: str) -> str | Response | tuple[str, int]:
     """The meeting with the answer from the link pre-selected, and one button; POST records it.
 
@@ -139,6 +141,7 @@ def _facts(meeting: Meeting) -> dict[str, Any]:
 # -- feeds ----------------------------------------------------------------------------------------------
 
 @bp.get("/feeds/<token>.ics")
+@permission(ANYONE)
 def feed(token: str) -> Response:
     """A subscription calendar; 304 when the client already has this version (the feed is then not built),
     404 for a revoked token."""
@@ -160,14 +163,14 @@ def feed(token: str) -> Response:
 
 
 @bp.get("/me/calendar")
-@login_required
+@permission(OWN_CALENDAR)
 def my_calendar() -> str:
     """The user's subscription links: their own meetings, and the district's for those who organise it."""
     return _calendar_page(_feed_owners(_user()))
 
 
 @bp.post("/me/calendar/link")
-@login_required
+@permission(OWN_CALENDAR)
 def new_link() -> str:
     """A new link for one of the user's feeds (the old one stops working); shown on this page only."""
     owners = _feed_owners(_user())
@@ -179,7 +182,7 @@ def new_link() -> str:
 
 
 @bp.post("/me/calendar/revoke")
-@login_required
+@permission(OWN_CALENDAR)
 def revoke_link() -> Response:
     _, owner = _chosen(_feed_owners(_user()))
     session = db()
@@ -191,7 +194,7 @@ def revoke_link() -> Response:
 
 def _user() -> User:
     user = current_user()
-    assert user is not None  # login_required
+    assert user is not None  # the route's permission asks for a login
     return user
 
 
@@ -214,6 +217,8 @@ def _feed_owners(user: User) -> list[tuple[str, str, Person | District]]:
 
 def _chosen(owners: list[tuple[str, str, Person | District]]) -> tuple[str, Person | District]:
     wanted = request.form.get("owner")
+    if not wanted:  # a form without its button's value: bad input, not someone else's calendar
+        abort(400)
     for key, _, owner in owners:
         if key == wanted:
             return key, owner

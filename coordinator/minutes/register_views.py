@@ -18,7 +18,8 @@ from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from coordinator.agreements.models import MeetingForm
-from coordinator.auth.access import current_user, login_required, require
+from coordinator.auth.access import current_user, require
+from coordinator.auth.routes import KEEP_DISTRICT, READ_DISTRICT, SIGNED_IN, permission
 from coordinator.auth.permissions import Action, allows, visible_district_ids
 from coordinator.clock import utcnow
 from coordinator.i18n import DomainError
@@ -34,7 +35,8 @@ from coordinator.org.models import District
 from coordinator.planning.models import Answer, Invitation, Meeting, MeetingStatus
 from coordinator.terms.models import Term
 from coordinator.terms.services import current_term, terms_of
-from coordinator.web import db, settings
+from coordinator.pagination import paginate
+from coordinator.web import db, requested_page, settings
 
 bp = Blueprint("protocol_register", __name__)
 
@@ -47,7 +49,7 @@ REGISTER_STATES = {
 
 
 @bp.get("/minutes")
-@login_required
+@permission(SIGNED_IN)
 def index() -> str | Response:
     """The registers a user keeps or reads; a participant's own minutes to write or confirm."""
     user = current_user()
@@ -60,12 +62,12 @@ def index() -> str | Response:
     districts = list(session.scalars(query))
     if len(districts) == 1 and user.person_id is None:
         return redirect(url_for(".register", code=districts[0].code))
-    to_write, to_confirm = ([], []) if user.person_id is None else _own_work(user.person_id)
+    to_write, to_confirm = ([], []) if user.person_id is None else own_work(user.person_id)
     return render_template("minutes/index.html", districts=districts, to_write=to_write, to_confirm=to_confirm,
                            state_labels=STATE_LABELS)
 
 
-def _own_work(person_id: int) -> tuple[list[tuple[Meeting, Minutes | None]], list[Minutes]]:
+def own_work(person_id: int) -> tuple[list[tuple[Meeting, Minutes | None]], list[Minutes]]:
     """Held meetings whose minutes the person keeps and that are not registered; registered minutes they adjust."""
     session, now = db(), utcnow()
     keeper = sa.func.coalesce(MeetingForm.minutes_keeper_function, MeetingForm.convener_function)
@@ -86,7 +88,7 @@ def _own_work(person_id: int) -> tuple[list[tuple[Meeting, Minutes | None]], lis
 
 
 @bp.get("/districts/<code>/minutes")
-@login_required
+@permission(READ_DISTRICT)
 def register(code: str) -> str:
     """Every published meeting of the term with its minutes' state, overdue first; filters by form and state."""
     district, term, terms = _district_and_term(code)
@@ -94,6 +96,7 @@ def register(code: str) -> str:
     rows = protocol_register(db(), district, term, utcnow(), form_name=form_name, state=state)
     return render_template(
         "minutes/register.html", district=district, term=term, terms=terms, rows=rows,
+        listed=paginate(rows, requested_page()),
         forms=form_names(db(), district, term), form_name=form_name, state=state, states=REGISTER_STATES,
         overdue=sum(r.is_overdue for r in rows), bundle=len(committee_bundle(db(), district)),
         may_edit=_may_edit(district),
@@ -101,7 +104,7 @@ def register(code: str) -> str:
 
 
 @bp.get("/districts/<code>/minutes/register.<any(csv, xlsx):extension>")
-@login_required
+@permission(READ_DISTRICT)
 def export(code: str, extension: str) -> Response:
     """The register (with the page's filters) as CSV or XLSX."""
     district, term, _terms = _district_and_term(code)
@@ -118,7 +121,7 @@ def export(code: str, extension: str) -> Response:
 
 
 @bp.route("/districts/<code>/minutes/committee", methods=["GET", "POST"])
-@login_required
+@permission(READ_DISTRICT, post=KEEP_DISTRICT)
 def committee(code: str) -> str | Response:
     """The committee bundle: final minutes of forms that report to the committee, reported in one action."""
     district = _district(code)

@@ -224,7 +224,9 @@ def choose_adjusters(session: Session, minutes: Minutes, person_ids: Collection[
     present = {p.id: p for p in attendees(session, minutes.meeting)}
     strangers = wanted - present.keys()
     if strangers:
-        names = session.scalars(sa.select(Person.name).where(Person.id.in_(strangers)).order_by(Person.name)).all()
+        # only the meeting's own people are named: an id typed into the form names nobody outside it
+        invited = {i.person_id: i.person.name for i in minutes.meeting.invitations}
+        names = sorted(invited[p] for p in strangers if p in invited)
         raise DomainError(N_("Justerare väljs bland dem som var på mötet; %(names)s var inte där."),
                           names=", ".join(names) or "?")
     before = sorted(present.get(a.person_id, a.person).name for a in minutes.adjusters)

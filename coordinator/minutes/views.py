@@ -14,10 +14,11 @@ from typing import Any
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from werkzeug.exceptions import NotFound
+from werkzeug.exceptions import BadRequest, NotFound
 from werkzeug.wrappers import Response
 
-from coordinator.auth.access import current_user, login_required
+from coordinator.auth.access import current_user
+from coordinator.auth.routes import ADMINISTER_MINUTES, CLOSE_ITEM, READ_MINUTES, WRITE_MINUTES, permission
 from coordinator.auth.models import User
 from coordinator.clock import utcnow
 from coordinator.i18n import DomainError
@@ -177,7 +178,7 @@ def _guarded(form: GuardedForm | RemoveFileForm, change: Any) -> bool:
 # -- the page --------------------------------------------------------------------------------------
 
 @bp.get("/meetings/<int:meeting_id>/minutes")
-@login_required
+@permission(READ_MINUTES)
 def show(meeting_id: int) -> str:
     """The meeting's minutes: state and steps, text, attendance, adjusters, items, files, revisions, history."""
     page = _page(meeting_id, READ)
@@ -214,7 +215,7 @@ def _held_problem(meeting: Meeting) -> str | None:
 
 
 @bp.post("/meetings/<int:meeting_id>/minutes")
-@login_required
+@permission(WRITE_MINUTES)
 def start(meeting_id: int) -> Response:
     """Start the minutes from the form's template."""
     page = _page(meeting_id, WRITE)
@@ -224,7 +225,7 @@ def start(meeting_id: int) -> Response:
 
 
 @bp.route("/meetings/<int:meeting_id>/minutes/text", methods=["GET", "POST"])
-@login_required
+@permission(WRITE_MINUTES)
 def edit_text(meeting_id: int) -> str | Response:
     """Write the minutes' sections; the guard checks them where the form forbids identified pupils."""
     page = _page(meeting_id, WRITE)
@@ -256,7 +257,7 @@ def _tell_redactions(minutes: Minutes, now: Any) -> None:
 
 
 @bp.route("/meetings/<int:meeting_id>/minutes/correction", methods=["GET", "POST"])
-@login_required
+@permission(WRITE_MINUTES)
 def correction(meeting_id: int) -> str | Response:
     """Correct final minutes: a new revision with a reason, registered and confirmed again."""
     page = _page(meeting_id, WRITE)
@@ -273,7 +274,7 @@ def correction(meeting_id: int) -> str | Response:
 
 
 @bp.route("/meetings/<int:meeting_id>/minutes/attendance", methods=["GET", "POST"])
-@login_required
+@permission(WRITE_MINUTES)
 def attendance(meeting_id: int) -> str | Response:
     """Record who came: present, absent, or represented by a deputy, for every invitee at once."""
     page = _page(meeting_id, WRITE)
@@ -309,7 +310,7 @@ def attendance(meeting_id: int) -> str | Response:
 
 
 @bp.post("/meetings/<int:meeting_id>/minutes/adjusters")
-@login_required
+@permission(WRITE_MINUTES)
 def adjusters(meeting_id: int) -> Response:
     """Choose the adjusters among those at the meeting."""
     page = _page(meeting_id, WRITE)
@@ -325,7 +326,7 @@ def adjusters(meeting_id: int) -> Response:
 
 
 @bp.post("/meetings/<int:meeting_id>/minutes/register")
-@login_required
+@permission(WRITE_MINUTES)
 def register(meeting_id: int) -> Response:
     """Register the draft: the text is final and goes to the adjusters."""
     page = _page(meeting_id, WRITE)
@@ -336,7 +337,7 @@ def register(meeting_id: int) -> Response:
 
 
 @bp.post("/meetings/<int:meeting_id>/minutes/confirm")
-@login_required
+@permission(READ_MINUTES)
 def confirm(meeting_id: int) -> Response:
     """An adjuster confirms (justerar) the registered minutes."""
     page = _page(meeting_id, READ)
@@ -352,7 +353,7 @@ def confirm(meeting_id: int) -> Response:
 
 
 @bp.post("/meetings/<int:meeting_id>/minutes/archive")
-@login_required
+@permission(ADMINISTER_MINUTES)
 def archive(meeting_id: int) -> Response:
     """Archive final minutes."""
     page = _page(meeting_id, ADMINISTER)
@@ -365,7 +366,7 @@ def archive(meeting_id: int) -> Response:
 # -- action items ------------------------------------------------------------------------------------
 
 @bp.route("/meetings/<int:meeting_id>/minutes/items/new", methods=["GET", "POST"])
-@login_required
+@permission(WRITE_MINUTES)
 def add_item(meeting_id: int) -> str | Response:
     """Add an action item with its owner and due date."""
     page = _page(meeting_id, WRITE)
@@ -385,7 +386,7 @@ def add_item(meeting_id: int) -> str | Response:
 
 
 @bp.post("/meetings/<int:meeting_id>/minutes/items/<int:item_id>/status")
-@login_required
+@permission(CLOSE_ITEM)
 def item_status(meeting_id: int, item_id: int) -> Response:
     """Close an item (done or dropped) or open it again: from its own meeting or a later one of the series."""
     page = _page(meeting_id, READ)
@@ -396,8 +397,8 @@ def item_status(meeting_id: int, item_id: int) -> Response:
         raise NotFound()
     try:
         status = ActionItemStatus(request.form.get("status", ""))
-    except ValueError:
-        raise NotFound() from None
+    except ValueError:  # a form without a status the buttons send: bad input
+        raise BadRequest() from None
     if not ButtonForm().validate_on_submit():
         flash(gettext("Formuläret kunde inte läsas. Försök igen."), "error")
         return _back(page.meeting, "items")
@@ -444,7 +445,7 @@ def _size(limit: int) -> str:
 
 
 @bp.route("/meetings/<int:meeting_id>/minutes/attachments/new", methods=["GET", "POST"])
-@login_required
+@permission(WRITE_MINUTES)
 def upload(meeting_id: int) -> str | Response | tuple[str, int]:
     """Attach the minutes as a file: PDF, DOCX or ODT, checked by content and, where needed, for identity numbers."""
     page = _page(meeting_id, WRITE)
@@ -467,7 +468,7 @@ def upload(meeting_id: int) -> str | Response | tuple[str, int]:
 
 
 @bp.get("/meetings/<int:meeting_id>/minutes/attachments/<int:attachment_id>")
-@login_required
+@permission(READ_MINUTES)
 def download(meeting_id: int, attachment_id: int) -> Response:
     """The stored file, as an attachment with the type found from its content; never shown inline."""
     page = _page(meeting_id, READ)
@@ -483,7 +484,7 @@ def download(meeting_id: int, attachment_id: int) -> Response:
 
 
 @bp.route("/meetings/<int:meeting_id>/minutes/attachments/<int:attachment_id>/remove", methods=["GET", "POST"])
-@login_required
+@permission(WRITE_MINUTES)
 def remove(meeting_id: int, attachment_id: int) -> str | Response:
     """Take a file off the minutes: kept, marked removed; purged (gallrad) under a stated decision, which a
     file holding an identity number needs."""
@@ -515,7 +516,7 @@ def _attachment(page: Page, attachment_id: int) -> Attachment:
 # -- printing ------------------------------------------------------------------------------------------
 
 @bp.get("/meetings/<int:meeting_id>/minutes/print")
-@login_required
+@permission(READ_MINUTES)
 def printable(meeting_id: int) -> str:
     """The minutes as a document ready to print."""
     page = _page(meeting_id, READ)
@@ -525,7 +526,7 @@ def printable(meeting_id: int) -> str:
 
 
 @bp.get("/meetings/<int:meeting_id>/minutes.pdf")
-@login_required
+@permission(READ_MINUTES)
 def pdf(meeting_id: int) -> Response:
     """The minutes as a PDF."""
     page = _page(meeting_id, READ)
@@ -537,7 +538,7 @@ def pdf(meeting_id: int) -> Response:
 
 
 @bp.get("/meetings/<int:meeting_id>/minutes/revisions/<int:number>")
-@login_required
+@permission(READ_MINUTES)
 def revision(meeting_id: int, number: int) -> str:
     """An earlier revision of the minutes, as it read."""
     page = _page(meeting_id, READ)

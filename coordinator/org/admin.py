@@ -28,7 +28,8 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from coordinator.audit import AuditEvent
-from coordinator.auth.access import login_required, require
+from coordinator.auth.access import require
+from coordinator.auth.routes import KEEP_DISTRICT, READ_DISTRICT, permission
 from coordinator.auth.models import User
 from coordinator.auth.permissions import Action, allows
 from coordinator.clock import utcnow
@@ -61,7 +62,8 @@ from coordinator.org.models import (
     UnitKind,
 )
 from coordinator.org.tables import ImportProblem
-from coordinator.web import db
+from coordinator.pagination import paginate
+from coordinator.web import db, requested_page
 
 bp = Blueprint("org_admin", __name__)
 
@@ -150,7 +152,7 @@ def _activity_set(district: District, user: User, record: Any, set_active: Calla
 
 
 @bp.get("/districts/<code>/schools")
-@login_required
+@permission(READ_DISTRICT)
 def schools(code: str) -> str:
     """The district's schools, searchable by name or school-unit code, filtered by organiser and status."""
     district, user = _district(code, Action.VIEW)
@@ -158,11 +160,12 @@ def schools(code: str) -> str:
     found = services.schools_of(db(), district, query=search.q.data or "",
                                 organiser_type=search.organiser_type_value(), is_active=active_value(search.active.data))
     return render_template("org/admin/schools.html", district=district, search=search, schools=found,
+                           listed=paginate(found, requested_page()),
                            may_edit=_may_edit(user, district))
 
 
 @bp.route("/districts/<code>/schools/new", methods=["GET", "POST"])
-@login_required
+@permission(KEEP_DISTRICT)
 def new_school(code: str) -> str | Response:
     """Add a school to the district."""
     district, user = _district(code, Action.EDIT)
@@ -171,7 +174,7 @@ def new_school(code: str) -> str | Response:
 
 
 @bp.route("/districts/<code>/schools/<int:school_id>", methods=["GET", "POST"])
-@login_required
+@permission(READ_DISTRICT, post=KEEP_DISTRICT)
 def school(code: str, school_id: int) -> str | Response:
     """A school's details: a form for those who may edit, read-only for the others; its history."""
     district, user = _district(code, Action.VIEW if request.method == "GET" else Action.EDIT)
@@ -182,7 +185,7 @@ def school(code: str, school_id: int) -> str | Response:
 
 
 @bp.post("/districts/<code>/schools/<int:school_id>/active")
-@login_required
+@permission(KEEP_DISTRICT)
 def school_active(code: str, school_id: int) -> Response:
     """Mark a school as closed (nedlagd) or open again; a school is never deleted."""
     district, user = _district(code, Action.EDIT)
@@ -195,7 +198,7 @@ def school_active(code: str, school_id: int) -> Response:
 
 
 @bp.get("/districts/<code>/units")
-@login_required
+@permission(READ_DISTRICT)
 def units(code: str) -> str:
     """The district's units and the outside organisations it works with."""
     district, user = _district(code, Action.VIEW)
@@ -206,7 +209,7 @@ def units(code: str) -> str:
 
 
 @bp.route("/districts/<code>/units/new", methods=["GET", "POST"])
-@login_required
+@permission(KEEP_DISTRICT)
 def new_unit(code: str) -> str | Response:
     """Add a unit (or an outside organisation) to the district."""
     district, user = _district(code, Action.EDIT)
@@ -215,7 +218,7 @@ def new_unit(code: str) -> str | Response:
 
 
 @bp.route("/districts/<code>/units/<int:unit_id>", methods=["GET", "POST"])
-@login_required
+@permission(READ_DISTRICT, post=KEEP_DISTRICT)
 def unit(code: str, unit_id: int) -> str | Response:
     """A unit's details and history."""
     district, user = _district(code, Action.VIEW if request.method == "GET" else Action.EDIT)
@@ -226,7 +229,7 @@ def unit(code: str, unit_id: int) -> str | Response:
 
 
 @bp.post("/districts/<code>/units/<int:unit_id>/active")
-@login_required
+@permission(KEEP_DISTRICT)
 def unit_active(code: str, unit_id: int) -> Response:
     """Mark a unit as closed or open again; never deleted."""
     district, user = _district(code, Action.EDIT)
@@ -239,7 +242,7 @@ def unit_active(code: str, unit_id: int) -> Response:
 
 
 @bp.get("/districts/<code>/people")
-@login_required
+@permission(READ_DISTRICT)
 def people(code: str) -> str:
     """The district's people, searchable by name, email or function, filtered by function and status."""
     district, user = _district(code, Action.VIEW)
@@ -248,6 +251,7 @@ def people(code: str) -> str:
     found = services.people_of(db(), district, query=search.q.data or "", function=search.function_value(),
                                is_active=active_value(search.active.data))
     return render_template("org/admin/people.html", district=district, search=search, people=found,
+                           listed=paginate(found, requested_page()),
                            may_edit=_may_edit(user, district))
 
 
@@ -264,7 +268,7 @@ def _person_form(form: PersonRecordForm, district: District, person: Person | No
 
 
 @bp.route("/districts/<code>/people/new", methods=["GET", "POST"])
-@login_required
+@permission(KEEP_DISTRICT)
 def new_person(code: str) -> str | Response:
     """Add a person with their workplace, functions and deputy."""
     district, user = _district(code, Action.EDIT)
@@ -273,7 +277,7 @@ def new_person(code: str) -> str | Response:
 
 
 @bp.route("/districts/<code>/people/<int:person_id>", methods=["GET", "POST"])
-@login_required
+@permission(READ_DISTRICT, post=KEEP_DISTRICT)
 def person(code: str, person_id: int) -> str | Response:
     """A person's details, functions and deputy; who they stand in for; the history."""
     district, user = _district(code, Action.VIEW if request.method == "GET" else Action.EDIT)
@@ -291,7 +295,7 @@ def person(code: str, person_id: int) -> str | Response:
 
 
 @bp.route("/districts/<code>/people/<int:person_id>/deactivate", methods=["GET", "POST"])
-@login_required
+@permission(KEEP_DISTRICT)
 def deactivate_person(code: str, person_id: int) -> str | Response:
     """A person who leaves: what still names them, then a button; they are kept, never deleted."""
     district, user = _district(code, Action.EDIT)
@@ -312,7 +316,7 @@ def deactivate_person(code: str, person_id: int) -> str | Response:
 
 
 @bp.post("/districts/<code>/people/<int:person_id>/reactivate")
-@login_required
+@permission(KEEP_DISTRICT)
 def reactivate_person(code: str, person_id: int) -> Response:
     """A person who comes back."""
     district, user = _district(code, Action.EDIT)
@@ -338,7 +342,7 @@ IMPORTS: dict[str, dict[str, Any]] = {
 
 
 @bp.get("/districts/<code>/import")
-@login_required
+@permission(KEEP_DISTRICT)
 def imports(code: str) -> str:
     """Where the imports are: schools and people from files."""
     district, _user = _district(code, Action.EDIT)
@@ -346,7 +350,7 @@ def imports(code: str) -> str:
 
 
 @bp.route("/districts/<code>/import/<kind>", methods=["GET", "POST"])
-@login_required
+@permission(KEEP_DISTRICT)
 def import_file(code: str, kind: str) -> str | Response:
     """Upload a file of schools or people for this district: all or nothing, with the problems listed."""
     if kind not in IMPORTS:

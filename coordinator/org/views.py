@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, render_template, url_for
 from sqlalchemy.orm import Session, selectinload
+from werkzeug.wrappers import Response
 
 from coordinator.agreements.models import (
     Agreement,
@@ -17,9 +18,14 @@ from coordinator.agreements.models import (
     VersionStatus,
 )
 from coordinator.agreements.services import revision_overdue, staffing_warnings
-from coordinator.auth.access import current_user, login_required, require
+from coordinator.auth.access import current_user, require
+from coordinator.auth.models import Role, User
 from coordinator.auth.permissions import Action, allows, visible_district_ids
+from coordinator.auth.routes import ANYONE, READ_DISTRICT, permission
 from coordinator.clock import utcnow
+from coordinator.invitations.tokens import make_token
+from coordinator.minutes.register_views import own_work
+from coordinator.org.front import coming_invitations, past_invitations, term_at_a_glance
 from coordinator.org.labels import template_words
 from coordinator.org.models import (
     District,
@@ -29,7 +35,10 @@ from coordinator.org.models import (
     School,
     Unit,
 )
-from coordinator.web import db, settings
+from coordinator.pagination import paginate
+from coordinator.planning.models import Answer
+from coordinator.terms.services import current_term, terms_of
+from coordinator.web import db, requested_page, settings
 
 bp = Blueprint("org", __name__)
 
@@ -42,10 +51,16 @@ def local_today() -> date:
 
 
 @bp.get("/")
-def home() -> str:
-    """The home page: the municipality's districts, and for those allowed, links and the city's agreements."""
+@permission(ANYONE)
+def home() -> str | Response:
+    """The front page: a director's current term, a participant's own meetings and work, an administrator's protocol
+    register; the municipality's districts for the others and the anonymous."""
     session = db()
     user = current_user()
+    if user is not None:
+        front = _front_page(session, user)
+        if front is not None:
+            return front
     visible = visible_district_ids(user)
     counts = (
         sa.select(
@@ -83,7 +98,7 @@ def home() -> str:
 
 
 @bp.get("/districts/<code>")
-@login_required
+@permission(READ_DISTRICT)
 def district(code: str) -> str:
     """A district: its schools, units, people, and its active agreement with the staffing warnings."""
     session = db()
@@ -109,6 +124,40 @@ def district(code: str) -> str:
         "org/district.html", district=district, schools=schools, units=units, people=people,
         agreements=agreements, party_school_ids=party_school_ids,
     )
+
+
+def _front_page(session: Session, user: User) -> str | Response | None:
+    """The role's own front page, or None for the districts' list."""
+    district = user.district
+    # the page itself, not a redirect: the address stays the front page's
+    if user.role is Role.DISTRICT_ADMIN and district is not None:
+        from coordinator.minutes.register_views import register
+        return register(district.code)
+    now = utcnow()
+    if user.role is Role.DISTRICT_DIRECTOR and district is not None:
+        terms = terms_of(session, district.municipality)
+        glance = term_at_a_glance(session, district, current_term(terms, local_today()), now) if terms else None
+        return render_template("org/director_home.html", district=district, glance=glance,
+                               mine=_my_meetings(session, user, now) if user.person_id else None)
+    if user.role is Role.PARTICIPANT:
+        return render_template("org/participant_home.html", mine=_my_meetings(session, user, now))
+    return None
+
+
+def _my_meetings(session: Session, user: User, now: datetime) -> dict[str, Any]:
+    """A person's coming meetings (a page of them), the answers still to give, the minutes to write and approve."""
+    if user.person_id is None:
+        return {"coming": paginate([], 1), "open": [], "to_write": [], "to_confirm": [], "past": []}
+    coming = coming_invitations(session, user.person_id, now)
+    to_write, to_confirm = own_work(user.person_id)
+    secret = settings().secret_key
+    return {
+        "coming": paginate(coming, requested_page(), size=20),
+        "open": [i for i in coming if i.answer is Answer.NEEDS_ACTION],
+        "answer_url": lambda i: url_for("invitations.rsvp", token=make_token(secret, i.meeting_id, i.person_id,
+                                                                             i.rsvp_key)),
+        "to_write": to_write, "to_confirm": to_confirm, "past": past_invitations(session, user.person_id, now),
+    }
 
 
 def _active_versions(session: Session, owner: sa.ColumnElement[bool]) -> list[AgreementVersion]:

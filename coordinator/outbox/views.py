@@ -11,7 +11,8 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
-from coordinator.auth.access import current_user, login_required, require
+from coordinator.auth.access import current_user, require
+from coordinator.auth.routes import KEEP_DISTRICT, READ_CITY, permission
 from coordinator.auth.permissions import Action, visible_district_ids
 from coordinator.clock import utcnow
 from coordinator.i18n import DomainError
@@ -53,7 +54,7 @@ KINDS = {
 
 
 @bp.get("/outbox")
-@login_required
+@permission(READ_CITY)
 def index() -> str:
     """The outbox within the user's districts, optionally one state only."""
     district_ids = _visible_districts()
@@ -68,7 +69,7 @@ def index() -> str:
 
 
 @bp.post("/outbox/<int:message_id>/retry")
-@login_required
+@permission(KEEP_DISTRICT)
 def send_again(message_id: int) -> Response:
     """Send a dead message once more at the next delivery."""
     district_ids = _visible_districts()

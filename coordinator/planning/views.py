@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from coordinator.agreements.models import Agreement, AgreementVersion, MeetingForm, VersionStatus
-from coordinator.auth.access import current_user, login_required, require
+from coordinator.auth.access import current_user, require
+from coordinator.auth.routes import KEEP_DISTRICT, ORGANISE, READ_DISTRICT, permission
 from coordinator.auth.models import Role, User
 from coordinator.auth.permissions import Action, allows
 from coordinator.clock import utcnow
@@ -69,7 +70,7 @@ def warning_text(warning: PlanningWarning) -> str:
 # -- the page ------------------------------------------------------------------------------------
 
 @bp.get("/districts/<code>/terms/<term>/plan")
-@login_required
+@permission(READ_DISTRICT)
 def plan(code: str, term: str) -> str | tuple[str, int]:
     """The term's plan: the warnings, the meetings by form and as a week grid; buttons for those who may edit."""
     district, term_row, user = _district_term(code, term, Action.VIEW)
@@ -92,7 +93,7 @@ def plan(code: str, term: str) -> str | tuple[str, int]:
 
 
 @bp.post("/districts/<code>/terms/<term>/plan")
-@login_required
+@permission(KEEP_DISTRICT)
 def plan_post(code: str, term: str) -> Response:
     """Plan the term: add the meetings missing from it as drafts."""
     district, term_row, user = _district_term(code, term, Action.EDIT)
@@ -115,7 +116,7 @@ def plan_post(code: str, term: str) -> Response:
 
 
 @bp.get("/districts/<code>/terms/<term>/publish")
-@login_required
+@permission(KEEP_DISTRICT)
 def publish_confirm(code: str, term: str) -> str:
     """Ask before publishing: how many meetings, how many invitations to how many people, what stays behind."""
     district, term_row, _ = _district_term(code, term, Action.EDIT)
@@ -125,7 +126,7 @@ def publish_confirm(code: str, term: str) -> str:
 
 
 @bp.post("/districts/<code>/terms/<term>/publish")
-@login_required
+@permission(KEEP_DISTRICT)
 def publish_post(code: str, term: str) -> str | Response:
     """Publish the term's drafts as confirmed: they become scheduled and the invitations are queued.
 
@@ -183,7 +184,7 @@ def _past_drafts_text(count: int) -> str:
 # -- one meeting -----------------------------------------------------------------------------------
 
 @bp.route("/districts/<code>/terms/<term>/meetings/<int:meeting_id>/move", methods=["GET", "POST"])
-@login_required
+@permission(KEEP_DISTRICT)
 def move(code: str, term: str, meeting_id: int) -> str | Response:
     """Move a meeting to another day or time."""
     district, term_row, user = _district_term(code, term, Action.EDIT)
@@ -210,7 +211,7 @@ def move(code: str, term: str, meeting_id: int) -> str | Response:
 
 
 @bp.route("/districts/<code>/terms/<term>/meetings/<int:meeting_id>/cancel", methods=["GET", "POST"])
-@login_required
+@permission(KEEP_DISTRICT)
 def cancel(code: str, term: str, meeting_id: int) -> str | Response:
     """Ask, then cancel a meeting; it stays in the plan as cancelled."""
     district, term_row, user = _district_term(code, term, Action.EDIT)
@@ -230,7 +231,7 @@ def cancel(code: str, term: str, meeting_id: int) -> str | Response:
 
 
 @bp.route("/districts/<code>/terms/<term>/meetings/new", methods=["GET", "POST"])
-@login_required
+@permission(KEEP_DISTRICT)
 def add(code: str, term: str) -> str | Response:
     """Add a meeting by hand, e.g. a report meeting or an extra forum."""
     district, term_row, user = _district_term(code, term, Action.EDIT)
@@ -267,7 +268,7 @@ def add(code: str, term: str) -> str | Response:
 # -- the organiser's view of one meeting -------------------------------------------------------------
 
 @bp.get("/districts/<code>/terms/<term>/meetings/<int:meeting_id>")
-@login_required
+@permission(READ_DISTRICT)
 def meeting_page(code: str, term: str, meeting_id: int) -> str:
     """The meeting, who has answered what and when, and who has not; resend, add, remove for organisers."""
     district, term_row, user = _district_term(code, term, Action.VIEW)
@@ -276,7 +277,7 @@ def meeting_page(code: str, term: str, meeting_id: int) -> str:
 
 
 @bp.post("/districts/<code>/terms/<term>/meetings/<int:meeting_id>/invitees")
-@login_required
+@permission(ORGANISE)
 def add_invitee(code: str, term: str, meeting_id: int) -> str | Response:
     district, term_row, meeting = _organised_meeting(code, term, meeting_id)
     session = db()
@@ -297,20 +298,20 @@ def add_invitee(code: str, term: str, meeting_id: int) -> str | Response:
 
 
 @bp.post("/districts/<code>/terms/<term>/meetings/<int:meeting_id>/invitees/<int:person_id>/remove")
-@login_required
+@permission(ORGANISE)
 def remove_invitee(code: str, term: str, meeting_id: int, person_id: int) -> Response:
     district, term_row, meeting = _organised_meeting(code, term, meeting_id)
-    person = _person(person_id)
+    person = _invitee(meeting, person_id)
     _change(lambda session: uninvite(session, meeting, person, actor=_actor(), now=utcnow(), mail=_mail()),
             gettext("%(name)s är borttagen från mötet.", name=person.name))
     return redirect(_meeting_url(district, term_row, meeting.id))
 
 
 @bp.post("/districts/<code>/terms/<term>/meetings/<int:meeting_id>/invitees/<int:person_id>/resend")
-@login_required
+@permission(ORGANISE)
 def resend_invitation(code: str, term: str, meeting_id: int, person_id: int) -> Response:
     district, term_row, meeting = _organised_meeting(code, term, meeting_id)
-    person = _person(person_id)
+    person = _invitee(meeting, person_id)
     _change(lambda session: resend(session, meeting, person, actor=_actor(), now=utcnow(), mail=_mail()),
             gettext("Inbjudan skickas igen till %(name)s.", name=person.name))
     return redirect(_meeting_url(district, term_row, meeting.id))
@@ -359,6 +360,15 @@ def _person(person_id: int | None) -> Person:
     if person is None:
         abort(404)
     return person
+
+
+def _invitee(meeting: Meeting, person_id: int) -> Person:
+    """One of the people ever invited to the meeting; 404 for anyone else, so an organiser cannot learn the
+    name behind another district's person id (the service's "not invited" message names the person)."""
+    invitation = next((i for i in meeting.invitations if i.person_id == person_id), None)
+    if invitation is None:
+        abort(404)
+    return invitation.person
 
 
 def _meeting_url(district: District, term: Term, meeting_id: int) -> str:

@@ -16,7 +16,8 @@ from flask_babel import format_date, gettext
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from coordinator.auth.access import login_required, require
+from coordinator.auth.access import require
+from coordinator.auth.routes import KEEP_CITY, READ_CITY, permission
 from coordinator.auth.permissions import Action
 from coordinator.clock import utcnow
 from coordinator.org.models import Municipality
@@ -46,7 +47,7 @@ def term_anchor(term: Term) -> str:
 
 
 @bp.get("/terms")
-@login_required
+@permission(READ_CITY)
 def index() -> str:
     """The municipalities' terms: dates, breaks, teaching days, and the holidays the planner avoids."""
     require(Action.VIEW, MUNICIPALITY_WIDE)
@@ -87,7 +88,7 @@ def _municipality(code: str) -> Municipality:
 
 
 @bp.route("/terms/<code>/new", methods=["GET", "POST"])
-@login_required
+@permission(KEEP_CITY)
 def new(code: str) -> str | Response:
     """Create a term with its breaks."""
     user = require(Action.EDIT, MUNICIPALITY_WIDE)
@@ -109,7 +110,7 @@ def new(code: str) -> str | Response:
 
 
 @bp.route("/terms/<code>/<name>/edit", methods=["GET", "POST"])
-@login_required
+@permission(KEEP_CITY)
 def edit(code: str, name: str) -> str | Response:
     """Change a term's dates and its breaks."""
     user = require(Action.EDIT, MUNICIPALITY_WIDE)

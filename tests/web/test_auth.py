@@ -7,8 +7,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from flask import Blueprint
 
-from coordinator.auth.access import login_required, require
+from coordinator.auth.access import require
 from coordinator.auth.permissions import Action
+from coordinator.auth.routes import READ_DISTRICT, permission
 from tests.web.helpers import (PASSWORD, add_district, add_user, csrf_token, get_user, log_in, log_out, set_active,
                      text)
 
@@ -207,7 +208,7 @@ def probe(app):
     bp = Blueprint("probe", __name__)
 
     @bp.get("/probe/<int:district_id>/<action>")
-    @login_required
+    @permission(READ_DISTRICT)
     def district_page(district_id: int, action: str) -> str:
         require(Action(action), district_id)
         return "district data"
