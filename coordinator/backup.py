@@ -39,7 +39,7 @@ def sqlite_path(database_url: str) -> Path:
     """The file of a SQLite database URL; PostgreSQL (or anything else) is refused with a pointer to its tools."""
     if not database_url.startswith("sqlite:///") or database_url in ("sqlite:///", "sqlite:///:memory:"):
         raise BackupRefused(N_("Databasen är inte en SQLite-fil. Säkerhetskopiera PostgreSQL med pg_dump och "
-                               "återställ med pg_restore (se README, Drift); ingenting gjordes."))
+                               "återställ med pg_restore (se README, Operations); ingenting gjordes."))
     return Path(database_url.removeprefix("sqlite:///"))
 
 
