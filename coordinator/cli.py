@@ -1,6 +1,8 @@
 """The `coordinator` command group; each capability adds its commands here."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, ScriptInfo
@@ -43,6 +45,35 @@ def db_upgrade(revision: str) -> None:
     url = current_app.extensions["coordinator.settings"].database_url
     upgrade(url, revision)
     click.echo(f"database at revision {current_revision(url)}")
+
+
+@db.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def db_backup(path: Path) -> None:
+    """Copy the SQLite database into a new file PATH while the app runs (PostgreSQL: pg_dump)."""
+    from coordinator.backup import BackupRefused, backup
+
+    try:
+        done = backup(current_app.extensions["coordinator.settings"].database_url, path)
+    except BackupRefused as refused:
+        raise click.ClickException(str(refused)) from None
+    click.echo(f"Säkerhetskopia {done.path} ({done.size} byte, schemaversion {done.revision}).")
+
+
+@db.command("restore")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def db_restore(path: Path) -> None:
+    """Replace the SQLite database by the backup PATH, all or nothing (PostgreSQL: pg_restore)."""
+    from coordinator.backup import BackupRefused, restore
+    from coordinator.migrate import head_revision
+
+    try:
+        done = restore(current_app.extensions["coordinator.settings"].database_url, path)
+    except BackupRefused as refused:
+        raise click.ClickException(str(refused)) from None
+    click.echo(f"Databasen återställd från {done.path} (schemaversion {done.revision}).")
+    if done.revision != head_revision():
+        click.echo("Kör coordinator db upgrade innan programmet startas: säkerhetskopian har ett äldre schema.")
 
 
 def _register() -> None:

@@ -172,3 +172,21 @@ def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
     url = create_postgres_database()
     yield url
     drop_postgres_database(url)
+
+
+# -- figures: a test reports a measurement with record_property("figure", "…"); the run's summary lists
+# them, also from xdist workers (a report carries its user_properties to the controller)
+
+_FIGURES: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "call":
+        _FIGURES.extend(value for name, value in report.user_properties if name == "figure")
+
+
+def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untyped-def]
+    if _FIGURES:
+        terminalreporter.write_sep("-", "figures")
+        for figure in _FIGURES:
+            terminalreporter.write_line(figure)

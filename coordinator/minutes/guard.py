@@ -2,22 +2,36 @@
 
 Minutes of forms that forbid identified pupils must not carry a personal identity number.
 People write them in many shapes (870412-1234, 19870412 1234, 870412–1234 pasted from Word,
-19 87 04 12 12 34 read aloud), so the scan is lenient, then normalises, then validates:
+19 87 04 12 12 34 read aloud, 870412-⏎1234 broken at the end of a line), so the scan reads a
+normalised copy of the text, finds runs of digits, then validates:
 
-1. A *run* is digits joined by separators: spaces of any width (no-break, thin, narrow), tabs,
-   invisible soft hyphens and zero-width spaces, hyphens and dashes, `+`, or a dash with spaces
-   around it. Dots, commas, colons and slashes are not separators: they join the digits of
-   times (13.00), dates (12.10.2027), decimals and diarienummer (SDN 2027/123-1.2).
+0. Normalising: every Unicode dash or hyphen (full-width too) reads as "-", every space as " ",
+   every line break as one "\n"; invisible characters (soft hyphens, zero-width spaces and
+   joiners, direction marks) are dropped, and a URL's percent-encoded space, hyphen or dash
+   (%20, %2D …) reads as what it encodes. Positions still point into the text as written.
+1. A *run* is digits joined by separators: any number of spaces, a hyphen, dash or `+` with
+   spaces around it or not, one line break (after a hyphen or not), or a dot with no space
+   around it. Commas, colons and slashes are not separators: they join the digits of times
+   (13:00), decimals and diarienummer (SDN 2027/123-1.2), and a run that continues across one
+   into more digits is not a candidate.
 2. A run of exactly ten or twelve digits is a candidate however its digits are grouped, unless
    it is written as a Swedish phone number (an area code — 08, or 0 and two or three digits —
-   then the subscriber number in one piece or in groups of two and three: 070-123 45 67,
-   08-123 456 78), as an amount in thousands followed by its currency (1 101 230 000 kr), or
-   continues across a dot, comma, colon or slash into more digits (2008-10-12 13.00).
-   Inside a longer run only the usual shapes count: six or eight digits, a separator, four
-   digits (or ten or twelve digits in one piece), as in "punkt 3 871125-9823".
+   then the subscriber number in one piece, in groups of two and three or in two of three or
+   four: 070-123 45 67, 08-123 456 78, 070-123 4567; or after +46, 0046 or "(0)"), or as an amount in thousands followed by its
+   currency (1 101 230 000 kr). Inside a longer run (a table row, a list, two numbers on
+   adjacent lines) a stretch of ten or twelve digits counts when it is grouped the way identity
+   numbers are: cut only between century, year, month, day, serial and the serial's pairs, and
+   cut between the date and the serial (87 11 25-98 23 in "punkt 3 87 11 25-98 23").
+   A dot may stand only where a date has one: between the date and the serial (871125.9823),
+   or between the parts of the date and then any separator (87.11.25-9823); so a date and a
+   time (2027-10-12 13.00) or an IP address is never a candidate.
 3. Each candidate is validated: a real date of birth (coordination numbers add 60 to the day)
    in the past and within 130 years, and the Luhn check digit over the ten-digit form. A `+`
    between the date and the serial of the ten-digit form marks someone of 100 or more.
+4. Ten digits in one piece that begin like a Swedish phone number (0 and a digit 1–9:
+   0701234567) may be either: after a word for a phone (ring, tel, mobil …) they pass; after a
+   word for an identity number (personnummer, pnr, född …) they are judged as one; otherwise
+   a valid one is a suspect the user confirms, and one whose check digit fails passes.
 
 Organisation numbers (556677-8899, 212000-0142) carry a "month" of 20 or more, so in no grouping
 are they a date. A date-shaped number that fails only the check digit may be a mistyped identity
@@ -40,18 +54,35 @@ from typing import Any, NamedTuple
 
 from coordinator.i18n import N_, DomainError
 
-# hyphen-minus, hyphen, non-breaking hyphen, figure dash, en dash, em dash, minus sign
-DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2212"
-# space, tab, no-break space, the typographic spaces (en quad … hair space), narrow no-break space,
-# medium mathematical space, ideographic space; soft hyphen, zero-width space, word joiner
-SPACES = " \t\u00a0\u2000-\u200a\u202f\u205f\u3000\u00ad\u200b\u2060"
-_GAP = rf"(?:[{SPACES}]{{1,3}}|[{SPACES}]{{0,2}}[{re.escape(DASHES)}+][{SPACES}]{{0,2}})"
+# every dash punctuation character (Unicode category Pd: hyphen-minus, Armenian, Hebrew maqaf,
+# hyphen, non-breaking hyphen, figure dash, en and em dash, horizontal bar, the CJK wave dashes,
+# the small and full-width hyphen-minus …), the minus signs, and the spacing modifier minus
+DASHES = ("-\u058a\u05be\u1400\u1806\u2010\u2011\u2012\u2013\u2014\u2015\u2e17\u2e1a\u2e3a\u2e3b\u2e40"
+          "\u2e5d\u301c\u3030\u30a0\ufe31\ufe32\ufe58\ufe63\uff0d\U00010ead\u2212\u2796\u02d7\u207b\u208b")
+# every space character (Unicode category Zs) and the tab
+SPACES = (" \t\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f"
+          "\u205f\u3000")
+LINE_BREAKS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
+# soft hyphen, Mongolian vowel separator, zero-width space, non-joiner and joiner, direction marks
+# and embeddings, word joiner and the invisible operators, isolates, byte order mark
+INVISIBLE = "\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
+_SAME_WIDTH = str.maketrans({**dict.fromkeys(DASHES, "-"), **dict.fromkeys(SPACES, " "),
+                             **dict.fromkeys(LINE_BREAKS, "\n"), "\uff0b": "+", "\ufe62": "+"})
+# what a URL encodes as a space, a no-break space, a hyphen, a dash (U+2010-2015) or a plus
+_PERCENT_ENCODED = {"%20": " ", "%c2%a0": " ", "%2d": "-", "%2b": "+",
+                    **{f"%e2%80%9{d}": "-" for d in "012345"}}
+_REWRITTEN = re.compile(rf"[{INVISIBLE}]+|\r(?=\n)|%(?:20|2[dDbB]|[cC]2%[aA]0|[eE]2%80%9[0-5])")
+_GAP = r"(?:\.|[ ]+|[ ]*[-+][ ]*|[ ]*-?[ ]*\n[ ]*)"
 _RUN = re.compile(rf"\d+(?:{_GAP}\d+)*")
 _GROUP = re.compile(r"\d+")
-_GLUE_BEFORE = re.compile(r"\d[.,:/]$")
-_GLUE_AFTER = re.compile(r"[.,:/]\d")
-_CURRENCY = re.compile(r"[ \u00a0\u202f]*(?:kr|kronor|sek|tkr|mkr|mnkr|msek|:-)(?!\w)", re.IGNORECASE)
-_THOUSANDS_GAP = re.compile(r"[ \u00a0\u2009\u202f]")
+_GLUE_BEFORE = re.compile(r"\d[,:/]$")
+_GLUE_AFTER = re.compile(r"[,:/]\d")
+_CURRENCY = re.compile(r"[ ]*(?:kr|kronor|sek|tkr|mkr|mnkr|msek|:-)(?!\w)", re.IGNORECASE)
+_INTERNATIONAL = re.compile(r"(?:\+|\(0\)[ ]*)$")
+_PHONE_WORDS = re.compile(r"\b(?:tel|tfn|tlf|telefon\w*|mobil\w*|mob|ring|ringa|ringer|sms|sms:a|nås|växel|fax|"
+                          r"phone|mobile|call|cell)\b", re.IGNORECASE)
+_IDENTITY_WORDS = re.compile(r"(?:personn|pers\.?nr|p-?nr|samordningsn|\bfödd|id-?nummer|\bssn\b)", re.IGNORECASE)
+CONTEXT_CHARACTERS = 40  # how far before a number a word for a phone or an identity number is looked for
 OLDEST_AGE = 130  # years: nobody alive is older, so an older "date of birth" is something else
 COORDINATION_DAY_OFFSET = 60
 
@@ -119,16 +150,27 @@ class _Group(NamedTuple):
     digits: str  # ASCII
 
 
+class _Scan(NamedTuple):
+    """The normalised text, and for each of its characters (and its end) the position in the text as written."""
+    text: str
+    positions: list[int] | None  # None: the same positions
+
+    def original(self, position: int) -> int:
+        return position if self.positions is None else self.positions[position]
+
+
 def find_identity_numbers(text: str, today: date) -> list[Hit]:
     """Every personnummer, samordningsnummer and suspect in `text`, in the order they stand."""
+    scan = _normalised(text)
     hits = []
-    for run in _RUN.finditer(text):
+    for run in _RUN.finditer(scan.text):
         if run.end() - run.start() < 10:  # fewer characters than the shortest number has digits
             continue
         offset = run.start()
         groups = [_Group(offset + g.start(), offset + g.end(), _ascii_digits(g.group()))
                   for g in _GROUP.finditer(run.group())]
-        hits.extend(_hits_in_run(text, groups, today))
+        for found, kind in _numbers_in_run(scan.text, groups, today):
+            hits.append(_hit(text, scan, found, kind))
     return hits
 
 
@@ -145,32 +187,88 @@ def masked_text(text: str, today: date, keys: Collection[str] | None = None) -> 
     return "".join(parts + [text[at:]])
 
 
-def _hits_in_run(text: str, groups: list[_Group], today: date) -> Iterator[Hit]:
-    """The numbers of one run: the whole run as one number if it may be one, else its usual shapes."""
+def _normalised(text: str) -> _Scan:
+    """`text` with one character for every dash, space and line break, without invisible characters
+    and with a URL's percent-encoded separators decoded; dashes and spaces keep their positions."""
+    if not _REWRITTEN.search(text):
+        return _Scan(text.translate(_SAME_WIDTH), None)
+    parts: list[str] = []
+    positions: list[int] = []
+    at = 0
+    for match in _REWRITTEN.finditer(text):
+        parts.append(text[at:match.start()])
+        positions.extend(range(at, match.start()))
+        replacement = _PERCENT_ENCODED.get(match.group().lower(), "")
+        parts.append(replacement)
+        positions.extend([match.start()] * len(replacement))
+        at = match.end()
+    parts.append(text[at:])
+    positions.extend(range(at, len(text) + 1))
+    return _Scan("".join(parts).translate(_SAME_WIDTH), positions)
+
+
+def _hit(text: str, scan: _Scan, groups: list[_Group], kind: Kind) -> Hit:
+    digits = "".join(g.digits for g in groups)
+    date_part = digits[:-4]
+    separator = "+" if len(digits) == 10 and "+" in _gap_at(scan.text, groups, 6) else "-"
+    start, end = scan.original(groups[0].start), scan.original(groups[-1].end)
+    return Hit(kind, f"{date_part}{separator}****", text.count("\n", 0, start) + 1, start, end, digits[-10:])
+
+
+def _numbers_in_run(text: str, groups: list[_Group], today: date) -> Iterator[tuple[list[_Group], Kind]]:
+    """The numbers of one run, with their kind: the whole run as one number if it may be one, else the
+    stretches of it grouped the way identity numbers are."""
     total = sum(len(g.digits) for g in groups)
-    if total < 10:
+    if total < 10 or (total <= 15 and _is_international(text, groups)):
         return
     if total in (10, 12) and _may_be_one_number(text, groups):
-        hit = _hit(text, groups, today)
-        if hit is not None:
-            yield hit
+        kind = _judge(text, groups, today)
+        if kind is not None:
+            yield groups, kind
             return
-    taken_until = -1
-    for i, group in enumerate(groups):
-        if i <= taken_until:
-            continue
-        if len(group.digits) in (10, 12):
-            window = groups[i:i + 1]
-        elif len(group.digits) in (6, 8) and i + 1 < len(groups) and len(groups[i + 1].digits) == 4:
-            window = groups[i:i + 2]
+    starts = [0]  # how many digits stand before each group, and before the run's end
+    for group in groups:
+        starts.append(starts[-1] + len(group.digits))
+    index_at = {count: index for index, count in enumerate(starts)}
+    at = 0
+    while at < len(groups):
+        for size in (12, 10):  # a stretch from group `at` that ends at a group's end
+            end = index_at.get(starts[at] + size)
+            if end is None or (at, end) == (0, len(groups)):
+                continue
+            gaps_around = (text[groups[at - 1].end:groups[at].start] if at else "") + (
+                text[groups[end - 1].end:groups[end].start] if end < len(groups) else "")
+            if set(gaps_around) - {" ", "\n"} or not _grouped_as_identity_number(groups[at:end]):
+                continue  # a stretch stands apart from the digits around it by spaces or a line break, not
+                # joined to them by a dash or dot as in a date range (1990-01-01 – 1990-01-03) or a time
+            kind = _judge(text, groups[at:end], today)
+            if kind is not None:
+                yield groups[at:end], kind
+                at = end
+                break
         else:
-            continue
-        if window == groups:  # already judged as the whole run
-            continue
-        hit = _hit(text, window, today)
-        if hit is not None:
-            taken_until = i + len(window) - 1
-            yield hit
+            at += 1
+
+
+def _cuts(groups: list[_Group]) -> list[int]:
+    """After how many digits the separators stand."""
+    cuts, count = [], 0
+    for group in groups[:-1]:
+        count += len(group.digits)
+        cuts.append(count)
+    return cuts
+
+
+def _grouped_as_identity_number(groups: list[_Group]) -> bool:
+    """Ten or twelve digits in one piece, or the date and the serial apart, each in one piece or in its
+    parts (century, year, month, day; the serial's pairs): 871125-9823, 19 87 11 25 - 98 23."""
+    if len(groups) == 1:
+        return True
+    size, cuts = sum(len(g.digits) for g in groups), set(_cuts(groups))
+    boundary = size - 4
+    date_cuts, serial_cuts = {c for c in cuts if c < boundary}, cuts - {boundary} - {c for c in cuts if c < boundary}
+    date_shapes = ({(), (2, 4)} if size == 10 else {(), (4, 6), (2, 4, 6)})
+    return boundary in cuts and tuple(sorted(date_cuts)) in date_shapes and serial_cuts <= {boundary + 2}
 
 
 def _may_be_one_number(text: str, groups: list[_Group]) -> bool:
@@ -180,15 +278,26 @@ def _may_be_one_number(text: str, groups: list[_Group]) -> bool:
         return False
     if _GLUE_AFTER.match(text, groups[-1].end):
         return False
-    return not _is_phone_number(groups) and not _is_amount(text, groups)
+    return not _is_phone_number(text, groups) and not _is_amount(text, groups)
 
 
-def _is_phone_number(groups: list[_Group]) -> bool:
+def _is_international(text: str, groups: list[_Group]) -> bool:
+    """A phone number with its country code: +46 70 123 45 67, +46 (0)70-123 45 67, 0046 70 123 45 67."""
+    return bool(_INTERNATIONAL.search(text, max(0, groups[0].start - 6), groups[0].start)) or (
+        groups[0].digits.startswith("0046"))
+
+
+def _is_phone_number(text: str, groups: list[_Group]) -> bool:
     """An area code (08, or 0 and two or three digits), then the subscriber number in one piece or
-    in groups of two and three digits: 070-123 45 67, 08-123 456 78, 0470-123 456, 070-1234567."""
+    in groups of two and three digits, or in two of three or four: 070-123 45 67, 08-123 456 78,
+    0470-123 456, 070-1234567, 070-123 4567. A hyphen only after the area code, if any."""
     area, rest = groups[0].digits, groups[1:]
     is_area_code = area == "08" or (len(area) in (3, 4) and area[0] == "0" and area[1] != "0")
-    return is_area_code and bool(rest) and (len(rest) == 1 or all(len(g.digits) in (2, 3) for g in rest))
+    gaps = [text[a.end:b.start] for a, b in zip(groups, groups[1:])]
+    if any("-" in gap for gap in gaps[1:]) and "-" not in gaps[0]:
+        return False  # 08 01 01-00 01: the hyphen stands where an identity number has it, not after the area code
+    return is_area_code and bool(rest) and (len(rest) == 1 or all(len(g.digits) in (2, 3) for g in rest)
+                                         or [len(g.digits) for g in rest] in ([3, 4], [4, 4]))
 
 
 def _is_amount(text: str, groups: list[_Group]) -> bool:
@@ -196,21 +305,41 @@ def _is_amount(text: str, groups: list[_Group]) -> bool:
     if len(groups) < 2 or not 1 <= len(groups[0].digits) <= 3 or any(len(g.digits) != 3 for g in groups[1:]):
         return False
     gaps = (text[a.end:b.start] for a, b in zip(groups, groups[1:]))
-    return all(len(gap) == 1 and _THOUSANDS_GAP.match(gap) for gap in gaps) and bool(
-        _CURRENCY.match(text, groups[-1].end))
+    return all(gap == " " for gap in gaps) and bool(_CURRENCY.match(text, groups[-1].end))
 
 
-def _hit(text: str, groups: list[_Group], today: date) -> Hit | None:
-    """The run `groups` judged as one number: a hit, or None when it is no identity number."""
+def _judge(text: str, groups: list[_Group], today: date) -> Kind | None:
+    """What the digits of `groups`, taken as one number, are: see `classify`, and the rules for dots and
+    for ten digits in one piece that may be a phone number."""
     digits = "".join(g.digits for g in groups)
+    if not _dots_where_a_date_has_them(text, groups):
+        return None
     date_part, serial = digits[:-4], digits[-4:]
     kind = classify(date_part, _gap_at(text, groups, len(date_part)), serial, today)
-    if kind is None:
-        return None
-    separator = "+" if len(digits) == 10 and "+" in _gap_at(text, groups, 6) else "-"
-    start = groups[0].start
-    return Hit(kind, f"{date_part}{separator}****", text.count("\n", 0, start) + 1, start, groups[-1].end,
-               digits[-10:])
+    if kind is None or not (len(groups) == 1 and len(digits) == 10 and digits[0] == "0" and digits[1] != "0"):
+        return kind
+    before = text[max(0, groups[0].start - CONTEXT_CHARACTERS):groups[0].start]
+    if _IDENTITY_WORDS.search(before):
+        return kind
+    if _PHONE_WORDS.search(before) or not kind.is_refused:
+        return None  # "ring 0701234567", or a phone number whose check digit fails as an identity number's
+    return Kind.SUSPECT
+
+
+def _dots_where_a_date_has_them(text: str, groups: list[_Group]) -> bool:
+    """A dot stands only between the date and the serial (871125.9823), or between all the parts of the
+    date followed by any separator (87.11.25-9823, 1987.11.25 98 23): never inside the serial (13.00)."""
+    cuts = _cuts(groups)
+    dots = {cut for cut, a, b in zip(cuts, groups, groups[1:]) if text[a.end:b.start] == "."}
+    if not dots:
+        return True
+    size = sum(len(g.digits) for g in groups)
+    boundary, date_parts = size - 4, ({2, 4} if size == 10 else {4, 6})
+    if not dots <= date_parts | {boundary} or not set(cuts) <= date_parts | {boundary, boundary + 2}:
+        return False
+    if boundary in dots:  # 871125.9823, 87.11.25.9823
+        return set(cuts) - {boundary} in (set(), date_parts) and date_parts & set(cuts) <= dots
+    return date_parts <= dots and boundary in cuts  # 87.11.25-9823, 1987.11.25 98 23
 
 
 def _gap_at(text: str, groups: list[_Group], position: int) -> str:

@@ -1,7 +1,8 @@
 """The identity-number guard against its corpus (tests/data/personnummer/corpus.tsv): every
 personnummer and samordningsnummer is refused, date-shaped numbers with a wrong check digit
 are suspects, and the look-alikes a district writes every day (phone numbers, the committee's
-reference numbers, school-unit codes, dates, amounts, organisation numbers) pass."""
+reference numbers, school-unit codes, dates, amounts, organisation numbers) pass. A line break,
+a tab and a carriage return in a case's text are written \\n, \\t and \\r."""
 from __future__ import annotations
 
 from datetime import date
@@ -23,6 +24,7 @@ def cases() -> list[pytest.param]:
         if not line.strip() or line.startswith("#"):
             continue
         expected, text, why = line.split("\t")
+        text = text.replace("\\n", "\n").replace("\\r", "\r").replace("\\t", "\t")  # written escaped
         found.append(pytest.param(EXPECTED[expected], text, id=f"{number}-{why}"))
     return found
 

@@ -162,7 +162,7 @@ def test_a_suspect_number_is_saved_only_once_the_user_has_checked_it(client, dem
     log_in_as(client, demo, Role.DISTRICT_ADMIN, "NORRVIKEN")
     post(client, url(forum))
     before = snapshot(demo)
-    text = "Ring 0701234567 vid frågor."
+    text = "Anna Svensson, 0701234569, återkommer."
 
     html = page(post(client, url(forum, "/text"), {"decisions": text}))
 
