@@ -16,18 +16,12 @@ def create_app(settings: Settings | None = None) -> Flask:
         instance_path=str(settings.instance_path),
         instance_relative_config=True,
     )
-    app.config.update(
-        SECRET_KEY=settings.secret_key,
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=settings.base_url.startswith("https://"),
-        MAX_CONTENT_LENGTH=20 * 1024 * 1024,
-    )
+    app.config.update(SECRET_KEY=settings.secret_key)
     app.extensions["coordinator.settings"] = settings
     # a wrong COORDINATOR_MAIL_URL stops the start, not the first invitation weeks later
     app.extensions["coordinator.mail"] = transport_from_url(settings.mail_url)
 
-    from coordinator import web
+    from coordinator import security, web
     from coordinator.agreements.views import bp as agreements_bp
     from coordinator.auth.user_views import bp as users_bp
     from coordinator.auth.views import bp as auth_bp
@@ -60,4 +54,5 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(followup_bp)
     app.register_blueprint(cases_bp)
     app.register_blueprint(consultations_bp)
+    security.init_app(app, settings)  # after the blueprints: it limits some of their endpoints
     return app

@@ -22,15 +22,15 @@ from coordinator.web import LANGUAGE_CHOSEN, LANGUAGES, db, settings, speaking
 bp = Blueprint("auth", __name__)
 
 SESSION_USER = "user_id"
-SESSION_SINCE = "since"  # when the session began (POSIX seconds): refused once the credentials change after it
+SESSION_VERSION = "version"  # the login's session version when the session began: an older one is anonymous
 # requests that must work without the database (health checks) or do not need a user
 _NO_USER_ENDPOINTS = frozenset({"static", "healthz"})
 
 
 @bp.before_app_request
 def load_user() -> None:
-    """Put the session's user on `g.user` if they still exist, are active, and began the session after
-    their credentials last changed (a closed login or a new password ends every older session)."""
+    """Put the session's user on `g.user` if they still exist, are active, and began the session at their
+    current session version (a sign-out, a closed login or a new password ends every older session)."""
     g.user = None
     if request.endpoint in _NO_USER_ENDPOINTS:
         return
@@ -38,9 +38,7 @@ def load_user() -> None:
     if user_id is None:
         return
     user = db().get(User, user_id)
-    changed = user.credentials_changed_at if user is not None else None
-    if user is None or not user.is_active or (
-            changed is not None and session.get(SESSION_SINCE, 0) < changed.timestamp()):
+    if user is None or not user.is_active or session.get(SESSION_VERSION, 0) != user.session_version:
         session.pop(SESSION_USER, None)  # the next request is anonymous
         return
     g.user = user
@@ -80,14 +78,15 @@ def safe_next(target: str | None) -> str | None:
 
 
 def start_session(user: User, now: datetime) -> None:
-    """A fresh session for `user` (nothing from before survives); a language the visitor chose on the way
-    in becomes their own, so the pages after signing in speak it."""
+    """A fresh session for `user` (nothing from before survives: a cookie planted before the sign-in carries
+    nothing into it); a language the visitor chose on the way in becomes their own, so the pages after
+    signing in speak it."""
     chosen = session.get("lang") if session.get(LANGUAGE_CHOSEN) else None
     if chosen in LANGUAGES and chosen != user.language.value:
         services.set_language(user, chosen)
     session.clear()
     session[SESSION_USER] = user.id
-    session[SESSION_SINCE] = now.timestamp()
+    session[SESSION_VERSION] = user.session_version
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -112,10 +111,13 @@ def login() -> str | Response:
 
 @bp.post("/logout")
 def logout() -> Response:
-    """End the session (POST with the form's CSRF token only)."""
+    """End the session (POST with the form's CSRF token only) on the server too: every copy of the cookie,
+    on this device and any other, stops working."""
     user = current_user()
     session.clear()
     if user is not None:
+        services.end_sessions(user)
+        db().commit()
         session["lang"] = user.language.value  # the login page stays in the user's language
         flash(_("Du är utloggad."), "success")
     return redirect(url_for("auth.login"))
