@@ -22,6 +22,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["coordinator.mail"] = transport_from_url(settings.mail_url)
 
     from coordinator import security, web
+    from coordinator.auth import oidc
     from coordinator.agreements.views import bp as agreements_bp
     from coordinator.auth.user_views import bp as users_bp
     from coordinator.auth.views import bp as auth_bp
@@ -39,6 +40,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from coordinator.terms.views import bp as terms_bp
 
     web.init_app(app)
+    oidc.init_app(app, settings)
     app.register_blueprint(auth_bp)
     app.register_blueprint(users_bp)
     app.register_blueprint(org_bp)

@@ -4,11 +4,14 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+import requests
+from authlib.integrations.base_client import OAuthError
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from joserfc.errors import JoseError
 from werkzeug.wrappers import Response
 
-from coordinator.auth import accounts, services, user_rules
+from coordinator.auth import accounts, oidc, services, user_rules
 from coordinator.auth.access import current_user
 from coordinator.auth.forms import ForgotPasswordForm, LoginForm, NewPasswordForm
 from coordinator.auth.models import User
@@ -18,6 +21,7 @@ from coordinator.clock import utcnow
 from coordinator.i18n import DomainError
 from coordinator.invitations.messages import MailContext
 from coordinator.web import LANGUAGE_CHOSEN, LANGUAGES, db, settings, speaking
+from coordinator.web import now as app_now
 
 bp = Blueprint("auth", __name__)
 
@@ -106,7 +110,63 @@ def login() -> str | Response:
             return redirect(safe_next(form.next.data) or url_for("org.home"))
         current_app.logger.info("failed login for %r", services.normalise_email(form.email.data or ""))
         form.form_errors.append(_("Fel e-postadress eller lösenord."))
-    return render_template("auth/login.html", form=form)
+    return render_template("auth/login.html", form=form, oidc_configured=oidc.provider() is not None)
+
+
+# -- the municipality's identity provider (auth/oidc.py) -----------------------------------------------
+
+_OIDC_NEXT = "oidc_next"
+
+
+@bp.get("/login/oidc")
+def oidc_start() -> Response:
+    """To the municipality's sign-in, and back to the callback (with state, nonce and PKCE kept in the session)."""
+    found = oidc.provider()
+    if found is None:
+        abort(404)
+    _config, client = found
+    session[_OIDC_NEXT] = safe_next(request.args.get("next")) or ""
+    try:
+        return client.authorize_redirect(redirect_uri=settings().base_url + oidc.CALLBACK_PATH)
+    except requests.RequestException as error:  # the provider's metadata could not be fetched
+        current_app.logger.warning("identity provider unreachable: %s", error)
+        return _oidc_refused("unreachable", 503)
+
+
+@bp.get(oidc.CALLBACK_PATH)
+def oidc_callback() -> str | Response | tuple[str, int]:
+    """The provider's answer: a person whose email has an active login here is signed in; anyone else is
+    refused with a page (no login is created). A wrong state, audience, issuer, signature, nonce or an
+    expired ID token ends here too, with nothing changed."""
+    found = oidc.provider()
+    if found is None:
+        abort(404)
+    config, client = found
+    now = app_now()
+    try:
+        token = client.authorize_access_token(**oidc.id_token_checks(config, now))
+    except (OAuthError, JoseError, requests.RequestException, ValueError) as error:
+        current_app.logger.info("sign-in through the identity provider refused: %r", error)
+        return _oidc_refused("failed", 400)
+    claims = token.get("userinfo")
+    email = oidc.email_of(claims, config) if claims else None
+    if email is None:
+        current_app.logger.info("identity provider sent no %r claim", config.email_claim)
+        return _oidc_refused("no_email", 403)
+    user = oidc.login_for(db(), email)
+    if user is None:
+        current_app.logger.info("sign-in through the identity provider: no active login for %r", email)
+        return _oidc_refused("unknown", 403, email=email)
+    next_path = session.get(_OIDC_NEXT)
+    start_session(user, now)
+    user.last_login_at = now
+    db().commit()
+    return redirect(safe_next(next_path) or url_for("org.home"))
+
+
+def _oidc_refused(reason: str, status: int, email: str | None = None) -> tuple[str, int]:
+    session.pop(_OIDC_NEXT, None)
+    return render_template("auth/oidc_refused.html", reason=reason, email=email), status
 
 
 @bp.post("/logout")
