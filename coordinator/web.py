@@ -22,6 +22,8 @@ from coordinator.config import Settings
 from coordinator.db import make_engine, make_session_factory
 
 LANGUAGES = ("sv", "en")
+TRANSLATIONS = Path(__file__).parent / "translations"
+_LANGUAGE_NAMES = {"en": "English"}
 csrf = CSRFProtect()
 babel = Babel()
 
@@ -39,7 +41,8 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "sv")
     app.config["BABEL_DEFAULT_TIMEZONE"] = settings.timezone
-    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(Path(__file__).parent / "translations")
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS)
+    report_missing_catalogues(app)
     babel.init_app(app, locale_selector=select_locale)
     app.before_request(remember_language)
     app.jinja_env.filters["local"] = local_time
@@ -48,6 +51,17 @@ def init_app(app: Flask) -> None:
     app.add_url_rule("/tillganglighet", "accessibility", accessibility)
     app.register_error_handler(CSRFError, csrf_failed)
     app.register_error_handler(404, not_found)
+
+
+def report_missing_catalogues(app: Flask) -> None:
+    """Say at start when a language's compiled catalogue is missing: its users would get Swedish pages."""
+    for language in LANGUAGES[1:]:
+        compiled = TRANSLATIONS / language / "LC_MESSAGES" / "messages.mo"
+        if not compiled.exists():
+            app.logger.error("the %s catalogue %s is missing: people who chose %s get Swedish pages. Install the "
+                             "package again (its build compiles the catalogues) or run "
+                             "`python -m coordinator.translations.compile`.",
+                             _LANGUAGE_NAMES[language], compiled, _LANGUAGE_NAMES[language])
 
 
 def settings() -> Settings:
