@@ -46,6 +46,7 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.before_request(remember_language)
     app.jinja_env.filters["local"] = local_time
+    app.jinja_env.filters["term_label"] = term_label
     app.jinja_env.globals.update(get_locale=get_locale, url_with_lang=url_with_lang)
     app.add_url_rule("/healthz", "healthz", healthz)
     app.add_url_rule("/tillganglighet", "accessibility", accessibility)
@@ -124,6 +125,18 @@ def url_with_lang(language: str) -> str:
     """This page's address with `lang` set (the language switch for anonymous visitors)."""
     args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"] + [("lang", language)]
     return f"{request.path}?{urlencode(args)}"
+
+
+def term_label(name: str) -> str:
+    """A term's name in the reader's language: HT2027 in Swedish, "Autumn term 2027" in English."""
+    from coordinator.i18n import DomainError
+    from coordinator.terms.calendar import TERM_LABELS, parse_term_name
+
+    try:
+        half, year = parse_term_name(name)
+    except DomainError:
+        return name
+    return _(TERM_LABELS[half], year=year)
 
 
 def local_time(value: datetime | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
