@@ -46,6 +46,7 @@ class Settings:
     rate_limits_enabled: bool = True
     rate_limit_storage: str = "memory://"
     rate_limits: dict[str, str] = field(default_factory=dict)  # a limit's name -> "10 per minute; 100 per hour"
+    trusted_proxies: int = 0  # reverse proxies in front whose X-Forwarded-For/-Proto are believed
 
     @classmethod
     def from_env(cls, env: os._Environ[str] | dict[str, str] | None = None) -> "Settings":
@@ -78,6 +79,7 @@ class Settings:
             rate_limits_enabled=_switch(env, "COORDINATOR_RATE_LIMITS", True),
             rate_limit_storage=env.get("COORDINATOR_RATE_LIMIT_STORAGE") or "memory://",
             rate_limits=_rate_limits(env),
+            trusted_proxies=_number(env, "COORDINATOR_TRUSTED_PROXIES", 0, int, highest=5),
         )
 
 

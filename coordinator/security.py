@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
 from coordinator.config import Settings
@@ -40,7 +41,8 @@ _COUNTED_METHODS = {"auth.login": ("POST",)}
 
 # secret keys seen in examples, tests and tutorials: never one that signs real sessions
 _KNOWN_SECRETS = frozenset({"", "secret", "changeme", "change-me", "dev", "development", "test", "test-secret",
-                            "secret-key", "your-secret-key", "s3cret", "samverkan"})
+                            "secret-key", "your-secret-key", "s3cret", "samverkan",
+                            "change-me-to-a-long-random-string"})
 MIN_SECRET_LENGTH = 32
 
 
@@ -71,6 +73,9 @@ def init_app(app: Flask, settings: Settings) -> None:
         SESSION_COOKIE_SECURE=secure,
         MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
     )
+    if settings.trusted_proxies:  # the client's address (for the limits) and https (for HSTS) as the proxy saw them
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies,  # type: ignore[method-assign]
+                                x_proto=settings.trusted_proxies)
     app.after_request(_headers)
     _limit(app, settings)
 

@@ -191,3 +191,13 @@ def test_a_wrong_limit_setting_stops_the_start(tmp_path: Path):
         Settings.from_env({"COORDINATOR_INSTANCE_PATH": str(tmp_path), "COORDINATOR_RATE_LIMIT_SIGN_IN": "often"})
     with pytest.raises(ValueError, match="COORDINATOR_RATE_LIMITS"):
         Settings.from_env({"COORDINATOR_INSTANCE_PATH": str(tmp_path), "COORDINATOR_RATE_LIMITS": "perhaps"})
+
+
+def test_behind_a_trusted_proxy_each_client_is_counted_by_its_own_address(settings):
+    app = create_app(dataclasses.replace(settings, trusted_proxies=1, rate_limits={"feed": "2 per minute"}))
+    client = app.test_client()
+    for _n in range(2):
+        assert client.get("/feeds/x.ics", headers={"X-Forwarded-For": "10.0.0.1"}).status_code == 404
+    assert client.get("/feeds/x.ics", headers={"X-Forwarded-For": "10.0.0.1"}).status_code == 429
+    assert client.get("/feeds/x.ics", headers={"X-Forwarded-For": "10.0.0.2"}).status_code == 404
+    app.extensions["coordinator.engine"].dispose()
