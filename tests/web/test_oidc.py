@@ -40,6 +40,16 @@ ELSEWHERE = {"client_id": "elsewhere", "client_secret": "elsewhere-secret-at-the
              "redirect_uris": [APP_URL + CALLBACK_PATH]}
 
 
+@pytest.fixture
+def database_url(migrated_urls: dict[str, str]) -> Iterator[str]:
+    """SQLite only: signing in reads one login by email, the same on both engines, and the suite's time is counted."""
+    from tests.conftest import _empty, _engines, make_engine
+
+    url = migrated_urls["sqlite"]
+    yield url
+    _empty(_engines.get(url) or _engines.setdefault(url, make_engine(url)))
+
+
 def _unavailable(reason: str) -> None:
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(f"{reason} (under CI=true the identity provider's tests must run)")

@@ -3,6 +3,7 @@ refused in production, oversized and forged requests, and the abuse limits with 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 import re
 from pathlib import Path
 
@@ -14,6 +15,17 @@ from coordinator.security import secret_key_problem
 from tests.web.helpers import add_user, csrf_token, get_user, log_in, log_out, text
 
 STRONG_KEY = "p3Rk8vQz2LmN7xYtW4sJ9aBcD6eFgH1iKoU5rTyE"
+
+
+@pytest.fixture
+def database_url(migrated_urls: dict[str, str]) -> Iterator[str]:
+    """SQLite only: nothing here differs between the engines (the session version's migration is tested on
+    both with the others), and the suite's time is counted."""
+    from tests.conftest import _empty, _engines, make_engine
+
+    url = migrated_urls["sqlite"]
+    yield url
+    _empty(_engines.get(url) or _engines.setdefault(url, make_engine(url)))
 
 
 def logged_in(client) -> bool:  # type: ignore[no-untyped-def]
