@@ -4,7 +4,7 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 WORKDIR /app
-COPY pyproject.toml README.md babel.cfg ./
+COPY pyproject.toml setup.py README.md babel.cfg ./
 COPY coordinator ./coordinator
 COPY jobs ./jobs
 COPY templates ./templates

@@ -3,14 +3,14 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test bench browser wrk install install-test translations extract-messages mail-snapshots clean
+.PHONY: run test bench browser oidc-provider wrk install install-test translations extract-messages mail-snapshots clean
 
 run: install
 	$(BIN)/coordinator db upgrade
 	$(BIN)/coordinator demo --if-empty
 	$(BIN)/coordinator run
 
-test: install-test browser
+test: install-test browser oidc-provider
 	$(BIN)/python -m pytest -n 2 -p no:cacheprovider
 
 # docs/PERFORMANCE.md; results in bench/results/ (not committed)
@@ -27,6 +27,11 @@ bench: install-test wrk
 # Debian's wrk for the follow-up's load over HTTP (bench/followup.py)
 wrk:
 	@command -v wrk >/dev/null || apt-get install -y -q wrk >/dev/null
+
+# the OpenID Connect provider the sign-in tests run on loopback (tests/oidc, npm); without Node.js they skip,
+# or fail under CI=true
+oidc-provider:
+	@test -d tests/oidc/node_modules/oidc-provider || ! command -v npm >/dev/null || npm ci --prefix tests/oidc --no-audit --no-fund --silent
 
 # Debian's Chromium for the browser journeys (tests/e2e); without it they skip, or fail under CI=true
 browser:

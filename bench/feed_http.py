@@ -78,7 +78,9 @@ def fill(database_url: str, meetings: int) -> str:
 
 def measure(database_url: str, token: str, runs: int, instance: Path) -> dict[str, Any]:
     settings = dataclasses.replace(
-        Settings.from_env({"COORDINATOR_INSTANCE_PATH": str(instance), "COORDINATOR_SECRET_KEY": "bench"}),
+        # one feed asked for many times a second: the abuse limit would answer 429 (COORDINATOR_RATE_LIMITS)
+        Settings.from_env({"COORDINATOR_INSTANCE_PATH": str(instance), "COORDINATOR_SECRET_KEY": "bench",
+                           "COORDINATOR_RATE_LIMITS": "off"}),
         database_url=database_url)
     app = create_app(settings)
     statements = [0]

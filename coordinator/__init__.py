@@ -16,18 +16,13 @@ def create_app(settings: Settings | None = None) -> Flask:
         instance_path=str(settings.instance_path),
         instance_relative_config=True,
     )
-    app.config.update(
-        SECRET_KEY=settings.secret_key,
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=settings.base_url.startswith("https://"),
-        MAX_CONTENT_LENGTH=20 * 1024 * 1024,
-    )
+    app.config.update(SECRET_KEY=settings.secret_key)
     app.extensions["coordinator.settings"] = settings
     # a wrong COORDINATOR_MAIL_URL stops the start, not the first invitation weeks later
     app.extensions["coordinator.mail"] = transport_from_url(settings.mail_url)
 
-    from coordinator import models, web  # noqa: F401  (models: every table mapped before the first request)
+    from coordinator import models, security, web  # noqa: F401  (models: every table mapped before the first request)
+    from coordinator.auth import oidc
     from coordinator.auth.routes import ANYONE, permission
     from coordinator.agreements.views import bp as agreements_bp
     from coordinator.auth.user_views import bp as users_bp
@@ -46,6 +41,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from coordinator.terms.views import bp as terms_bp
 
     web.init_app(app)
+    oidc.init_app(app, settings)
     app.register_blueprint(auth_bp)
     app.register_blueprint(users_bp)
     app.register_blueprint(org_bp)
@@ -62,4 +58,5 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(cases_bp)
     app.register_blueprint(consultations_bp)
     permission(ANYONE)(app.view_functions["static"])  # the style sheet and scripts, before signing in too
+    security.init_app(app, settings)  # after the blueprints: it limits some of their endpoints
     return app

@@ -42,6 +42,11 @@ class Settings:
     report_reminder_days: int = 3        # remind when a report has no meeting this many days after receipt
     external_contact_days: int = 30      # erase an external reporter this many days after their meeting
     consultation_erase_days: int = 30    # a consultation booker's name and email are erased this long after it
+    # abuse limits (coordinator/security.py): on by default, counted in memory unless a storage is given
+    rate_limits_enabled: bool = True
+    rate_limit_storage: str = "memory://"
+    rate_limits: dict[str, str] = field(default_factory=dict)  # a limit's name -> "10 per minute; 100 per hour"
+    trusted_proxies: int = 0  # reverse proxies in front whose X-Forwarded-For/-Proto are believed
 
     @classmethod
     def from_env(cls, env: os._Environ[str] | dict[str, str] | None = None) -> "Settings":
@@ -71,6 +76,10 @@ class Settings:
             report_reminder_days=_number(env, "COORDINATOR_REPORT_REMINDER_DAYS", 3, int, highest=14),
             external_contact_days=_number(env, "COORDINATOR_EXTERNAL_CONTACT_DAYS", 30, int),
             consultation_erase_days=_number(env, "COORDINATOR_CONSULTATION_ERASE_DAYS", 30, int),
+            rate_limits_enabled=_switch(env, "COORDINATOR_RATE_LIMITS", True),
+            rate_limit_storage=env.get("COORDINATOR_RATE_LIMIT_STORAGE") or "memory://",
+            rate_limits=_rate_limits(env),
+            trusted_proxies=_number(env, "COORDINATOR_TRUSTED_PROXIES", 0, int, highest=5),
         )
 
 
@@ -114,6 +123,36 @@ def _number(env: Mapping[str, str], name: str, default: N, kind: Callable[[str],
     if value < lowest or (highest is not None and value > highest):  # type: ignore[operator]
         raise ValueError(f"{name} is out of range: {text!r}")
     return value
+
+
+def _switch(env: Mapping[str, str], name: str, default: bool) -> bool:
+    text = (env.get(name) or "").strip().lower()
+    if not text:
+        return default
+    if text in ("on", "true", "1", "yes"):
+        return True
+    if text in ("off", "false", "0", "no"):
+        return False
+    raise ValueError(f"{name} must be on or off, not {text!r}")
+
+
+def _rate_limits(env: Mapping[str, str]) -> dict[str, str]:
+    """COORDINATOR_RATE_LIMIT_<NAME> (SIGN_IN, PASSWORD, ANSWER, FEED): Flask-Limiter's notation; a wrong one stops the start."""
+    from limits import parse_many
+
+    found = {}
+    for key, value in env.items():
+        if not key.startswith("COORDINATOR_RATE_LIMIT_") or key == "COORDINATOR_RATE_LIMIT_STORAGE":
+            continue
+        name = key.removeprefix("COORDINATOR_RATE_LIMIT_").lower()
+        if name not in ("sign_in", "password", "answer", "feed"):
+            raise ValueError(f"{key} is not a limit: the limits are SIGN_IN, PASSWORD, ANSWER and FEED")
+        try:
+            parse_many(value)
+        except ValueError:
+            raise ValueError(f"{key} must be a limit such as '10 per minute; 100 per hour', not {value!r}") from None
+        found[name] = value
+    return found
 
 
 def _instance_secret(instance: Path) -> str:

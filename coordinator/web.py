@@ -22,6 +22,8 @@ from coordinator.config import Settings
 from coordinator.db import make_engine, make_session_factory
 
 LANGUAGES = ("sv", "en")
+TRANSLATIONS = Path(__file__).parent / "translations"
+_LANGUAGE_NAMES = {"en": "English"}
 csrf = CSRFProtect()
 babel = Babel()
 
@@ -39,14 +41,27 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "sv")
     app.config["BABEL_DEFAULT_TIMEZONE"] = settings.timezone
-    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(Path(__file__).parent / "translations")
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS)
+    report_missing_catalogues(app)
     babel.init_app(app, locale_selector=select_locale)
     app.before_request(remember_language)
     app.jinja_env.filters["local"] = local_time
+    app.jinja_env.filters["term_label"] = term_label
     app.jinja_env.globals.update(get_locale=get_locale, url_with_lang=url_with_lang, page_url=page_url)
     app.add_url_rule("/healthz", "healthz", healthz)
     app.add_url_rule("/tillganglighet", "accessibility", accessibility)
     app.register_error_handler(404, not_found)
+
+
+def report_missing_catalogues(app: Flask) -> None:
+    """Say at start when a language's compiled catalogue is missing: its users would get Swedish pages."""
+    for language in LANGUAGES[1:]:
+        compiled = TRANSLATIONS / language / "LC_MESSAGES" / "messages.mo"
+        if not compiled.exists():
+            app.logger.error("the %s catalogue %s is missing: people who chose %s get Swedish pages. Install the "
+                             "package again (its build compiles the catalogues) or run "
+                             "`python -m coordinator.translations.compile`.",
+                             _LANGUAGE_NAMES[language], compiled, _LANGUAGE_NAMES[language])
 
 
 def settings() -> Settings:
@@ -125,6 +140,18 @@ def page_url(number: int) -> str:
     """This page's address at page `number` of its list, its other query arguments kept."""
     args = [(k, v) for k, v in request.args.items(multi=True) if k != PAGE_ARG] + [(PAGE_ARG, str(number))]
     return f"{request.path}?{urlencode(args)}"
+
+
+def term_label(name: str) -> str:
+    """A term's name in the reader's language: HT2027 in Swedish, "Autumn term 2027" in English."""
+    from coordinator.i18n import DomainError
+    from coordinator.terms.calendar import TERM_LABELS, parse_term_name
+
+    try:
+        half, year = parse_term_name(name)
+    except DomainError:
+        return name
+    return _(TERM_LABELS[half], year=year)
 
 
 def local_time(value: datetime | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:

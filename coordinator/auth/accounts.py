@@ -167,6 +167,7 @@ def close_login(session: Session, actor: User, user: User, *, now: datetime) -> 
     _keep_a_city_admin(session, user, None)
     user.is_active = False
     user.credentials_changed_at = now
+    services.end_sessions(user)
     audit.record(session, at=now, actor=actor.email, action="user.closed", entity=user,
                  district_id=scope_of(user), before={"is_active": True}, after={"is_active": False})
 
@@ -181,6 +182,7 @@ def reopen_login(session: Session, actor: User, user: User, *, now: datetime) ->
                           name=user.person.name)
     user.is_active = True
     user.credentials_changed_at = now
+    services.end_sessions(user)
     audit.record(session, at=now, actor=actor.email, action="user.reopened", entity=user,
                  district_id=scope_of(user), before={"is_active": False}, after={"is_active": True})
 
@@ -254,6 +256,7 @@ def set_password(session: Session, link: PasswordLink, password: str, *, now: da
                                     actor=link.person.email)
     user.password_hash = hash_password(password)
     user.credentials_changed_at = now
+    services.end_sessions(user)
     audit.record(session, at=now, actor=user.email, action="user.password_set", entity=user,
                  district_id=scope_of(user), after={"by": link.token.purpose.value})
     return user

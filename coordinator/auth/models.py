@@ -40,6 +40,9 @@ class User(Base):
     # when the password was last set or the login closed or reopened: sessions begun before it
     # are refused, and password links issued before it no longer work (auth/tokens.py)
     credentials_changed_at: Mapped[datetime | None]
+    # raised by a sign-out, a new password and a closed or reopened login: a session cookie carries the
+    # version it began with, and one with an older version is anonymous (every copy of it, on every device)
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     district: Mapped[District | None] = relationship()
     person: Mapped[Person | None] = relationship()

@@ -159,5 +159,10 @@ def authenticate(session: Session, email: str, password: str, now: datetime) -> 
     return user
 
 
+def end_sessions(user: User) -> None:
+    """Every session of `user` ends, on every device and in every copied cookie (auth/views.py load_user)."""
+    user.session_version = (user.session_version or 0) + 1
+
+
 def set_language(user: User, language: Language | str) -> None:
     user.language = parse_language(language)

@@ -4,12 +4,15 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import urlsplit
 
+import requests
+from authlib.integrations.base_client import OAuthError
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from joserfc.errors import JoseError
 from werkzeug.wrappers import Response
 
-from coordinator.auth import accounts, services, user_rules
+from coordinator.auth import accounts, oidc, services, user_rules
 from coordinator.auth.access import current_user
 from coordinator.auth.forms import ForgotPasswordForm, LoginForm, NewPasswordForm
 from coordinator.auth.models import User
@@ -20,19 +23,20 @@ from coordinator.clock import utcnow
 from coordinator.i18n import DomainError
 from coordinator.invitations.messages import MailContext
 from coordinator.web import LANGUAGE_CHOSEN, LANGUAGES, db, settings, speaking
+from coordinator.web import now as app_now
 
 bp = Blueprint("auth", __name__)
 
 SESSION_USER = "user_id"
-SESSION_SINCE = "since"  # when the session began (POSIX seconds): refused once the credentials change after it
+SESSION_VERSION = "version"  # the login's session version when the session began: an older one is anonymous
 # requests that must work without the database (health checks) or do not need a user
 _NO_USER_ENDPOINTS = frozenset({"static", "healthz"})
 
 
 @bp.before_app_request
 def load_user() -> None:
-    """Put the session's user on `g.user` if they still exist, are active, and began the session after
-    their credentials last changed (a closed login or a new password ends every older session)."""
+    """Put the session's user on `g.user` if they still exist, are active, and began the session at their
+    current session version (a sign-out, a closed login or a new password ends every older session)."""
     g.user = None
     if request.endpoint in _NO_USER_ENDPOINTS:
         return
@@ -40,9 +44,7 @@ def load_user() -> None:
     if user_id is None:
         return
     user = db().get(User, user_id)
-    changed = user.credentials_changed_at if user is not None else None
-    if user is None or not user.is_active or (
-            changed is not None and session.get(SESSION_SINCE, 0) < changed.timestamp()):
+    if user is None or not user.is_active or session.get(SESSION_VERSION, 0) != user.session_version:
         session.pop(SESSION_USER, None)  # the next request is anonymous
         return
     g.user = user
@@ -116,14 +118,15 @@ def safe_next(target: str | None) -> str | None:
 
 
 def start_session(user: User, now: datetime) -> None:
-    """A fresh session for `user` (nothing from before survives); a language the visitor chose on the way
-    in becomes their own, so the pages after signing in speak it."""
+    """A fresh session for `user` (nothing from before survives: a cookie planted before the sign-in carries
+    nothing into it); a language the visitor chose on the way in becomes their own, so the pages after
+    signing in speak it."""
     chosen = session.get("lang") if session.get(LANGUAGE_CHOSEN) else None
     if chosen in LANGUAGES and chosen != user.language.value:
         services.set_language(user, chosen)
     session.clear()
     session[SESSION_USER] = user.id
-    session[SESSION_SINCE] = now.timestamp()
+    session[SESSION_VERSION] = user.session_version
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -144,16 +147,77 @@ def login() -> str | Response:
             return redirect(safe_next(form.next.data) or url_for("org.home"))
         current_app.logger.info("failed login for %r", services.normalise_email(form.email.data or ""))
         form.form_errors.append(_("Fel e-postadress eller lösenord."))
-    return render_template("auth/login.html", form=form)
+    return render_template("auth/login.html", form=form, oidc_configured=oidc.provider() is not None)
+
+
+# -- the municipality's identity provider (auth/oidc.py) -----------------------------------------------
+
+_OIDC_NEXT = "oidc_next"
+
+
+@bp.get("/login/oidc")
+@permission(ANYONE)
+def oidc_start() -> Response:
+    """To the municipality's sign-in, and back to the callback (with state, nonce and PKCE kept in the session)."""
+    found = oidc.provider()
+    if found is None:
+        abort(404)
+    _config, client = found
+    session[_OIDC_NEXT] = safe_next(request.args.get("next")) or ""
+    try:
+        return client.authorize_redirect(redirect_uri=settings().base_url + oidc.CALLBACK_PATH)
+    except requests.RequestException as error:  # the provider's metadata could not be fetched
+        current_app.logger.warning("identity provider unreachable: %s", error)
+        return _oidc_refused("unreachable", 503)
+
+
+@bp.get(oidc.CALLBACK_PATH)
+@permission(ANYONE)
+def oidc_callback() -> str | Response | tuple[str, int]:
+    """The provider's answer: a person whose email has an active login here is signed in; anyone else is
+    refused with a page (no login is created). A wrong state, audience, issuer, signature, nonce or an
+    expired ID token ends here too, with nothing changed."""
+    found = oidc.provider()
+    if found is None:
+        abort(404)
+    config, client = found
+    now = app_now()
+    try:
+        token = client.authorize_access_token(**oidc.id_token_checks(config, now))
+    except (OAuthError, JoseError, requests.RequestException, ValueError) as error:
+        current_app.logger.info("sign-in through the identity provider refused: %r", error)
+        return _oidc_refused("failed", 400)
+    claims = token.get("userinfo")
+    email = oidc.email_of(claims, config) if claims else None
+    if email is None:
+        current_app.logger.info("identity provider sent no %r claim", config.email_claim)
+        return _oidc_refused("no_email", 403)
+    user = oidc.login_for(db(), email)
+    if user is None:
+        current_app.logger.info("sign-in through the identity provider: no active login for %r", email)
+        return _oidc_refused("unknown", 403, email=email)
+    next_path = session.get(_OIDC_NEXT)
+    start_session(user, now)
+    user.last_login_at = now
+    db().commit()
+    return redirect(safe_next(next_path) or url_for("org.home"))
+
+
+def _oidc_refused(reason: str, status: int, email: str | None = None) -> tuple[str, int]:
+    session.pop(_OIDC_NEXT, None)
+    return render_template("auth/oidc_refused.html", reason=reason, email=email), status
 
 
 @bp.post("/logout")
 @permission(ANYONE)
 def logout() -> Response:
-    """End the session (POST with the form's CSRF token only)."""
+    """End the session (POST with the form's CSRF token only) on the server too: every copy of the cookie,
+    on this device and any other, stops working."""
     user = current_user()
     session.clear()
     if user is not None:
+        services.end_sessions(user)
+        db().commit()
         session["lang"] = user.language.value  # the login page stays in the user's language
         flash(_("Du är utloggad."), "success")
     return redirect(url_for("auth.login"))

@@ -32,6 +32,39 @@ BREAK_NAMES: Mapping[str, str] = MappingProxyType({
     "other": N_("Lov"),
 })
 
+# The Swedish names the `holidays` package gives the free days and half days: marked here so that the
+# catalogue shows them in English (tests/unit/test_calendar_names.py keeps this list and the package in step).
+HOLIDAY_NAMES = (
+    N_("Nyårsdagen"),
+    N_("Trettondedag jul"),
+    N_("Långfredagen"),
+    N_("Påskdagen"),
+    N_("Annandag påsk"),
+    N_("Första maj"),
+    N_("Kristi himmelsfärdsdag"),
+    N_("Nationaldagen"),
+    N_("Pingstdagen"),
+    N_("Midsommardagen"),
+    N_("Alla helgons dag"),
+    N_("Juldagen"),
+    N_("Annandag jul"),
+    N_("Midsommarafton"),
+    N_("Julafton"),
+    N_("Nyårsafton"),
+    N_("Trettondagsafton (från kl. 14.00)"),
+    N_("Skärtorsdagen (från kl. 14.00)"),
+    N_("Valborgsmässoafton (från kl. 14.00)"),
+    N_("Allahelgonsafton (från kl. 14.00)"),
+    N_("Dag före Kristi himmelsfärdsdag (från kl. 14.00)"),
+    N_("Dag före Midsommarafton (från kl. 14.00)"),
+    N_("Dag före Pingstafton (från kl. 14.00)"),
+    N_("Dag före Julafton (från kl. 14.00)"),
+    N_("Dag före Nyårsafton (från kl. 14.00)"),
+)
+
+# A term's name in the reader's language: "HT2027" in Swedish, "Autumn term 2027" in English.
+TERM_LABELS: Mapping[str, str] = MappingProxyType({AUTUMN: N_("HT%(year)d"), SPRING: N_("VT%(year)d")})
+
 # Why a meeting time is not a school day's (besides a holiday's or a break's own name).
 REASON_WEEKEND = N_("helg")
 REASON_OUTSIDE_TERM = N_("utanför terminen")

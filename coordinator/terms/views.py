@@ -22,7 +22,7 @@ from coordinator.auth.permissions import Action
 from coordinator.clock import utcnow
 from coordinator.org.models import Municipality
 from coordinator.terms import services
-from coordinator.terms.calendar import BREAK_NAMES, HALF_DAY_ENDS
+from coordinator.terms.calendar import BREAK_NAMES, HALF_DAY_ENDS, Break
 from coordinator.terms.forms import TermForm
 from coordinator.terms.models import Term
 from coordinator.web import db
@@ -66,15 +66,22 @@ def _calendar_entry(session: Session, term: Term) -> dict[str, Any]:
     def weekdays_in_term(days: Mapping[date, str]) -> list[date]:
         return [day for day in days if calendar.starts_on <= day <= calendar.ends_on and day.weekday() < 5]
 
-    def in_break(day: date) -> str | None:
-        return next((b.name for b in calendar.breaks if b.covers(day)), None)
+    def break_name(item: Break) -> str:
+        """A break's own name as typed, or its kind's name in the reader's language (Höstlov, Autumn break)."""
+        return gettext(item.name) if item.name == BREAK_NAMES[item.kind] else item.name
 
-    days_off = [{"day": day, "name": calendar.holidays[day], "is_half_day": False, "in_break": in_break(day)}
+    def in_break(day: date) -> str | None:
+        return next((break_name(b) for b in calendar.breaks if b.covers(day)), None)
+
+    # the holidays package's Swedish names, in the reader's language (coordinator/terms/calendar.py HOLIDAY_NAMES)
+    days_off = [{"day": day, "name": gettext(calendar.holidays[day]), "is_half_day": False, "in_break": in_break(day)}
                 for day in weekdays_in_term(calendar.holidays)]
-    days_off += [{"day": day, "name": calendar.half_days[day], "is_half_day": True, "in_break": in_break(day)}
-                 for day in weekdays_in_term(calendar.half_days)]
+    days_off += [{"day": day, "name": gettext(calendar.half_days[day]), "is_half_day": True,
+                  "in_break": in_break(day)} for day in weekdays_in_term(calendar.half_days)]
     return {
-        "term": term, "breaks": calendar.breaks,
+        "term": term,
+        "breaks": [{"name": break_name(b), "kind": b.kind, "starts_on": b.starts_on, "ends_on": b.ends_on}
+                   for b in calendar.breaks],
         "teaching_days": len(calendar.teaching_days()), "teaching_weeks": len(calendar.teaching_weeks()),
         "days_off": sorted(days_off, key=lambda d: d["day"]),
     }

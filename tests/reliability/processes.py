@@ -39,7 +39,7 @@ def environment(database_url: str, mail_url: str, instance: Path) -> dict[str, s
     env = {k: v for k, v in os.environ.items() if not k.startswith("COORDINATOR_")}
     return {**env, **FAST, "PYTHONUNBUFFERED": "1", "COORDINATOR_DATABASE_URL": database_url,
             "COORDINATOR_MAIL_URL": mail_url, "COORDINATOR_INSTANCE_PATH": str(instance),
-            "COORDINATOR_SECRET_KEY": "reliability-secret", "COORDINATOR_BASE_URL": "https://samverkan.lillby.example"}
+            "COORDINATOR_SECRET_KEY": "reliability-secret-long-enough-for-production-9f3K", "COORDINATOR_BASE_URL": "https://samverkan.lillby.example"}
 
 
 class JobsProcess:

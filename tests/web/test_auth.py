@@ -121,7 +121,7 @@ def test_login_starts_a_new_session(app, client):
     log_in(client, "anna@example.se")
     with client.session_transaction() as cookie:
         assert "planted" not in cookie
-        assert set(cookie) == {"user_id", "since"}  # who, and since when (auth/views.py load_user)
+        assert set(cookie) == {"user_id", "version"}  # who, and the login's session version (auth/views.py load_user)
 
 
 def test_the_login_page_sends_a_logged_in_user_on(app, client):

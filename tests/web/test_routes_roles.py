@@ -252,6 +252,7 @@ def _examples(place: Place) -> dict[str, dict[str, Any]]:
         "static": {"filename": "app.css"},
         "healthz": {}, "accessibility": {}, "org.home": {}, "org.district": {"code": c},
         "auth.login": {}, "auth.logout": {}, "auth.set_language": {}, "auth.forgot_password": {},
+        "auth.oidc_start": {}, "auth.oidc_callback": {},
         "auth.set_password": {"token": "not-a-token"},
         "users.index": {}, "users.invite": {}, "users.show": {"user_id": i["user"]},
         "users.close": {"user_id": i["user"]}, "users.reopen": {"user_id": i["user"]},

@@ -271,3 +271,18 @@ def test_anonymous_visitors_are_sent_to_the_login(client, vt2028, path):
     location = urlsplit(response.headers["Location"])
     assert (location.path, parse_qs(location.query)) == ("/login", {"next": [path]})
     assert 'href="/terms"' not in text(client.get("/"))
+
+
+def test_an_english_reader_sees_term_break_and_holiday_names_in_english(app, client, vt2028):
+    add_term(app, "HT2027", date(2027, 8, 19), date(2027, 12, 21),
+             Break("hostlov", date(2027, 11, 1), date(2027, 11, 5)),
+             Break("other", date(2027, 12, 20), date(2027, 12, 21), "Lucia <lov> & 50% fritt"))
+    add_user(app, "reader@stockholm.example", "auditor", language="en")
+    log_in(client, "reader@stockholm.example")
+    listing = page(client.get("/terms"))
+    assert '<h3 id="term-0180-VT2028">Spring term 2028</h3>' in listing
+    assert "Autumn term 2027" in listing and "HT2027</" not in listing
+    assert "Autumn break" in listing and "Winter sports break" in listing and "Sportlov" not in listing
+    assert "Maundy Thursday (from 2pm)" in listing and "Skärtorsdagen" not in listing
+    assert "Ascension Day" in listing and "Kristi himmelsfärdsdag" not in listing
+    assert "Lucia &lt;lov&gt; &amp; 50% fritt" in text(client.get("/terms"))  # a name as typed, kept and escaped
