@@ -3,49 +3,18 @@ administrator sorts the city's districts; axe-core finds no serious or critical 
 from __future__ import annotations
 
 import re
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
-import sqlalchemy as sa
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from coordinator.agreements.models import Agreement, AgreementVersion, MeetingForm, Scope, VersionStatus
 from coordinator.auth.models import Role
 from coordinator.demo.data import LOGINS, login_email
-from coordinator.planning.services import add_meeting, find_district, publish
-from coordinator.web import db
+from tests.e2e.accessibility import assert_accessible
 from tests.e2e.test_director_journey import director_email, log_in
-
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
-PASSED = datetime(2026, 9, 15, 13, 0, tzinfo=STOCKHOLM)  # in HT2026, before any run of this test
-
-
-def assert_accessible(page) -> None:  # type: ignore[no-untyped-def]
-    """axe-core on the page as it stands: no violation of serious or critical impact."""
-    results = Axe().run(page)
-    serious = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
-    assert serious == [], f"{page.url}\n{results.generate_report()}"
-
-
-def a_meeting_not_held(app) -> None:  # type: ignore[no-untyped-def]
-    """A forum of Norrviken's agreement, published for 15 September 2026, with nothing recorded since."""
-    with app.app_context():
-        session = db()
-        district = find_district(session, "NORRVIKEN")
-        form = session.scalars(
-            sa.select(MeetingForm).join(AgreementVersion, AgreementVersion.id == MeetingForm.version_id)
-            .join(Agreement, Agreement.id == AgreementVersion.agreement_id)
-            .where(Agreement.district_id == district.id, AgreementVersion.status == VersionStatus.ACTIVE,
-                   MeetingForm.scope == Scope.DISTRICT).order_by(MeetingForm.position)).first()
-        before = datetime(2026, 9, 1, 8, 0, tzinfo=STOCKHOLM)
-        add_meeting(session, form, "HT2026", PASSED, actor="e2e", now=before)
-        publish(session, district, "HT2026", actor="e2e", now=before)
-        session.commit()
+from tests.e2e.world import a_forum_held
 
 
 def test_a_director_finds_the_meetings_not_held(live_server, page) -> None:  # type: ignore[no-untyped-def]
-    a_meeting_not_held(live_server.app)
+    a_forum_held(live_server.app)
     log_in(page, live_server.url, director_email())
 
     page.get_by_role("navigation", name="Huvudmeny").get_by_role("link", name="Uppföljning").click()
