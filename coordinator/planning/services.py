@@ -38,7 +38,7 @@ from coordinator.planning.invitees import (
 from coordinator.planning.models import Answer, Invitation, Meeting, MeetingStatus, forum_meeting
 from coordinator.planning.planner import DEFAULT_MAX_PER_DAY, ExistingMeeting, Plan, plan_term
 from coordinator.planning.warnings import PlanningWarning, planning_warnings
-from coordinator.terms.calendar import DEFAULT_TIMEZONE, TermCalendar
+from coordinator.terms.calendar import DEFAULT_TIMEZONE, TermCalendar, parse_term_name
 from coordinator.terms.services import calendar_for, get_term
 from coordinator.terms.models import Term
 
@@ -413,11 +413,28 @@ def _load(session: Session, district: District | str, term: Term | str, timezone
     ))
     org = load_organisation(session, district, versions)
     series = [s for version in versions for s in series_of_version(session, version, org)]
+    series = _without_proposed_visits(session, district, term, series)
     stored = _stored(session, district, term)
     person_ids = {p for s in series for p in s.invitees} | {p for m in stored for p in m.person_ids}
     elsewhere, elsewhere_names = _elsewhere(session, district, term, person_ids)
     return PlanContext(district, term, calendar, timezone, max_per_day, org, series, stored, elsewhere,
                        elsewhere_names)
+
+
+def _without_proposed_visits(session: Session, district: District, term: Term, series: list[Series]) -> list[Series]:
+    """The series without the staff-meeting visits (APT) the schools proposed for the term's school year
+    themselves (visits/): a school's proposal is its visit of the year, whichever term it falls in."""
+    from coordinator.visits.models import StaffMeetingVisit  # visits/ builds on planning
+    season, year = parse_term_name(term.name)
+    proposed = set(session.scalars(
+        sa.select(StaffMeetingVisit.school_id).join(Meeting, StaffMeetingVisit.meeting_id == Meeting.id)
+        .where(StaffMeetingVisit.district_id == district.id,
+               StaffMeetingVisit.school_year == (year if season == "HT" else year - 1),
+               Meeting.status != MeetingStatus.CANCELLED)))
+    if not proposed:
+        return series
+    return [s for s in series
+            if not (s.form.kind is FormKind.STAFF_MEETING_VISIT and s.school_id in proposed)]
 
 
 _ENTRY_COLUMNS = (
