@@ -34,6 +34,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from coordinator.cases.views import bp as cases_bp
     from coordinator.consultations.views import bp as consultations_bp
     from coordinator.visits.views import bp as visits_bp
+    from coordinator.org.group_views import bp as org_groups_bp
     from coordinator.followup.report_views import bp as followup_report_bp
     from coordinator.followup.views import bp as followup_bp
     from coordinator.invitations.views import bp as invitations_bp
@@ -62,4 +63,5 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(cases_bp)
     app.register_blueprint(consultations_bp)
     app.register_blueprint(visits_bp)
+    app.register_blueprint(org_groups_bp)
     return app
