@@ -19,7 +19,7 @@ from coordinator.agreements.models import AgreementVersion, Cadence, FormKind, M
 from coordinator.agreements.staffing import Holding
 from coordinator.i18n import N_, DomainError
 from coordinator.org.functions import Function, Level
-from coordinator.org.models import District, Person, PersonFunction, School, SchoolGroup, Unit, UnitKind
+from coordinator.org.models import Person, PersonFunction, School, SchoolGroup, Unit, UnitKind
 from coordinator.planning.planner import SeriesSpec
 
 

@@ -5,7 +5,6 @@ from datetime import datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext
 from werkzeug.wrappers import Response
@@ -16,7 +15,8 @@ from coordinator.auth.permissions import Action, allows
 from coordinator.clock import utcnow
 from coordinator.i18n import DomainError
 from coordinator.invitations.messages import MailContext
-from coordinator.org.models import District, School
+from coordinator.org.models import District, Municipality, School
+from coordinator.org.services import find_district
 from coordinator.planning.services import UID_DOMAIN
 from coordinator.terms.services import current_term, terms_of
 from coordinator.visits.forms import ProposeForm
@@ -56,7 +56,7 @@ def school(school_id: int) -> str | Response:
     proposer = user.person if may_propose(user.person, found) else None
     if proposer is None and not allows(user, Action.VIEW, found.district_id):
         abort(404)
-    year = _school_year(found)
+    year = _school_year(found.district.municipality)
     form = ProposeForm()
     if proposer is not None and form.validate_on_submit():
         starts_at = datetime.combine(form.day.data, form.starts_at.data, ZoneInfo(settings().timezone))
@@ -86,10 +86,10 @@ def district(code: str) -> str:
     form = visit_form(session, found.id)
     schools = sorted((p.school for p in form.version.parties if p.school.is_active), key=lambda s: s.name) \
         if form is not None else []
-    year = _school_year(found.schools[0]) if found.schools else None
-    rows = [visit_of_year(session, s, year) for s in schools] if year is not None else []
+    year = _school_year(found.municipality)
+    rows = [visit_of_year(session, s, year) for s in schools]
     return render_template("visits/district.html", district=found, rows=rows,
-                           year=school_year_label(year) if year is not None else "", has_form=form is not None,
+                           year=school_year_label(year), has_form=form is not None,
                            may_confirm=may_confirm(user, found.id))
 
 
@@ -117,17 +117,14 @@ def confirm(code: str, visit_id: int) -> Response:
 
 
 def _district(code: str) -> District:
-    found = db().scalars(sa.select(District).where(District.code == code)).one_or_none()
-    if found is None:
-        abort(404)
-    return found
+    return find_district(db(), code) or abort(404)
 
 
-def _school_year(school: School) -> int:
+def _school_year(municipality: Municipality) -> int:
     """The school year going on (or the one coming, in the summer)."""
     zone = ZoneInfo(settings().timezone)
     today = utcnow().astimezone(zone).date()
-    terms = terms_of(db(), school.district.municipality)
+    terms = terms_of(db(), municipality)
     if not terms:
         return today.year if today.month >= 7 else today.year - 1
     term = current_term(terms, today)

@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from coordinator.agreements.models import FormKind, MeetingForm
 from coordinator.audit import AuditEvent
 from coordinator.auth.models import User
 from coordinator.demo import load_demo
@@ -194,6 +195,5 @@ def test_the_planners_draft_is_moved_to_the_proposed_day(world):
 
 def visit_meetings(session: Session) -> list[Meeting]:
     session.expire_all()
-    from coordinator.agreements.models import FormKind, MeetingForm
     return list(session.scalars(sa.select(Meeting).join(Meeting.meeting_form)
                                 .where(MeetingForm.kind == FormKind.STAFF_MEETING_VISIT)))
