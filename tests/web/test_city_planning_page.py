@@ -38,6 +38,10 @@ def test_the_city_administrator_plans_and_publishes_the_steering_group(client, d
     assert stored(demo) == [(None, MeetingStatus.SCHEDULED)] * 2
     with demo.app_context():
         assert db().scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 12  # six invitees each
+        first = db().scalars(sa.select(Meeting.id).order_by(Meeting.starts_at)).first()
+    # its minutes are kept like any forum's, on the meeting's minutes page
+    minutes = client.get(f"/meetings/{first}/minutes")
+    assert minutes.status_code == 200 and STEERING in text(minutes)
 
 
 def test_a_districts_director_reads_the_citys_plan_and_cannot_change_it(client, demo):
