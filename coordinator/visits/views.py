@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext
+from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 
@@ -66,6 +67,10 @@ def school(school_id: int) -> str | Response:
         except DomainError as error:
             session.rollback()
             form.day.errors = [*form.day.errors, _message(error)]
+        except IntegrityError:  # someone of the school proposed at the same moment: theirs stands
+            session.rollback()
+            form.day.errors = [*form.day.errors, gettext(
+                "Någon på skolan föreslog en dag för läsåret samtidigt. Ladda om sidan för att se den.")]
         else:
             session.commit()
             flash(gettext("Dagen är föreslagen. Socialtjänsten bekräftar den, och ni får kalenderinbjudan."),

@@ -197,3 +197,15 @@ def visit_meetings(session: Session) -> list[Meeting]:
     session.expire_all()
     return list(session.scalars(sa.select(Meeting).join(Meeting.meeting_form)
                                 .where(MeetingForm.kind == FormKind.STAFF_MEETING_VISIT)))
+
+
+def test_the_database_itself_refuses_a_second_visit_row_for_the_school_year(world):
+    visit = propose(world)
+    other = propose_visit(world, school(world, "Sjöängsskolan"), THURSDAY, proposer=person(world, "Fredrik Sundin"),
+                          now=NOW)
+    world.flush()
+
+    other.school_id = visit.school_id  # two proposals pressed at once would both pass the check above
+    with pytest.raises(sa.exc.IntegrityError):
+        world.flush()
+    world.rollback()
