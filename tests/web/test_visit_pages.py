@@ -90,3 +90,13 @@ def test_another_districts_director_sees_neither_the_list_nor_can_confirm(client
     assert client.post(f"/districts/NORRVIKEN/apt/{visit_id}/confirm").status_code in (400, 404)
     assert client.get(school_url(app_at_now)).status_code == 404
     assert snapshot(app_at_now) == before
+
+
+def test_the_district_view_and_the_committee_report_show_the_visits(client, app, followup_world):
+    log_in_as(client, app, Role.DISTRICT_DIRECTOR, "EKDAL")
+
+    view = text(client.get("/districts/EKDAL/followup", query_string={"term": "HT2027"}))
+    report = client.get("/districts/EKDAL/followup/report.csv", query_string={"term": "HT2027"}).get_data(as_text=True)
+
+    assert "Socialtjänstens besök på APT" in view and "APT-besök gjorda på fristående skolor" in view
+    assert "APT-besök gjorda på kommunala skolor" in report
