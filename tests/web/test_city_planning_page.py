@@ -2,11 +2,13 @@
 group from the city-level agreement, a district's director reads it and changes nothing, the home page links it."""
 from __future__ import annotations
 
+import json
 import re
 
 import sqlalchemy as sa
 
 from coordinator.auth.models import Role
+from coordinator.cli import cli
 from coordinator.outbox.models import OutboxMessage
 from coordinator.planning.models import Meeting, MeetingStatus
 from coordinator.web import db
@@ -52,3 +54,12 @@ def test_a_districts_director_reads_the_citys_plan_and_cannot_change_it(client, 
     assert "Planera terminen" not in html
     assert client.post(PLAN, data={"csrf_token": csrf_token(html)}).status_code == 404
     assert stored(demo) == []
+
+
+def test_term_plan_plans_the_city_with_its_code(demo, runner):
+    result = runner.invoke(cli, ["term", "plan", "--district", "stad", "--term", "HT2027", "--json"])
+
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert (data["district"], [m["form"] for m in data["meetings"]]) == ("STAD", [STEERING, STEERING])
+    assert {m["scope"] for m in data["meetings"]} == {"city"}
