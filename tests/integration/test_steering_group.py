@@ -82,6 +82,7 @@ def test_publishing_the_city_term_sends_each_invitee_a_request_both_parsers_read
         assert event.decoded("DTSTART") == meeting.starts_at
         assert vevent.dtstart.value.astimezone(UTC) == meeting.starts_at
         assert str(event["SUMMARY"]) == STEERING
+        assert event["ORGANIZER"].params["CN"] == "Helena Forsberg"  # the social administration convenes
         [(address, params)] = calendar.attendees()
         assert [address] == received.envelope_to and params["PARTSTAT"] == "NEEDS-ACTION"
         assert_vtimezone_as_outlook_reads_it(calendar.vobject)
