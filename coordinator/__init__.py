@@ -29,6 +29,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     from coordinator.auth.views import bp as auth_bp
     from coordinator.cases.views import bp as cases_bp
     from coordinator.consultations.views import bp as consultations_bp
+    from coordinator.visits.views import bp as visits_bp
+    from coordinator.org.group_views import bp as org_groups_bp
     from coordinator.followup.report_views import bp as followup_report_bp
     from coordinator.followup.views import bp as followup_bp
     from coordinator.invitations.views import bp as invitations_bp
@@ -57,6 +59,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(followup_bp)
     app.register_blueprint(cases_bp)
     app.register_blueprint(consultations_bp)
+    app.register_blueprint(visits_bp)
+    app.register_blueprint(org_groups_bp)
     permission(ANYONE)(app.view_functions["static"])  # the style sheet and scripts, before signing in too
     security.init_app(app, settings)  # after the blueprints: it limits some of their endpoints
     return app

@@ -19,6 +19,7 @@ from coordinator.org import models as _org  # noqa: F401
 from coordinator.outbox import models as _outbox  # noqa: F401
 from coordinator.planning import models as _planning  # noqa: F401
 from coordinator.terms import models as _terms  # noqa: F401
+from coordinator.visits import models as _visits  # noqa: F401
 
 
 def all_models() -> sa.MetaData:

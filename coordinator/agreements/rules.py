@@ -58,6 +58,7 @@ class FormContext:
     party_count: int
     group_ids: frozenset[int] = frozenset()  # the school groups the form may name
     is_city_level: bool = False
+    bus_group_ids: frozenset[int] = frozenset()  # those of them that are BUS groups (cases only with consent)
 
 
 def _code(value: Any) -> Any:
@@ -280,6 +281,10 @@ def _check_individual_cases_and_minutes(
     elif kind is FormKind.OVERARCHING_FORUM and cases is not IndividualCases.NONE:
         problem("individual_cases", N_("I det övergripande samverkansforumet tas enskilda ärenden aldrig upp. "
                                        "Välj ”Inga enskilda ärenden”."))
+    elif (_member(Scope, values.get("scope")) is Scope.GROUP and values.get("group_id") in context.bus_group_ids
+          and cases is not IndividualCases.WITH_CONSENT):
+        problem("individual_cases", N_("En BUS-grupp tar upp enskilda ärenden med vårdnadshavarnas samtycke. "
+                                       "Välj ”Enskilda ärenden med samtycke”."))
     if kind is FormKind.OVERARCHING_FORUM and not requires_minutes:
         problem("requires_minutes", N_("Det övergripande samverkansforumet för alltid protokoll."))
     if requires_minutes:

@@ -380,10 +380,12 @@ def school_groups(session: Session, agreement: Agreement) -> list[SchoolGroup]:
 
 def form_context(session: Session, version: AgreementVersion) -> rules.FormContext:
     """What the meeting-form rules need to know of `version`."""
+    groups = school_groups(session, version.agreement)
     return rules.FormContext(
         party_count=len(version.parties),
-        group_ids=frozenset(g.id for g in school_groups(session, version.agreement)),
+        group_ids=frozenset(g.id for g in groups),
         is_city_level=version.agreement.is_city_level,
+        bus_group_ids=frozenset(g.id for g in groups if g.is_bus),
     )
 
 

@@ -18,6 +18,10 @@ The rules the counts follow, stated once:
   and stay out of every forum count above (queries.forum_meeting).
 - A school is a **party** for a term when it had signed the agreement in force by the term's end
   (or today, for the current term), and it is counted for meetings from its signing date.
+- A school's **staff-meeting visit** (APT) is **done** when a meeting of the agreement's APT form for the
+  school was published, is not cancelled and has begun by the term's moment; it counts for the school
+  year (HT and the VT after it), so the spring shows the whole year and the autumn its first half.
+  One visit is **due** per party school and school year (`VisitCounts`).
 - **Consultations** are counted by the school that booked them and the term of their day, apart
   from the meetings: they are booked on demand, not agreed (`ConsultationCounts`).
 """
@@ -143,6 +147,15 @@ class ConsultationCounts:
 
 
 @dataclass(frozen=True)
+class VisitCounts:
+    """The schools social services visited at their staff meeting (APT) in the term's school year, up to the
+    term's moment, by organiser type (visits/). One visit is due per party school and school year."""
+    school_year: int | None = None
+    schools_municipal: frozenset[int] = frozenset()
+    schools_independent: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True)
 class AgreementFacts:
     """The agreement in force for the term (as of its end, or today for the current term)."""
     has_agreement: bool = False
@@ -184,6 +197,7 @@ class TermFacts:
     reports_municipal: ReportCounts = field(default_factory=ReportCounts)
     reports_independent: ReportCounts = field(default_factory=ReportCounts)
     consultations: ConsultationCounts = ConsultationCounts()
+    visits: VisitCounts = VisitCounts()
 
     @property
     def meetings(self) -> MeetingCounts:

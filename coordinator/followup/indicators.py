@@ -42,6 +42,7 @@ class Section(enum.Enum):
     ACTIONS = "actions"
     REPORTS = "reports"
     CONSULTATIONS = "consultations"
+    VISITS = "visits"
 
 
 STATUS_NAMES = {
@@ -61,6 +62,7 @@ SECTION_NAMES = {
     Section.ACTIONS: ("Åtgärdspunkter", "Action items"),
     Section.REPORTS: ("Anmälningsmöten", "Report meetings"),
     Section.CONSULTATIONS: ("Konsultationer", "Consultations"),
+    Section.VISITS: ("Socialtjänstens besök på APT", "Social services' staff-meeting visits"),
 }
 
 
@@ -283,6 +285,29 @@ def _schools_consulting(kind: str) -> Callable[[TermFacts], Figure]:
     return value
 
 
+def _visits_done(kind: str) -> Callable[[TermFacts], Figure]:
+    """The party schools of one organiser type visited at their staff meeting in the school year, of those due."""
+    def value(facts: TermFacts) -> Figure:
+        counts: SchoolCounts = getattr(facts, kind)
+        visited: frozenset[int] = getattr(facts.visits, f"schools_{kind}")
+        return share(len(visited & counts.parties), len(counts.parties))
+    return value
+
+
+def _visit_indicators() -> tuple[Indicator, ...]:
+    found = []
+    for kind, sv, en in (("municipal", "kommunala", "municipal"), ("independent", "fristående", "independent")):
+        found.append(Indicator(
+            f"visits.done.{kind}", Section.VISITS, f"APT-besök gjorda på {sv} skolor",
+            f"Staff-meeting visits done at {en} schools",
+            f"Andel av de {sv} skolor som är parter där socialtjänsten har besökt APT under läsåret, till och med "
+            "terminen (ett besök per skola och läsår; på hösten är halva läsåret kvar).",
+            f"Share of the {en} party schools whose staff meeting social services visited in the school year, up to "
+            "the term (one visit per school and school year; in the autumn half the year remains).",
+            Unit.SHARE, _visits_done(kind), no_status, headline=True))
+    return tuple(found)
+
+
 INDICATORS: tuple[Indicator, ...] = (
     # the agreement
     Indicator("agreement.active", Section.AGREEMENT, "Gällande överenskommelse", "Agreement in force",
@@ -503,6 +528,7 @@ INDICATORS: tuple[Indicator, ...] = (
               "Konsultationer för terminens dagar som bokaren eller mottagningsgruppen avbokade.",
               "Consultations for the term's days that the booker or the intake group cancelled.",
               Unit.COUNT, lambda f: count(f.consultations.cancelled), no_status),
+    *_visit_indicators(),
 )
 
 BY_ID: dict[str, Indicator] = {indicator.id: indicator for indicator in INDICATORS}

@@ -25,13 +25,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from coordinator.agreements.models import (
-    Agreement, AgreementVersion, Cadence, MeetingForm, MeetingFormFunction, Scope, VersionStatus,
+    Agreement, AgreementVersion, Cadence, FormKind, MeetingForm, MeetingFormFunction, Scope, VersionStatus,
 )
 from coordinator.cases.models import Outcome, ReportOfConcern
 from coordinator.consultations.models import ConsultationBooking
 from coordinator.followup.facts import (
     ActionCounts, AgreementFacts, AnswerCounts, ConsultationCounts, CoverageCounts, FormFacts, MeetingCounts,
-    MinutesCounts, ReportCounts, SchoolCounts, TermFacts,
+    MinutesCounts, ReportCounts, SchoolCounts, TermFacts, VisitCounts,
 )
 from coordinator.followup.sql import days_since_epoch, epoch_days, median
 from coordinator.minutes.models import ActionItem, ActionItemStatus, Attendance, AttendanceStatus, Minutes
@@ -39,7 +39,7 @@ from coordinator.org.functions import Function
 from coordinator.org.models import OrganiserType, School, SchoolGroup
 from coordinator.planning.models import Answer, Invitation, Meeting, MeetingStatus, forum_meeting
 from coordinator.planning.planner import SeriesSpec, wanted_count
-from coordinator.terms.calendar import DEFAULT_TIMEZONE, TermCalendar
+from coordinator.terms.calendar import DEFAULT_TIMEZONE, TermCalendar, parse_term_name
 from coordinator.terms.models import Term
 from coordinator.terms.services import calendar_for
 
@@ -84,6 +84,7 @@ def term_facts(session: Session, district_ids: Sequence[int], terms: Sequence[Te
     invited, answered, attended = _schools_taking_part(session, scope, now)
     reports = _reports(session, district_ids, term_ids)
     consultations = _consultations(session, district_ids, term_ids)
+    visits = _visits(session, district_ids, terms, now, timezone)
     facts = {}
     for term in terms:
         moment = term_moment(term, now, timezone)
@@ -108,7 +109,7 @@ def term_facts(session: Session, district_ids: Sequence[int], terms: Sequence[Te
                 counts(OrganiserType.INDEPENDENT),
                 replace(answers.get(key, AnswerCounts()), median_days=answer_medians.get(key)),
                 actions.get(key, ActionCounts()), approval, report, *reports.get(key, _NO_REPORTS),
-                consultations.get(key, ConsultationCounts()))
+                consultations.get(key, ConsultationCounts()), visits.get(key, VisitCounts()))
     return facts
 
 
@@ -504,3 +505,32 @@ def _consultations(session: Session, district_ids: Sequence[int],
     return {(d, t): ConsultationCounts(booked[(d, t, municipal)], booked[(d, t, independent)], cancelled_in[(d, t)],
                                        frozenset(schools[(d, t, municipal)]), frozenset(schools[(d, t, independent)]))
             for d, t in cancelled_in}
+
+
+# -- staff-meeting visits (APT) ------------------------------------------------------------------------------
+
+def _visits(session: Session, district_ids: Sequence[int], terms: Sequence[Term], now: datetime,
+            timezone: str) -> dict[Key, VisitCounts]:
+    """Per district and term: the schools whose APT visit of the term's school year was done by the term's
+    moment, by organiser type. One grouped query per term asked (a school year spans two terms)."""
+    found: dict[Key, VisitCounts] = {}
+    for term in terms:
+        season, year = parse_term_name(term.name)
+        school_year = year if season == "HT" else year - 1
+        of_year = sa.select(Term.id).where(Term.municipality_id == term.municipality_id,
+                                           Term.name.in_((f"HT{school_year}", f"VT{school_year + 1}")))
+        schools: dict[tuple[int, OrganiserType], set[int]] = defaultdict(set)
+        for district_id, kind, school_id in session.execute(
+                sa.select(Meeting.district_id, School.organiser_type, Meeting.school_id)
+                .join(MeetingForm, Meeting.meeting_form_id == MeetingForm.id)
+                .join(School, Meeting.school_id == School.id)
+                .where(Meeting.district_id.in_(district_ids), Meeting.term_id.in_(of_year),
+                       MeetingForm.kind == FormKind.STAFF_MEETING_VISIT, Meeting.status == MeetingStatus.SCHEDULED,
+                       Meeting.starts_at <= term_moment(term, now, timezone))
+                .group_by(Meeting.district_id, School.organiser_type, Meeting.school_id)):
+            schools[(district_id, kind)].add(school_id)
+        for district_id in district_ids:
+            found[(district_id, term.id)] = VisitCounts(
+                school_year, frozenset(schools[(district_id, OrganiserType.MUNICIPAL)]),
+                frozenset(schools[(district_id, OrganiserType.INDEPENDENT)]))
+    return found

@@ -111,6 +111,11 @@ class Unit(Base):
         return self.kind.is_external
 
 
+class GroupKind(enum.Enum):
+    GENERAL = "general"  # any named group of schools
+    BUS = "bus"          # a BUS group (barn och unga i samverkan): individual cases only with consent
+
+
 class SchoolGroup(Base):
     """A named group of a district's schools, for meeting forms scoped to a group."""
     __tablename__ = "school_group"
@@ -119,6 +124,12 @@ class SchoolGroup(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     district_id: Mapped[int] = mapped_column(sa.ForeignKey("district.id"))
     name: Mapped[str] = mapped_column(sa.String(120))
+    kind: Mapped[GroupKind] = mapped_column(enum_column(GroupKind), default=GroupKind.GENERAL,
+                                            server_default=GroupKind.GENERAL.value)
+
+    @property
+    def is_bus(self) -> bool:
+        return self.kind is GroupKind.BUS
 
     schools: Mapped[list[School]] = relationship(secondary="school_group_member", order_by="School.name")
 

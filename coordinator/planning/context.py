@@ -10,12 +10,46 @@ from datetime import datetime
 
 from coordinator.agreements.models import FormKind, Scope
 from coordinator.org.functions import Function
-from coordinator.org.models import District
+from coordinator.org.models import District, Municipality
 from coordinator.planning.invitees import Organisation, Series
 from coordinator.planning.models import MeetingStatus
 from coordinator.planning.planner import ExistingMeeting
 from coordinator.terms.calendar import TermCalendar
 from coordinator.terms.models import Term
+
+
+# -- the city as the owner of a plan ------------------------------------------------------------
+
+CITY_CODE = "STAD"  # the city's own plan: /districts/STAD/terms/<term>/plan, `term plan --district STAD`
+
+
+@dataclass(frozen=True)
+class City:
+    """The city as the owner of a plan, in a district's place: its city-level agreements (district_id empty)
+    and their meetings (no district). `id` is None, so `Meeting.district_id == owner.id` reads IS NULL."""
+    municipality: Municipality
+    id: None = None
+    is_active: bool = True
+    code: str = CITY_CODE
+
+    @property
+    def municipality_id(self) -> int:
+        return self.municipality.id
+
+    @property
+    def name(self) -> str:
+        return self.municipality.name
+
+    @property
+    def is_city(self) -> bool:
+        return True
+
+
+Owner = District | City
+
+
+def is_city_code(code: str) -> bool:
+    return code.strip().upper() == CITY_CODE
 
 
 @dataclass(frozen=True)
@@ -68,7 +102,7 @@ class MeetingEntry:
 @dataclass
 class PlanContext:
     """A district's term as loaded for planning: the organisation, the series and the meetings."""
-    district: District
+    district: Owner
     term: Term
     calendar: TermCalendar
     timezone: str

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
@@ -18,7 +19,7 @@ from coordinator.agreements.models import AgreementVersion, Cadence, FormKind, M
 from coordinator.agreements.staffing import Holding
 from coordinator.i18n import N_, DomainError
 from coordinator.org.functions import Function, Level
-from coordinator.org.models import District, Person, PersonFunction, School, SchoolGroup, Unit, UnitKind
+from coordinator.org.models import Person, PersonFunction, School, SchoolGroup, Unit, UnitKind
 from coordinator.planning.planner import SeriesSpec
 
 
@@ -36,8 +37,9 @@ class Series:
 
 @dataclass
 class Organisation:
-    """The district's active agreement versions and who holds which function where."""
-    district: District
+    """The district's active agreement versions and who holds which function where; for the city's own
+    agreements (`district.id` None) a district function is held in every district (the directors of all)."""
+    district: Any
     versions: list[AgreementVersion]
     party_schools: dict[int, School]           # active party schools by id
     people: dict[int, tuple[str, str]]         # person id -> name and email
@@ -49,11 +51,12 @@ class Organisation:
     groups: list[SchoolGroup] | None = None    # the district's groups, loaded when a form needs them
 
 
-def load_organisation(session: Session, district: District, versions: list[AgreementVersion]) -> Organisation:
+def load_organisation(session: Session, district: Any, versions: list[AgreementVersion]) -> Organisation:
     """Who may be invited: one query for every function held at a party school, in the district or the city."""
     party_schools = {p.school_id: p.school for v in versions for p in v.parties if p.school.is_active}
     district_of = sa.func.coalesce(Person.district_id, School.district_id, Unit.district_id)
     city_functions = [f for f in Function if f.level is Level.CITY]
+    school_functions = [f for f in Function if f.level is Level.SCHOOL]
     rows = session.execute(
         sa.select(Person.id, Person.name, Person.email, PersonFunction.function, district_of, Person.school_id,
                   Unit.kind == UnitKind.POLICE)
@@ -67,7 +70,9 @@ def load_organisation(session: Session, district: District, versions: list[Agree
             sa.or_(School.id.is_(None), School.is_active),
             sa.or_(Unit.id.is_(None), Unit.is_active),
             sa.or_(Person.school_id.in_(list(party_schools)), district_of == district.id, district_of.is_(None),
-                   PersonFunction.function.in_(city_functions)),
+                   PersonFunction.function.in_(city_functions))
+            if district.id is not None else sa.or_(Person.school_id.in_(list(party_schools)),
+                                                  PersonFunction.function.notin_(school_functions)),
         )
     )
     org = Organisation(district, versions, party_schools, {}, [], defaultdict(list), defaultdict(list),
@@ -91,7 +96,7 @@ def _file(org: Organisation, person_id: int, holding: Holding) -> None:
         if holding.school_id in org.party_schools:
             org.at_school[(function, holding.school_id)].append(person_id)  # type: ignore[index]
     elif level is Level.DISTRICT:
-        if holding.district_id == org.district.id:
+        if holding.district_id == org.district.id or (org.district.id is None and holding.district_id is not None):
             org.in_district[function].append(person_id)
     elif level is Level.EXTERNAL:
         # a police unit serves its own district, or every district when linked to the municipality
@@ -131,6 +136,8 @@ def _is_party(version: AgreementVersion, school: School) -> bool:
 
 
 def _district_groups(session: Session, org: Organisation) -> list[SchoolGroup]:
+    if org.groups is None and org.district.id is None:
+        org.groups = []  # the city has no groups of its own: a city form names its group
     if org.groups is None:
         org.groups = list(session.scalars(
             sa.select(SchoolGroup).where(SchoolGroup.district_id == org.district.id)

@@ -6,10 +6,11 @@ and its audit trail land together or not at all. Broken rules raise `DomainError
 Swedish template before anything is written.
 
 A district's plan covers the district's own agreement. City-level agreements (the steering
-group) belong to the city and are not planned per district; their meetings, like every other
-district's, still make their invitees busy, so a district plan never double-books anyone.
+group) belong to the city and are planned by the same functions with the city as the owner
+(`City`, the reserved code `CITY_CODE`): their meetings have no district, and, like every
+other district's, make their invitees busy, so no plan double-books anyone.
 Who each series invites is invitees.py; the warnings the director sees are warnings.py; the term as
-loaded for planning (and the meetings handed back) is context.py.
+loaded for planning (and the meetings handed back, and the city as a plan's owner) is context.py.
 """
 from __future__ import annotations
 
@@ -26,21 +27,23 @@ from sqlalchemy.orm import Session, selectinload
 
 from coordinator import audit
 from coordinator.agreements.models import (
-    Agreement, AgreementVersion, MeetingForm, Party, VersionStatus,
+    Agreement, AgreementVersion, FormKind, MeetingForm, Party, VersionStatus,
 )
 from coordinator.i18n import N_, DomainError
 from coordinator.invitations.messages import MailContext
 from coordinator.invitations.services import queue_cancellations, queue_invitations, queue_updates
-from coordinator.org.models import District, Person, School, SchoolGroup
-from coordinator.planning.context import Invitee, MeetingEntry, PlanContext
+from coordinator.org.models import District, Municipality, Person, School, SchoolGroup
+from coordinator.planning.context import (  # noqa: F401  (CITY_CODE and City are also imported from here)
+    CITY_CODE, City, Invitee, MeetingEntry, Owner, PlanContext, is_city_code,
+)
 from coordinator.planning.invitees import (
     Organisation, Series, load_organisation, ordinal_of, series_of_form, series_of_version,
 )
 from coordinator.planning.models import Answer, Invitation, Meeting, MeetingStatus, forum_meeting
 from coordinator.planning.planner import DEFAULT_MAX_PER_DAY, ExistingMeeting, Plan, plan_term
 from coordinator.planning.warnings import PlanningWarning, planning_warnings
-from coordinator.terms.calendar import DEFAULT_TIMEZONE, TermCalendar
-from coordinator.terms.services import calendar_for, get_term
+from coordinator.terms.calendar import DEFAULT_TIMEZONE, TermCalendar, parse_term_name
+from coordinator.terms.services import calendar_for, get_term, municipality_for
 from coordinator.terms.models import Term
 
 # the calendar UID's domain when the caller passes none (the web and the CLI pass the site's host)
@@ -61,7 +64,7 @@ class Publication:
 
 @dataclass(frozen=True)
 class PlanResult:
-    district: District
+    district: Owner
     term: Term
     calendar: TermCalendar
     meetings: tuple[MeetingEntry, ...]  # every stored meeting of the district's term, by start
@@ -78,8 +81,16 @@ class PlanResult:
 
 # -- finding things by what the user typed -------------------------------------------------------
 
-def find_district(session: Session, district: District | str, *, lock: bool = False) -> District:
-    """The district of a code (any case); `lock` serialises planning and publishing per district."""
+def find_district(session: Session, district: Owner | str, *, lock: bool = False) -> Owner:
+    """The district of a code (any case), or the city for `CITY_CODE`; `lock` serialises planning and
+    publishing per district (the city: per municipality)."""
+    if isinstance(district, str) and is_city_code(district):
+        district = City(municipality_for(session, None))
+    if isinstance(district, City):
+        if lock:
+            session.execute(sa.select(Municipality.id).where(Municipality.id == district.municipality_id)
+                            .with_for_update())
+        return district
     if isinstance(district, District):
         found: District | None = district
         if lock:
@@ -94,7 +105,7 @@ def find_district(session: Session, district: District | str, *, lock: bool = Fa
     return found
 
 
-def district_term(session: Session, district: District, term: Term | str) -> Term:
+def district_term(session: Session, district: Owner, term: Term | str) -> Term:
     """The term of a name (HT2027, VT2028) in the district's municipality."""
     if isinstance(term, Term):
         if term.municipality_id != district.municipality_id:
@@ -104,7 +115,7 @@ def district_term(session: Session, district: District, term: Term | str) -> Ter
     return get_term(session, district.municipality, term)
 
 
-def find_meeting(session: Session, district: District, meeting_id: int) -> Meeting:
+def find_meeting(session: Session, district: Owner, meeting_id: int) -> Meeting:
     """A meeting of the district; unknown ones and other districts' are errors alike."""
     meeting = session.get(Meeting, meeting_id)
     if meeting is None:
@@ -116,7 +127,7 @@ def find_meeting(session: Session, district: District, meeting_id: int) -> Meeti
 # -- plan, review, publish -----------------------------------------------------------------------
 
 def plan_district_term(
-    session: Session, district: District | str, term: Term | str, *, actor: str, now: datetime,
+    session: Session, district: Owner | str, term: Term | str, *, actor: str, now: datetime,
     timezone: str = DEFAULT_TIMEZONE, uid_domain: str = UID_DOMAIN, max_per_day: int = DEFAULT_MAX_PER_DAY,
 ) -> PlanResult:
     """Write the draft meetings missing from the district's term; keep what is there, moved and cancelled ones too.
@@ -140,7 +151,7 @@ def plan_district_term(
 
 
 def review(
-    session: Session, district: District | str, term: Term | str, now: datetime, *,
+    session: Session, district: Owner | str, term: Term | str, now: datetime, *,
     timezone: str = DEFAULT_TIMEZONE, max_per_day: int = DEFAULT_MAX_PER_DAY,
 ) -> PlanResult:
     """The term's meetings and warnings as they stand, and how many meetings planning would add; writes nothing."""
@@ -150,14 +161,14 @@ def review(
                       planning_warnings(context, plan, context.stored, now), missing=len(plan.meetings))
 
 
-def publication(session: Session, district: District | str, term: Term | str, now: datetime) -> Publication:
+def publication(session: Session, district: Owner | str, term: Term | str, now: datetime) -> Publication:
     """What `publish` would do at `now`: the director confirms these numbers first. Writes nothing."""
     district = find_district(session, district)
     return _publication(session, district, district_term(session, district, term), now)
 
 
 def publish(
-    session: Session, district: District | str, term: Term | str, *, actor: str, now: datetime,
+    session: Session, district: Owner | str, term: Term | str, *, actor: str, now: datetime,
     timezone: str = DEFAULT_TIMEZONE, mail: MailContext | None = None, max_per_day: int = DEFAULT_MAX_PER_DAY,
     confirmed: tuple[int, int] | None = None,
 ) -> PlanResult:
@@ -197,7 +208,7 @@ def plan_from(now: datetime, timezone: str = DEFAULT_TIMEZONE) -> date:
     return now.astimezone(ZoneInfo(timezone)).date() + timedelta(days=1)
 
 
-def _publication(session: Session, district: District, term: Term, now: datetime) -> Publication:
+def _publication(session: Session, district: Owner, term: Term, now: datetime) -> Publication:
     drafts = (Meeting.district_id == district.id, Meeting.term_id == term.id, Meeting.status == MeetingStatus.DRAFT)
     coming = session.execute(
         sa.select(sa.func.count(sa.distinct(Invitation.meeting_id)), sa.func.count(),
@@ -272,9 +283,10 @@ def add_meeting(
     `ends_at` defaults to the form's duration. A time that has passed is refused.
     """
     version = form.version
-    if version.status is not VersionStatus.ACTIVE or version.agreement.district_id is None:
+    if version.status is not VersionStatus.ACTIVE:
         raise DomainError(N_("%(form)s hör inte till en stadsdels gällande överenskommelse."), form=form.name)
-    district = find_district(session, version.agreement.district)
+    agreement = version.agreement
+    district = find_district(session, agreement.district or City(agreement.municipality))
     term = district_term(session, district, term)
     if ends_at is None:
         if form.duration_minutes <= 0:
@@ -300,7 +312,7 @@ def add_meeting(
     return meeting
 
 
-def _check_owner(meeting: Meeting, district: District | None) -> None:
+def _check_owner(meeting: Meeting, district: Owner | None) -> None:
     if district is not None and meeting.district_id != district.id:
         raise DomainError(N_("Mötet hör inte till %(district)s."), district=district.name)
 
@@ -332,14 +344,15 @@ def _uid(domain: str) -> str:
 
 # -- loading: a few queries per district, whatever its size --------------------------------------
 
-def _load(session: Session, district: District | str, term: Term | str, timezone: str, max_per_day: int, *,
+def _load(session: Session, district: Owner | str, term: Term | str, timezone: str, max_per_day: int, *,
           lock: bool = False) -> PlanContext:
     district = find_district(session, district, lock=lock)
     term = district_term(session, district, term)
     calendar = calendar_for(session, term)
     versions = list(session.scalars(
         sa.select(AgreementVersion).join(AgreementVersion.agreement)
-        .where(Agreement.district_id == district.id, AgreementVersion.status == VersionStatus.ACTIVE)
+        .where(Agreement.municipality_id == district.municipality_id, Agreement.district_id == district.id,
+               AgreementVersion.status == VersionStatus.ACTIVE)
         .options(
             selectinload(AgreementVersion.agreement),
             selectinload(AgreementVersion.contact_person),
@@ -352,11 +365,28 @@ def _load(session: Session, district: District | str, term: Term | str, timezone
     ))
     org = load_organisation(session, district, versions)
     series = [s for version in versions for s in series_of_version(session, version, org)]
+    series = _without_proposed_visits(session, district, term, series)
     stored = _stored(session, district, term)
     person_ids = {p for s in series for p in s.invitees} | {p for m in stored for p in m.person_ids}
     elsewhere, elsewhere_names = _elsewhere(session, district, term, person_ids)
     return PlanContext(district, term, calendar, timezone, max_per_day, org, series, stored, elsewhere,
                        elsewhere_names)
+
+
+def _without_proposed_visits(session: Session, district: Owner, term: Term, series: list[Series]) -> list[Series]:
+    """The series without the staff-meeting visits (APT) the schools proposed for the term's school year
+    themselves (visits/): a school's proposal is its visit of the year, whichever term it falls in."""
+    from coordinator.visits.models import StaffMeetingVisit  # visits/ builds on planning
+    season, year = parse_term_name(term.name)
+    proposed = set(session.scalars(
+        sa.select(StaffMeetingVisit.school_id).join(Meeting, StaffMeetingVisit.meeting_id == Meeting.id)
+        .where(StaffMeetingVisit.district_id == district.id,
+               StaffMeetingVisit.school_year == (year if season == "HT" else year - 1),
+               Meeting.status != MeetingStatus.CANCELLED)))
+    if not proposed:
+        return series
+    return [s for s in series
+            if not (s.form.kind is FormKind.STAFF_MEETING_VISIT and s.school_id in proposed)]
 
 
 _ENTRY_COLUMNS = (
@@ -367,7 +397,7 @@ _ENTRY_COLUMNS = (
 )
 
 
-def _stored(session: Session, district: District, term: Term) -> list[MeetingEntry]:
+def _stored(session: Session, district: Owner, term: Term) -> list[MeetingEntry]:
     """The district's meetings of the term with their invitees: two queries."""
     of_term = (Meeting.district_id == district.id, Meeting.term_id == term.id, forum_meeting())
     invitees: dict[int, list[Invitee]] = defaultdict(list)
@@ -398,13 +428,16 @@ def _in_order(meeting: MeetingEntry) -> tuple[datetime, str, int]:
     return meeting.starts_at, meeting.series_key, meeting.id
 
 
-def _elsewhere(session: Session, district: District, term: Term,
+def _elsewhere(session: Session, district: Owner, term: Term,
                person_ids: set[int]) -> tuple[list[ExistingMeeting], dict[str, str]]:
     """The term's meetings outside the district's plan (not cancelled) that one of `person_ids` is invited to:
     other districts' and the city's, and the district's own case meetings (kept out of its plan)."""
     if not person_ids:
         return [], {}
     people = sorted(person_ids)
+    # outside the plan: other owners' meetings, and the owner's own case meetings (kept out of its plan)
+    others = Meeting.district_id.is_not(None) if district.id is None else \
+        sa.or_(Meeting.district_id != district.id, Meeting.district_id.is_(None))
     # driven from the people's invitations: SQLite would otherwise probe every meeting of the term
     their_meetings = sa.select(Invitation.meeting_id).where(Invitation.person_id.in_(people))
     rows = session.execute(
@@ -415,7 +448,7 @@ def _elsewhere(session: Session, district: District, term: Term,
         .outerjoin(District, Meeting.district_id == District.id)
         .where(Meeting.id.in_(their_meetings), Meeting.term_id == term.id,
                Meeting.status != MeetingStatus.CANCELLED,
-               sa.or_(Meeting.district_id != district.id, Meeting.district_id.is_(None), ~forum_meeting()),
+               sa.or_(others, ~forum_meeting()),
                Invitation.person_id.in_(people))
         .order_by(Meeting.id)
     )

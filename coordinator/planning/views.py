@@ -28,12 +28,12 @@ from coordinator.invitations.forms import AddInviteeForm, person_choices
 from coordinator.invitations.messages import MailContext
 from coordinator.invitations.organiser import addable_people, meeting_overview
 from coordinator.invitations.services import add_invitee as invite, remove_invitee as uninvite, resend
-from coordinator.org.models import District, Person, School
+from coordinator.org.models import District, Municipality, Person, School
 from coordinator.planning.forms import AddMeetingForm, MoveForm, PublishForm
 from coordinator.planning.models import Meeting, MeetingStatus
 from coordinator.planning.services import (
-    UID_DOMAIN, MeetingEntry, Publication, add_meeting, cancel_meeting, district_term, move_meeting,
-    plan_district_term, publication, publish, review,
+    UID_DOMAIN, MeetingEntry, Owner, Publication, add_meeting, cancel_meeting, district_term, find_district,
+    is_city_code, move_meeting, plan_district_term, publication, publish, review,
 )
 from coordinator.planning.warnings import PlanningWarning
 from coordinator.terms.calendar import REASON_HALF_DAY, TermCalendar
@@ -48,9 +48,10 @@ WEEKDAYS = (_l("Måndag"), _l("Tisdag"), _l("Onsdag"), _l("Torsdag"), _l("Fredag
 
 
 @bp.app_template_global()
-def planning_terms(district: District) -> list[str]:
+def planning_terms(district: Owner | Municipality) -> list[str]:
     """The names of the district's municipality's terms, for links to their planning pages."""
-    return list(db().scalars(sa.select(Term.name).where(Term.municipality_id == district.municipality_id)
+    municipality_id = district.id if isinstance(district, Municipality) else district.municipality_id
+    return list(db().scalars(sa.select(Term.name).where(Term.municipality_id == municipality_id)
                              .order_by(Term.starts_on)))
 
 
@@ -238,7 +239,8 @@ def add(code: str, term: str) -> str | Response:
     session, zone = db(), _zone()
     forms = list(session.scalars(
         sa.select(MeetingForm).join(MeetingForm.version).join(AgreementVersion.agreement)
-        .where(Agreement.district_id == district.id, AgreementVersion.status == VersionStatus.ACTIVE)
+        .where(Agreement.municipality_id == district.municipality_id, Agreement.district_id == district.id,
+               AgreementVersion.status == VersionStatus.ACTIVE)
         .order_by(Agreement.id, MeetingForm.position, MeetingForm.id)))
     schools = list(session.scalars(
         sa.select(School).where(School.district_id == district.id, School.is_active).order_by(School.name)))
@@ -387,10 +389,17 @@ def _mail() -> MailContext:
 
 # -- helpers ---------------------------------------------------------------------------------------
 
-def _district_term(code: str, term: str, action: Action) -> tuple[District, Term, User]:
-    """The district and term of the address, once the user may `action` the district; else 404."""
+def _district_term(code: str, term: str, action: Action) -> tuple[Owner, Term, User]:
+    """The district (or, for the code STAD, the city) and term of the address, once the user may `action` it;
+    else 404. The city's plan is its city-level agreements': the city administrator's to change, read by all."""
     session = db()
-    district = session.scalars(sa.select(District).where(District.code == code)).one_or_none()
+    if is_city_code(code):
+        try:
+            district: Owner | None = find_district(session, code)
+        except DomainError:  # no municipality, or several: the city has no page of its own then
+            district = None
+    else:
+        district = session.scalars(sa.select(District).where(District.code == code)).one_or_none()
     if district is None:
         abort(404)
     user = require(action, district.id)

@@ -97,6 +97,7 @@ NOT_TYPED_ABOUT_A_CHILD = {
     "consultation_hours.created_by": ACTOR, "consultation_hours.closed_by": ACTOR,
     "consultation_link.created_by": ACTOR, "consultation_link.revoked_by": ACTOR,
     "consultation_booking.cancelled_by": ACTOR + ", or the word booker",
+    "staff_meeting_visit.confirmed_by": ACTOR,
     # codes and addresses, checked by their own shape
     "municipality.code": "a four-digit municipality code",
     "district.code": "a short district code",

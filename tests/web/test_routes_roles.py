@@ -43,9 +43,10 @@ from coordinator.invitations.tokens import make_token
 from coordinator.migrate import upgrade
 from coordinator.minutes.models import ActionItem, Attachment, Minutes, MinutesRevision, MinutesState
 from coordinator.org.functions import Function as F
-from coordinator.org.models import Person, PersonFunction, School, Unit, UnitKind
+from coordinator.org.models import Person, PersonFunction, School, SchoolGroup, Unit, UnitKind
 from coordinator.outbox.models import MessageKind, OutboxMessage, OutboxState
 from coordinator.planning.models import Answer, Invitation, Meeting, MeetingStatus
+from coordinator.visits.models import StaffMeetingVisit
 from tests.followup_world import NOW, PUBLISHED, at, build
 
 SECRET = "test-secret"
@@ -213,6 +214,13 @@ def _build(session: Session) -> World:
     persons = {"own": people["Nora Norra"], "other": lars}
     agreements = {key: session.scalars(sa.select(Agreement).where(Agreement.district_id == d.id)).one()
                   for key, d in (("own", ekdal), ("other", lunda))}
+    groups = {key: SchoolGroup(district_id=d.id, name=f"Grupp {code}", schools=[schools[key]])
+              for key, d, code in (("own", ekdal, "Ekdal"), ("other", lunda, "Lunda"))}
+    visits = {key: StaffMeetingVisit(school=schools[key], district_id=schools[key].district_id, school_year=2027,
+                                     meeting=meetings[key], proposed_by=persons[key], proposed_at=at(8, 1))
+              for key in ("own", "other")}
+    session.add_all([*groups.values(), *visits.values()])
+    session.flush()
 
     def place(key: str, code: str) -> Place:
         meeting = meetings[key]
@@ -225,6 +233,7 @@ def _build(session: Session) -> World:
             "party": version.parties[0].id if version.parties else UNKNOWN, "form": version.meeting_forms[0].id,
             "report": reports[key].id, "booking": bookings[key].id, "hours": hours[key].id, "user": targets[key].id,
             "message": messages[key].id, "invitee": invitation.person_id, "link_school": links[key].school_id,
+            "group": groups[key].id, "visit": visits[key].id,
         }, tokens={
             "feed": feeds[key], "rsvp": make_token(SECRET, meeting.id, invitation.person_id, invitation.rsvp_key),
             "booking": booking_token(SECRET, links[key].id, links[key].key),
@@ -241,6 +250,7 @@ def _build(session: Session) -> World:
 
 
 from coordinator.cases.models import ReportOfConcern as ReportOfConcernRow  # noqa: E402
+
 
 # -- the examples: each route's URL arguments on a district's records ----------------------------------------
 
@@ -310,6 +320,9 @@ def _examples(place: Place) -> dict[str, dict[str, Any]]:
         "consultations.officer_cancel": {"code": c, "booking_id": i["booking"]},
         "consultations.close": {"code": c, "hours_id": i["hours"]},
         "consultations.link_action": {"code": c, "school_id": i["link_school"], "action": "revoke"},
+        "visits.school": {"school_id": i["school"]}, "visits.district": {"code": c},
+        "visits.confirm": {"code": c, "visit_id": i["visit"]},
+        "org_groups.groups": {"code": c}, "org_groups.group": {"code": c, "group_id": i["group"]},
     }
 
 
