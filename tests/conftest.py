@@ -171,3 +171,15 @@ def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
     url = create_postgres_database()
     yield url
     drop_postgres_database(url)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The figures tests record with `record_property("figures", text)` (the reliability tests' counts and
+    times), printed at the end of the run so CI logs show them — with or without xdist."""
+    lines = [f"{report.nodeid}: {value}" for outcome in ("passed", "failed")
+             for report in terminalreporter.stats.get(outcome, [])
+             for name, value in getattr(report, "user_properties", []) if name == "figures"]
+    if lines:
+        terminalreporter.write_sep("-", "figures")
+        for line in lines:
+            terminalreporter.write_line(line)

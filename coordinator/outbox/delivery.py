@@ -41,7 +41,7 @@ import socket
 import time
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.parser import BytesHeaderParser
@@ -262,23 +262,33 @@ def claim_due(session: Session, *, now: datetime, limit: int, claimed_at: dateti
     return rows
 
 
-def _claim(session: Session, *, now: datetime, limit: int, claimed_at: datetime, stale_after: timedelta,
-           owner: str | None, dead_owners: Collection[str], composers: Collection[str],
-           log: logging.Logger) -> tuple[list[OutboxMessage], int]:
-    """The claimed rows still worth sending, in due order, and how many expired ones were dropped (not committed)."""
+def _due(*, now: datetime, stale_after: timedelta, dead_owners: Collection[str],
+         composers: Collection[str]) -> sa.ColumnElement[bool]:
     abandoned = [OutboxMessage.claimed_at < now - stale_after]
     if dead_owners:
         abandoned.append(OutboxMessage.claimed_by.in_(list(dead_owners)))
-    due = sa.and_(
+    return sa.and_(
         sa.or_(sa.and_(OutboxMessage.state.in_(_DUE_STATES), OutboxMessage.next_attempt_at <= now),
                sa.and_(OutboxMessage.state == OutboxState.SENDING, sa.or_(*abandoned))),
         sa.or_(OutboxMessage.compose.is_(None), OutboxMessage.compose.in_(list(composers))),
     )
-    # SQLite renders no FOR UPDATE; there the UPDATE holds the database's write lock from its read on
-    chosen = (sa.select(OutboxMessage.id).where(due)
-              .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-              .limit(limit).with_for_update(skip_locked=True))
-    claim = (sa.update(OutboxMessage).where(OutboxMessage.id.in_(chosen.scalar_subquery()))
+
+
+def _claim(session: Session, *, now: datetime, limit: int, claimed_at: datetime, stale_after: timedelta,
+           owner: str | None, dead_owners: Collection[str], composers: Collection[str],
+           log: logging.Logger, among: Collection[int] | None = None) -> tuple[list[OutboxMessage], int]:
+    """The claimed rows still worth sending, in due order, and how many expired ones were dropped (not committed).
+
+    `among`: these rows, those still due — a primary-key lookup instead of ordering every due row.
+    """
+    due = _due(now=now, stale_after=stale_after, dead_owners=dead_owners, composers=composers)
+    if among is not None:  # still due; on PostgreSQL a row another sender is claiming is waited for, then skipped
+        chosen: Any = sa.bindparam("among", list(among), expanding=True)
+    else:  # SQLite renders no FOR UPDATE; there the UPDATE holds the database's write lock from its read on
+        chosen = (sa.select(OutboxMessage.id).where(due)
+                  .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+                  .limit(limit).with_for_update(skip_locked=True)).scalar_subquery()
+    claim = (sa.update(OutboxMessage).where(OutboxMessage.id.in_(chosen), due)
              .values(state=OutboxState.SENDING, claimed_at=claimed_at, claimed_by=owner)
              .returning(OutboxMessage))
     rows = session.scalars(claim, execution_options={"synchronize_session": False,
@@ -303,9 +313,17 @@ def _claim_owners(session: Session) -> list[str]:
 
 # -- delivering -------------------------------------------------------------------------------------
 
+CANDIDATES = 200  # due ids a run reads in due order at a time, then claims a group at a time by primary key
+
+
 @dataclass
 class _Run:
-    """One delivery run's settings and its view of dead senders."""
+    """One delivery run's settings, its view of dead senders, and the due rows it will try to claim next.
+
+    Ordering every due row for each group of five would cost O(due rows) per group; the run reads
+    the next `CANDIDATES` due ids once and claims them group by group (each claim checks they are
+    still due, so a row another sender took in between is skipped).
+    """
     now: datetime
     started: float
     owner: ClaimOwner
@@ -315,6 +333,7 @@ class _Run:
     log: logging.Logger
     dead_owners: frozenset[str] = frozenset()
     checked: float = float("-inf")
+    candidates: list[int] = field(default_factory=list)
 
     def claim(self, session: Session, room: int) -> tuple[list[OutboxMessage], int]:
         """The next group for this run, at most `room` rows (not committed); nothing when its owner lost its lock."""
@@ -322,14 +341,32 @@ class _Run:
             if not self.owner.alive():
                 self.log.error("outbox_owner_lost owner=%s: this run stops claiming", self.owner.key)
                 return [], 0
-            self.dead_owners = frozenset(self.owner.dead(session, _claim_owners(session)))
+            dead = frozenset(self.owner.dead(session, _claim_owners(session)))
             self.checked = time.monotonic()
-            if self.dead_owners:
-                self.log.warning("outbox_reclaim dead_senders=%s", ",".join(sorted(self.dead_owners)))
-        claimed_at = self.now + timedelta(seconds=time.monotonic() - self.started)
-        return _claim(session, now=self.now, limit=min(self.claim_size, room), claimed_at=claimed_at,
-                      stale_after=self.stale_after, owner=self.owner.key, dead_owners=self.dead_owners,
-                      composers=list(self.composers), log=self.log)
+            if dead - self.dead_owners:
+                self.log.warning("outbox_reclaim dead_senders=%s", ",".join(sorted(dead)))
+                self.candidates = []  # their rows are the oldest due: read the candidates again
+            self.dead_owners = dead
+        due = _due(now=self.now, stale_after=self.stale_after, dead_owners=self.dead_owners,
+                   composers=list(self.composers))
+        for refilled in (False, True):
+            if refilled or not self.candidates:
+                self.candidates = list(session.scalars(
+                    sa.select(OutboxMessage.id).where(due).order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+                    .limit(CANDIDATES)))
+            while self.candidates:
+                among, self.candidates = self.candidates[:min(self.claim_size, room)], \
+                    self.candidates[min(self.claim_size, room):]
+                claimed_at = self.now + timedelta(seconds=time.monotonic() - self.started)
+                rows, expired = _claim(session, now=self.now, limit=len(among), claimed_at=claimed_at,
+                                       stale_after=self.stale_after, owner=self.owner.key,
+                                       dead_owners=self.dead_owners, composers=list(self.composers), log=self.log,
+                                       among=among)
+                if rows or expired:
+                    return rows, expired
+            if refilled:
+                break
+        return [], 0
 
 
 def deliver_due(sessions: sessionmaker[Session], transport: Transport, *, now: datetime,
