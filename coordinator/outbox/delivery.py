@@ -283,12 +283,12 @@ def _claim(session: Session, *, now: datetime, limit: int, claimed_at: datetime,
     """
     due = _due(now=now, stale_after=stale_after, dead_owners=dead_owners, composers=composers)
     if among is not None:  # still due; on PostgreSQL a row another sender is claiming is waited for, then skipped
-        chosen: Any = sa.bindparam("among", list(among), expanding=True)
+        where = sa.and_(OutboxMessage.id.in_(list(among)), due)
     else:  # SQLite renders no FOR UPDATE; there the UPDATE holds the database's write lock from its read on
-        chosen = (sa.select(OutboxMessage.id).where(due)
-                  .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-                  .limit(limit).with_for_update(skip_locked=True)).scalar_subquery()
-    claim = (sa.update(OutboxMessage).where(OutboxMessage.id.in_(chosen), due)
+        where = OutboxMessage.id.in_(sa.select(OutboxMessage.id).where(due)
+                                     .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+                                     .limit(limit).with_for_update(skip_locked=True).scalar_subquery())
+    claim = (sa.update(OutboxMessage).where(where)
              .values(state=OutboxState.SENDING, claimed_at=claimed_at, claimed_by=owner)
              .returning(OutboxMessage))
     rows = session.scalars(claim, execution_options={"synchronize_session": False,
