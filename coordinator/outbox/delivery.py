@@ -431,16 +431,34 @@ def _send_over_one_connection(session: Session, group: list[OutboxMessage],
     return report, False
 
 
+def compose_waiting(session: Session, composers: Mapping[str, Composer], *, log: logging.Logger = log) -> int:
+    """Compose every row still waiting to be composed, without sending it (not committed); how many.
+
+    Delivery composes each row as it claims it; this is for a look at the messages first (tests, previews).
+    """
+    rows = list(session.scalars(sa.select(OutboxMessage).where(OutboxMessage.compose.in_(list(composers)))
+                                .order_by(OutboxMessage.id)))
+    failures = _compose_rows(session, rows, composers, log)
+    if failures:
+        raise next(iter(failures.values()))
+    return len(rows)
+
+
 def _compose(session: Session, group: list[OutboxMessage], run: _Run) -> dict[int, DeliveryFailure]:
+    return _compose_rows(session, group, run.composers, run.log)
+
+
+def _compose_rows(session: Session, group: list[OutboxMessage], composers: Mapping[str, Composer],
+                  log: logging.Logger) -> dict[int, DeliveryFailure]:
     """Write the bytes of the group's rows queued to be composed; a row that cannot be is a failure."""
     failures: dict[int, DeliveryFailure] = {}
     for row in group:
         if row.compose is None:
             continue
         try:
-            message = run.composers[row.compose](session, row)
+            message = composers[row.compose](session, row)
         except Exception as error:  # a composer's bug or a vanished meeting: that row fails, not the run
-            run.log.exception("outbox_compose_failed id=%s compose=%s", row.id, row.compose)
+            log.exception("outbox_compose_failed id=%s compose=%s", row.id, row.compose)
             failures[row.id] = PermanentFailure(f"could not be composed: {type(error).__name__}: {error}")
             continue
         if message["Message-ID"] != row.message_id:

@@ -229,7 +229,7 @@ def publish(
         session.execute(sa.update(Meeting).where(*drafts).values(
             status=MeetingStatus.SCHEDULED, published_at=now, published_by=actor))
         if mail is not None:
-            queue_invitations(session, ids, mail=mail, now=now)
+            queue_invitations(session, ids, mail=mail, now=now, compose_later=True)  # composed by the sender
         audit.record(session, at=now, actor=actor, action="meetings.published", entity=term,
                      district_id=district.id, after={"term": term.name, "published": len(ids), "meeting_ids": ids,
                                                      "past_drafts": published.past_drafts})
