@@ -424,9 +424,13 @@ def _send_over_one_connection(session: Session, group: list[OutboxMessage],
                     report += DeliveryReport(expired=expired)
                     failures = _compose(session, group, run)
                 session.commit()
-    except ConnectionLost as lost:  # the connection could not be opened: the group waits for a retry
-        report += _record(session, group, {row.id: lost for row in group}, run, max_attempts=max_attempts)
-        session.commit()
+    except ConnectionLost as lost:  # no connection: this batch's rows are tried again after their backoff
+        while group:
+            report += _record(session, group, {row.id: lost for row in group}, run, max_attempts=max_attempts)
+            count += len(group)
+            group, expired = run.claim(session, batch_size - count) if count < batch_size else ([], 0)
+            report += DeliveryReport(expired=expired)
+            session.commit()
         return report, True
     return report, False
 
