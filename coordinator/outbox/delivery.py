@@ -582,7 +582,7 @@ def retry(session: Session, message: int | OutboxMessage, *, actor: str, now: da
         raise DomainError(N_("Bara meddelanden som inte kunde levereras kan skickas igen."))
     if row.expires_at is not None and row.expires_at <= now:
         raise DomainError(N_("Meddelandet gällde bara till en tidpunkt som har passerat och skickas inte igen."))
-    if not row.content:
+    if not row.content and row.compose is None:  # a row waiting to be composed has no bytes yet
         raise DomainError(N_("Meddelandets innehåll är raderat och kan inte skickas igen."))
     before = {"state": row.state.value, "attempts": row.attempts, "last_error": row.last_error}
     row.state, row.next_attempt_at, row.claimed_at = OutboxState.PENDING, now, None
