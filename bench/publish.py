@@ -40,8 +40,8 @@ import sqlalchemy as sa
 
 from bench.feed import AGENDA, meetings
 from coordinator.invitations.ics import Attendee, CalendarEvent, Party, vtimezone
+from coordinator.invitations.messages import MailContext
 from coordinator.invitations.tokens import rsvp_links
-from coordinator.org.models import Person
 from coordinator.outbox.compose import invitation_message
 
 RESULTS = Path(__file__).parent / "results"
@@ -49,6 +49,8 @@ TIMEZONE = "Europe/Stockholm"
 DTSTAMP = datetime(2027, 5, 4, 9, 30, tzinfo=UTC)
 SENDER = Party("Samverkan skola–socialtjänst", "samverkan@example.se")
 CONVENER = Party("Eva Lindqvist", "eva.lindqvist@stockholm.example")
+MAIL = MailContext(sender=SENDER, base_url="https://samverkan.example.se", secret_key="bench", timezone=TIMEZONE,
+                   message_domain="samverkan.example.se")
 
 
 def invitations(count: int) -> list[tuple[CalendarEvent, Party]]:
@@ -135,38 +137,41 @@ def measure(count: int, runs: int) -> dict[str, object]:
             "runs_ms": {name: [round(v * 1000, 3) for v in values] for name, values in times.items()}}
 
 
-def publish_request(runs: int) -> dict[str, object]:
-    """Seconds to publish a city-scale district's term and commit, invitations composed later vs in the request."""
+def planned_city(planned: Path) -> str:
+    """A city-scale SQLite database at `planned` with every district's autumn planned; the district inviting most."""
     from bench.plan_city import GENERATED_AT, PLANNED_AT, TERM
     from coordinator.bench import generate
     from coordinator.db import make_engine, make_session_factory
-    from coordinator.invitations.messages import MailContext
     from coordinator.migrate import upgrade
-    from coordinator.outbox.models import OutboxMessage
-    from coordinator.planning.models import Invitation, Meeting
-    from coordinator.planning.services import plan_district_term, publish
     from coordinator.org.models import District
+    from coordinator.planning.models import Invitation, Meeting
+    from coordinator.planning.services import plan_district_term
 
-    mail = MailContext(sender=SENDER, base_url="https://samverkan.example.se", secret_key="bench",
-                       timezone=TIMEZONE, message_domain="samverkan.example.se")
+    upgrade(f"sqlite:///{planned}")
+    engine = make_engine(f"sqlite:///{planned}")
+    with make_session_factory(engine)() as session:
+        generate(session, scale="city", now=GENERATED_AT, seed=1)
+        session.commit()
+        for code in session.scalars(sa.select(District.code).order_by(District.code)).all():
+            plan_district_term(session, code, TERM, actor="bench", now=PLANNED_AT)
+            session.commit()
+        invitations = dict(session.execute(sa.select(District.code, sa.func.count()).select_from(Invitation)
+                                           .join(Meeting).join(District).group_by(District.code)).all())
+    engine.dispose()
+    return max(invitations, key=lambda code: invitations[code])
+    return district
+
+
+def publish_request(runs: int) -> dict[str, object]:
+    """Seconds to publish a city-scale district's term and commit, invitations composed later vs in the request."""
+    from bench.plan_city import PLANNED_AT, TERM
+    from coordinator.db import make_engine, make_session_factory
+    from coordinator.outbox.models import OutboxMessage
+    from coordinator.planning.services import publish
+
     with tempfile.TemporaryDirectory(prefix="coordinator-publish-") as folder:
         planned = Path(folder) / "planned.sqlite3"
-        upgrade(f"sqlite:///{planned}")
-        engine = make_engine(f"sqlite:///{planned}")
-        with make_session_factory(engine)() as session:
-            generate(session, scale="city", now=GENERATED_AT, seed=1)
-            session.commit()
-            sizes = session.execute(sa.select(District.code, sa.func.count()).select_from(District)
-                                    .join(Person, Person.district_id == District.id, isouter=True)
-                                    .group_by(District.code)).all()
-            codes = [code for code, _ in sorted(sizes, key=lambda r: -r[1])]
-            for code in codes:  # the district whose term invites the most people
-                plan_district_term(session, code, TERM, actor="bench", now=PLANNED_AT)
-                session.commit()
-            invitations = dict(session.execute(sa.select(District.code, sa.func.count()).select_from(Invitation)
-                                               .join(Meeting).join(District).group_by(District.code)).all())
-            district = max(invitations, key=lambda code: invitations[code])
-        engine.dispose()
+        district = planned_city(planned)
         times: dict[str, list[float]] = {"later": [], "in_request": []}
         queued = 0
         for run in range(runs):
@@ -177,7 +182,7 @@ def publish_request(runs: int) -> dict[str, object]:
                 with make_session_factory(engine)() as session:
                     gc.collect()
                     started = perf_counter()
-                    publish(session, district, TERM, actor="bench", now=PLANNED_AT, mail=mail,
+                    publish(session, district, TERM, actor="bench", now=PLANNED_AT, mail=MAIL,
                             compose_later=way == "later")
                     session.commit()
                     times[way].append(perf_counter() - started)

@@ -21,6 +21,8 @@ from datetime import datetime
 from email.message import EmailMessage
 from urllib.parse import urlsplit
 
+from sqlalchemy.orm.attributes import set_committed_value
+
 from coordinator.config import Settings
 from coordinator.invitations.events import (
     Convener, agenda_of, attendees_of, calendar_event, convener_of, delegated_copy, delegators_of, organizer_of,
@@ -101,6 +103,7 @@ class MeetingMail:
         self.convener: Convener = convener_of(meeting, director)
         self.agenda = agenda_of(meeting) or None
         self.event = calendar_event(meeting, organizer_of(self.convener, mail.sender.email))
+        self._subjects: dict[str, str] = {}
 
     def request(self, invitation: Invitation, *, kind: MessageKind, key: KeyOf, same_version: bool = False,
                 is_update: bool | None = None) -> Outgoing:
@@ -122,12 +125,14 @@ class MeetingMail:
         Message-ID, recipient and subject fixed now — publishing a city's term writes rows, not 1,900 mails."""
         from coordinator.invitations.deferred import COMPOSE  # the composer lives beside its recipe
 
-        sequence, person = invitation.calendar_sequence, invitation.person
+        sequence, person, language = invitation.calendar_sequence, invitation.person, invitation.person.language.value
+        if language not in self._subjects:  # one per meeting and language, not per invitee
+            self._subjects[language] = compose.invitation_subject(self.event, language, self.mail.timezone)
         later = Later(compose=COMPOSE, message_id=compose.new_message_id(self.mail.message_domain),
                       recipient=compose.recipient_header(Party(person.name, person.email)),
-                      subject=compose.invitation_subject(self.event, person.language.value, self.mail.timezone),
-                      sequence=sequence)
-        invitation.sent_sequence = sequence
+                      subject=self._subjects[language], sequence=sequence)
+        # recorded without the unit of work: queue_invitations writes them in one statement (publishing a city)
+        set_committed_value(invitation, "sent_sequence", sequence)
         return self._outgoing(invitation, MessageKind.INVITATION, key(self.meeting, invitation, sequence), later)
 
     def request_message(self, invitation: Invitation, *, sequence: int, is_update: bool,
