@@ -8,12 +8,16 @@ at the end of the run.
 """
 from __future__ import annotations
 
+import os
+import signal
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from coordinator.outbox.delivery import CLAIM_SIZE
+import pytest
+
+from coordinator.outbox.delivery import CLAIM_SIZE, STALE_CLAIM
 from coordinator.outbox.models import OutboxMessage, OutboxState
 from tests.reliability.conftest import SlowSMTPServer
 from tests.reliability.processes import count_in, environment, outbox, processes, queue_fanout, run_once
@@ -102,3 +106,33 @@ def test_a_mail_server_away_or_refusing_loses_nothing_and_a_rejected_address_hol
     assert sorted(received) == sorted(to for to in rows if to != "p7@fanout.example")  # each once
     logs = "".join(p.read_text() for p in tmp_path.glob("run-once-*.log"))
     assert "outbox_retry" in logs and "outbox_dead" in logs and "outbox_sent" in logs
+
+
+@pytest.mark.parametrize("own_database", ["postgresql"], indirect=True)  # on SQLite a stalled sender keeps the lock
+def test_a_stalled_sender_whose_claims_were_taken_over_sends_at_most_its_group_twice(own_database, tmp_path: Path,
+                                                                                       record_property):
+    queue_fanout(own_database, 600, datetime.now(UTC))
+    with SlowSMTPServer(delay=0.002) as smtp:
+        env = environment(own_database, smtp.url, tmp_path / "instance")
+        with processes(env, tmp_path) as start:
+            stalled = start("run")
+            stalled.wait_for(lambda: len(smtp.received) >= 100, "delivery under way")
+            os.kill(stalled.pid, signal.SIGSTOP)  # alive, its advisory lock held, but doing nothing
+            try:
+                held = {r.message_id for r in outbox(own_database) if r.state is OutboxState.SENDING}
+                assert 0 < len(held) <= CLAIM_SIZE
+                # another sender, past the stale-claim timeout, sends everything, the stalled claims too
+                assert run_once(env, tmp_path, at=datetime.now(UTC) + STALE_CLAIM + timedelta(minutes=1)).wait(120) == 0
+                assert count_in(own_database, OutboxState.PENDING, OutboxState.SENDING) == 0
+            finally:
+                os.kill(stalled.pid, signal.SIGCONT)
+            time.sleep(3)  # it wakes, finishes what it had begun and finds nothing more its own
+            stalled.wait_for(lambda: "job=outbox_delivery" in stalled.text(), "the stalled run ended")
+        received = list(smtp.received)
+    rows = outbox(own_database)
+    assert {r.state for r in rows} == {OutboxState.SENT}  # the stalled sender overwrote nothing
+    arrived = delivered(received, rows)
+    twice = {message_id for message_id, n in arrived.items() if n > 1}
+    assert max(arrived.values()) <= 2 and twice <= held and len(twice) <= CLAIM_SIZE
+    record_property("figures", f"600 queued, sender stalled (SIGSTOP) with {len(held)} claimed, taken over after "
+                               f"the timeout, then woken: lost 0, sent twice {len(twice)} (bound {CLAIM_SIZE})")
