@@ -293,6 +293,11 @@ def _claim(session: Session, *, now: datetime, limit: int, claimed_at: datetime,
              .returning(OutboxMessage))
     rows = session.scalars(claim, execution_options={"synchronize_session": False,
                                                      "populate_existing": True}).all()
+    return _live(rows, now, log)
+
+
+def _live(rows: Sequence[OutboxMessage], now: datetime, log: logging.Logger) -> tuple[list[OutboxMessage], int]:
+    """The claimed rows still worth sending, in due order; those past `expires_at` marked DEAD "expired"."""
     live, expired = [], 0
     for row in rows:
         if row.expires_at is not None and row.expires_at <= now:
@@ -334,6 +339,9 @@ class _Run:
     dead_owners: frozenset[str] = frozenset()
     checked: float = float("-inf")
     candidates: list[int] = field(default_factory=list)
+    _statement: Any = None
+    _statement_for: frozenset[str] | None = None
+    _sent: Any = None
 
     def claim(self, session: Session, room: int) -> tuple[list[OutboxMessage], int]:
         """The next group for this run, at most `room` rows (not committed); nothing when its owner lost its lock."""
@@ -358,15 +366,37 @@ class _Run:
                 among, self.candidates = self.candidates[:min(self.claim_size, room)], \
                     self.candidates[min(self.claim_size, room):]
                 claimed_at = self.now + timedelta(seconds=time.monotonic() - self.started)
-                rows, expired = _claim(session, now=self.now, limit=len(among), claimed_at=claimed_at,
-                                       stale_after=self.stale_after, owner=self.owner.key,
-                                       dead_owners=self.dead_owners, composers=list(self.composers), log=self.log,
-                                       among=among)
+                rows, expired = self._claim_among(session, among, claimed_at)
                 if rows or expired:
                     return rows, expired
             if refilled:
                 break
         return [], 0
+
+    def _claim_among(self, session: Session, among: list[int], claimed_at: datetime) -> tuple[list[OutboxMessage], int]:
+        """`_claim(..., among=...)` with the statement built once per run (building it cost more than running it)."""
+        if self._statement is None or self._statement_for != self.dead_owners:
+            due = _due(now=self.now, stale_after=self.stale_after, dead_owners=self.dead_owners,
+                       composers=list(self.composers))
+            self._statement = (sa.update(OutboxMessage)
+                               .where(OutboxMessage.id.in_(sa.bindparam("among", expanding=True)), due)
+                               .values(state=OutboxState.SENDING, claimed_at=sa.bindparam("claimed"),
+                                       claimed_by=self.owner.key)
+                               .returning(OutboxMessage))
+            self._statement_for = self.dead_owners
+        rows = session.scalars(self._statement, {"among": among, "claimed": claimed_at},
+                               execution_options={"synchronize_session": False, "populate_existing": True}).all()
+        return _live(rows, self.now, self.log)
+
+    def sent(self, session: Session, ids: list[int]) -> int:
+        """Mark this run's rows `ids` SENT (the statement built once per run); how many were still its own."""
+        if self._sent is None:
+            self._sent = (sa.update(OutboxMessage.__table__)
+                          .where(OutboxMessage.id.in_(sa.bindparam("ids", expanding=True)),
+                                 OutboxMessage.state == OutboxState.SENDING, OutboxMessage.claimed_by == self.owner.key)
+                          .values(state=OutboxState.SENT, sent_at=self.now, attempts=OutboxMessage.attempts + 1,
+                                  last_error=None))
+        return session.connection().execute(self._sent, {"ids": ids}).rowcount  # Core: no ORM bulk path
 
 
 def deliver_due(sessions: sessionmaker[Session], transport: Transport, *, now: datetime,
@@ -515,13 +545,7 @@ def _record(session: Session, group: Sequence[OutboxMessage], outcomes: dict[int
     log, now = run.log, run.now
     mine = sa.and_(OutboxMessage.state == OutboxState.SENDING, OutboxMessage.claimed_by == run.owner.key)
     sent_ids = [row.id for row in group if outcomes[row.id] is None]
-    sent = 0
-    if sent_ids:
-        sent = session.execute(
-            sa.update(OutboxMessage).where(OutboxMessage.id.in_(sent_ids), mine)
-            .values(state=OutboxState.SENT, sent_at=now, attempts=OutboxMessage.attempts + 1, last_error=None),
-            execution_options={"synchronize_session": False},
-        ).rowcount
+    sent = run.sent(session, sent_ids) if sent_ids else 0
     retried = dead = 0
     for row in group:
         failure = outcomes[row.id]
