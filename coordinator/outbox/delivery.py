@@ -282,13 +282,13 @@ def _claim(session: Session, *, now: datetime, limit: int, claimed_at: datetime,
     `among`: these rows, those still due — a primary-key lookup instead of ordering every due row.
     """
     due = _due(now=now, stale_after=stale_after, dead_owners=dead_owners, composers=composers)
-    if among is not None:  # still due; on PostgreSQL a row another sender is claiming is waited for, then skipped
-        where = sa.and_(OutboxMessage.id.in_(list(among)), due)
-    else:  # SQLite renders no FOR UPDATE; there the UPDATE holds the database's write lock from its read on
-        where = OutboxMessage.id.in_(sa.select(OutboxMessage.id).where(due)
-                                     .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-                                     .limit(limit).with_for_update(skip_locked=True).scalar_subquery())
-    claim = (sa.update(OutboxMessage).where(where)
+    if among is not None:
+        due = sa.and_(OutboxMessage.id.in_(list(among)), due)
+    # SQLite renders no FOR UPDATE; there the UPDATE holds the database's write lock from its read on
+    chosen = (sa.select(OutboxMessage.id).where(due)
+              .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+              .limit(limit).with_for_update(skip_locked=True))
+    claim = (sa.update(OutboxMessage).where(OutboxMessage.id.in_(chosen.scalar_subquery()))
              .values(state=OutboxState.SENDING, claimed_at=claimed_at, claimed_by=owner)
              .returning(OutboxMessage))
     rows = session.scalars(claim, execution_options={"synchronize_session": False,
@@ -378,8 +378,11 @@ class _Run:
         if self._statement is None or self._statement_for != self.dead_owners:
             due = _due(now=self.now, stale_after=self.stale_after, dead_owners=self.dead_owners,
                        composers=list(self.composers))
+            # rows another sender holds locked (claiming them, or stalled inside its transaction) are skipped
+            chosen = (sa.select(OutboxMessage.id).where(OutboxMessage.id.in_(sa.bindparam("among", expanding=True)), due)
+                      .with_for_update(skip_locked=True))
             self._statement = (sa.update(OutboxMessage)
-                               .where(OutboxMessage.id.in_(sa.bindparam("among", expanding=True)), due)
+                               .where(OutboxMessage.id.in_(chosen.scalar_subquery()))
                                .values(state=OutboxState.SENDING, claimed_at=sa.bindparam("claimed"),
                                        claimed_by=self.owner.key)
                                .returning(OutboxMessage))

@@ -121,12 +121,15 @@ def test_a_stalled_sender_whose_claims_were_taken_over_sends_at_most_its_group_t
             try:
                 held = {r.message_id for r in outbox(own_database) if r.state is OutboxState.SENDING}
                 assert 0 < len(held) <= CLAIM_SIZE
-                # another sender, past the stale-claim timeout, sends everything, the stalled claims too
+                # another sender, past the stale-claim timeout, sends everything — the stalled claims too, but
+                # for rows the stalled one may hold locked inside a transaction it had not committed (skipped)
                 assert run_once(env, tmp_path, at=datetime.now(UTC) + STALE_CLAIM + timedelta(minutes=1)).wait(120) == 0
-                assert count_in(own_database, OutboxState.PENDING, OutboxState.SENDING) == 0
+                assert count_in(own_database, OutboxState.PENDING, OutboxState.SENDING) <= 2 * CLAIM_SIZE
             finally:
                 os.kill(stalled.pid, signal.SIGCONT)
-            time.sleep(3)  # it wakes, finishes what it had begun and finds nothing more its own
+            # it wakes, finishes what it had begun, and sends whatever is left
+            stalled.wait_for(lambda: count_in(own_database, OutboxState.PENDING, OutboxState.SENDING) == 0,
+                             "everything sent")
             stalled.wait_for(lambda: "job=outbox_delivery" in stalled.text(), "the stalled run ended")
         received = list(smtp.received)
     rows = outbox(own_database)
