@@ -8,7 +8,13 @@ and serialised, put with prebuilt bodies into a minimal `email.mime` multipart/a
 Both run alternately in this process, after a warm-up; each figure is a median. Prints the
 per-message costs and their ratio and writes bench/results/publish.json.
 
-    python -m bench.publish [--messages 2000] [--runs 5]
+The publish request (issue 16.5): a city-scale district (`coordinator.bench.generate(scale="city")`,
+its largest district's autumn term planned) published with `planning.services.publish` and
+committed, in a fresh copy of the SQLite database per run: the invitations queued to be composed
+by the sender (now) against composed inside the request (`compose_later=False`, as before),
+alternately; `--publish-runs 0` leaves it out.
+
+    python -m bench.publish [--messages 2000] [--runs 5] [--publish-runs 3]
 """
 from __future__ import annotations
 
@@ -17,6 +23,8 @@ import gc
 import json
 import os
 import platform
+import shutil
+import tempfile
 import statistics
 import sys
 from datetime import UTC, datetime
@@ -28,9 +36,11 @@ from time import perf_counter
 from zoneinfo import ZoneInfo
 
 import icalendar
+import sqlalchemy as sa
 
 from bench.feed import AGENDA, meetings
 from coordinator.invitations.ics import Attendee, CalendarEvent, Party, vtimezone
+from coordinator.invitations.messages import MailContext
 from coordinator.invitations.tokens import rsvp_links
 from coordinator.outbox.compose import invitation_message
 
@@ -39,6 +49,8 @@ TIMEZONE = "Europe/Stockholm"
 DTSTAMP = datetime(2027, 5, 4, 9, 30, tzinfo=UTC)
 SENDER = Party("Samverkan skola–socialtjänst", "samverkan@example.se")
 CONVENER = Party("Eva Lindqvist", "eva.lindqvist@stockholm.example")
+MAIL = MailContext(sender=SENDER, base_url="https://samverkan.example.se", secret_key="bench", timezone=TIMEZONE,
+                   message_domain="samverkan.example.se")
 
 
 def invitations(count: int) -> list[tuple[CalendarEvent, Party]]:
@@ -125,10 +137,69 @@ def measure(count: int, runs: int) -> dict[str, object]:
             "runs_ms": {name: [round(v * 1000, 3) for v in values] for name, values in times.items()}}
 
 
+def planned_city(planned: Path) -> str:
+    """A city-scale SQLite database at `planned` with every district's autumn planned; the district inviting most."""
+    from bench.plan_city import GENERATED_AT, PLANNED_AT, TERM
+    from coordinator.bench import generate
+    from coordinator.db import make_engine, make_session_factory
+    from coordinator.migrate import upgrade
+    from coordinator.org.models import District
+    from coordinator.planning.models import Invitation, Meeting
+    from coordinator.planning.services import plan_district_term
+
+    upgrade(f"sqlite:///{planned}")
+    engine = make_engine(f"sqlite:///{planned}")
+    with make_session_factory(engine)() as session:
+        generate(session, scale="city", now=GENERATED_AT, seed=1)
+        session.commit()
+        for code in session.scalars(sa.select(District.code).order_by(District.code)).all():
+            plan_district_term(session, code, TERM, actor="bench", now=PLANNED_AT)
+            session.commit()
+        invitations = dict(session.execute(sa.select(District.code, sa.func.count()).select_from(Invitation)
+                                           .join(Meeting).join(District).group_by(District.code)).all())
+    engine.dispose()
+    return max(invitations, key=lambda code: invitations[code])
+    return district
+
+
+def publish_request(runs: int) -> dict[str, object]:
+    """Seconds to publish a city-scale district's term and commit, invitations composed later vs in the request."""
+    from bench.plan_city import PLANNED_AT, TERM
+    from coordinator.db import make_engine, make_session_factory
+    from coordinator.outbox.models import OutboxMessage
+    from coordinator.planning.services import publish
+
+    with tempfile.TemporaryDirectory(prefix="coordinator-publish-") as folder:
+        planned = Path(folder) / "planned.sqlite3"
+        district = planned_city(planned)
+        times: dict[str, list[float]] = {"later": [], "in_request": []}
+        queued = 0
+        for run in range(runs):
+            for way in (("later", "in_request") if run % 2 == 0 else ("in_request", "later")):
+                copy = Path(folder) / f"{way}-{run}.sqlite3"
+                shutil.copy(planned, copy)
+                engine = make_engine(f"sqlite:///{copy}")
+                with make_session_factory(engine)() as session:
+                    gc.collect()
+                    started = perf_counter()
+                    publish(session, district, TERM, actor="bench", now=PLANNED_AT, mail=MAIL,
+                            compose_later=way == "later")
+                    session.commit()
+                    times[way].append(perf_counter() - started)
+                    queued = session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) or 0
+                engine.dispose()
+                copy.unlink()
+    return {"district": district, "invitations_queued": queued, "runs": runs,
+            "seconds_composed_later": round(statistics.median(times["later"]), 3),
+            "seconds_composed_in_request": round(statistics.median(times["in_request"]), 3),
+            "runs_seconds": {way: [round(v, 3) for v in values] for way, values in times.items()}}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--publish-runs", type=int, default=3, help="runs of the city-scale publish (0: none)")
     args = parser.parse_args()
     print(f"Composing {args.messages:,} invitations against a bare icalendar + email.mime build", flush=True)
     started_at, load_before = datetime.now(UTC), [round(x, 2) for x in os.getloadavg()]
@@ -136,6 +207,14 @@ def main() -> int:
     print(f"  invitation_message + as_bytes  {result['invitation_ms']:.3f} ms per message")
     print(f"  bare icalendar + email.mime    {result['baseline_ms']:.3f} ms per message")
     print(f"  ratio {result['ratio']:.2f}; a city-scale district (1,897 messages): {result['city_district_seconds']:.2f} s")
+    if args.publish_runs:
+        print("Publishing a city-scale district's term (SQLite), invitations composed by the sender vs in the request",
+              flush=True)
+        request = publish_request(args.publish_runs)
+        result["publish_request"] = request
+        print(f"  district {request['district']}: {request['invitations_queued']:,} invitations queued; publish and "
+              f"commit {request['seconds_composed_later']:.2f} s (composed by the sender) vs "
+              f"{request['seconds_composed_in_request']:.2f} s (composed in the request)")
     RESULTS.mkdir(exist_ok=True)
     output = RESULTS / "publish.json"
     output.write_text(json.dumps({

@@ -7,6 +7,7 @@ transaction, so a body that raises leaves nothing half-written and the next run 
 """
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import socket
@@ -24,9 +25,10 @@ from coordinator.cases.sweeps import queue_report_reminders
 from coordinator.clock import Clock, utcnow
 from coordinator.config import Settings
 from coordinator.consultations.erasure import erase_bookers
+from coordinator.invitations.deferred import composers
 from coordinator.invitations.imap import poll_mailbox
 from coordinator.invitations.messages import MailContext
-from coordinator.outbox.delivery import deliver_due
+from coordinator.outbox.delivery import Composer, deliver_due
 from coordinator.outbox.transports import Transport
 from coordinator.reminders.digest import queue_digests
 from coordinator.reminders.notices import queue_revision_notices, queue_term_notices
@@ -58,6 +60,11 @@ class JobContext:
     @property
     def mail(self) -> MailContext:
         return MailContext.from_settings(self.settings)
+
+    @functools.cached_property
+    def composers(self) -> dict[str, Composer]:
+        """Composers of the rows queued to be composed by the sender, one set per process (they cache meetings)."""
+        return composers(self.mail)
 
     @property
     def timing(self) -> Timing:
@@ -118,7 +125,8 @@ def _sweep(context: JobContext, work: Callable[[Session], int]) -> int:
 def deliver(context: JobContext, now: datetime) -> str:
     """Withdraw reminders no longer wanted, then send everything due."""
     withdrawn = _sweep(context, lambda session: len(withdraw_superseded(session, now, context.timing)))
-    report = deliver_due(context.sessions, context.transport, now=now, sender=context.settings.mail_from)
+    report = deliver_due(context.sessions, context.transport, now=now, sender=context.settings.mail_from,
+                         composers=context.composers)
     return (f"sent={report.sent} retried={report.retried} dead={report.dead} expired={report.expired} "
             f"superseded={withdrawn}")
 

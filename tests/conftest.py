@@ -174,19 +174,14 @@ def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
     drop_postgres_database(url)
 
 
-# -- figures: a test reports a measurement with record_property("figure", "…"); the run's summary lists
-# them, also from xdist workers (a report carries its user_properties to the controller)
-
-_FIGURES: list[str] = []
-
-
-def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    if report.when == "call":
-        _FIGURES.extend(value for name, value in report.user_properties if name == "figure")
-
-
-def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untyped-def]
-    if _FIGURES:
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The figures tests record with `record_property("figure", text)` (the guard's false-alarm rate, the
+    reliability tests' counts and times, the backup's), printed at the end of the run so CI logs show them —
+    with or without xdist (a report carries its user_properties to the controller)."""
+    lines = [f"{report.nodeid}: {value}" for outcome in ("passed", "failed")
+             for report in terminalreporter.stats.get(outcome, [])
+             for name, value in getattr(report, "user_properties", []) if name in ("figure", "figures")]
+    if lines:
         terminalreporter.write_sep("-", "figures")
-        for figure in _FIGURES:
-            terminalreporter.write_line(figure)
+        for line in lines:
+            terminalreporter.write_line(line)

@@ -18,6 +18,7 @@ from coordinator.demo import load_demo
 from coordinator.invitations.ics import Party
 from coordinator.invitations.messages import MailContext
 from coordinator.org.models import District, Person
+from coordinator.invitations.deferred import composers
 from coordinator.outbox.delivery import deliver_due
 from coordinator.outbox.models import OutboxMessage
 from coordinator.outbox.transports import transport_from_url
@@ -89,7 +90,8 @@ def outbox(session: Session, **where: object) -> list[OutboxMessage]:
 
 
 def deliver(engine: Engine, mail_url: str, now: datetime = PUBLISHED) -> None:
-    deliver_due(make_session_factory(engine), transport_from_url(mail_url), now=now, sender=MAIL.sender.email)
+    deliver_due(make_session_factory(engine), transport_from_url(mail_url), now=now, sender=MAIL.sender.email,
+                composers=composers(MAIL))
 
 
 @dataclass(frozen=True)

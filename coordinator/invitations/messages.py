@@ -21,6 +21,8 @@ from datetime import datetime
 from email.message import EmailMessage
 from urllib.parse import urlsplit
 
+from sqlalchemy.orm.attributes import set_committed_value
+
 from coordinator.config import Settings
 from coordinator.invitations.events import (
     Convener, agenda_of, attendees_of, calendar_event, convener_of, delegated_copy, delegators_of, organizer_of,
@@ -32,10 +34,11 @@ from coordinator.links import Links
 from coordinator.org.models import Person
 from coordinator.outbox import compose
 from coordinator.outbox.models import MessageKind
-from coordinator.outbox.queue import Outgoing
+from coordinator.outbox.queue import Later, Outgoing
 from coordinator.planning.models import Answer, Invitation, Meeting
 
 SENDER_NAME = "Samverkan skola–socialtjänst"
+COMPOSE = "invitation"  # OutboxMessage.compose of a first invitation waiting for the sender (deferred.py)
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,7 @@ class MeetingMail:
         self.convener: Convener = convener_of(meeting, director)
         self.agenda = agenda_of(meeting) or None
         self.event = calendar_event(meeting, organizer_of(self.convener, mail.sender.email))
+        self._subjects: dict[str, str] = {}
 
     def request(self, invitation: Invitation, *, kind: MessageKind, key: KeyOf, same_version: bool = False,
                 is_update: bool | None = None) -> Outgoing:
@@ -111,19 +115,38 @@ class MeetingMail:
         `is_update` (default: an UPDATE) makes the mail say the meeting changed.
         """
         sequence = invitation.calendar_sequence if same_version else invitation.next_sequence
-        language = invitation.person.language.value
-        event = replace(self.event, sequence=sequence, attendees=attendees_of(invitation, self.convener, sequence))
         is_update = kind is MessageKind.UPDATE if is_update is None else is_update
-        deputy = invitation.delegated_to if invitation.answer is Answer.DELEGATED else None
-        if deputy is not None:
-            message = compose.delegation_message(
-                delegated_copy(event, deputy, language), **self._common(invitation), title=event.summary,
-                deputy=deputy.name, is_update=is_update)
-        else:
-            message = compose.invitation_message(event, **self._common(invitation), is_update=is_update,
-                                                 stands_in_for=stands_in_for(invitation, language))
+        message = self.request_message(invitation, sequence=sequence, is_update=is_update,
+                                       message_id=compose.new_message_id(self.mail.message_domain))
         invitation.sent_sequence = sequence
         return self._outgoing(invitation, kind, key(self.meeting, invitation, sequence), message)
+
+    def first_invitation_later(self, invitation: Invitation, *, key: KeyOf) -> Outgoing:
+        """The invitee's first REQUEST queued to be composed by the sender (`deferred.COMPOSE`): its SEQUENCE,
+        Message-ID, recipient and subject fixed now — publishing a city's term writes rows, not 1,900 mails."""
+
+        sequence, person, language = invitation.calendar_sequence, invitation.person, invitation.person.language.value
+        if language not in self._subjects:  # one per meeting and language, not per invitee
+            self._subjects[language] = compose.invitation_subject(self.event, language, self.mail.timezone)
+        later = Later(compose=COMPOSE, message_id=compose.new_message_id(self.mail.message_domain),
+                      recipient=compose.recipient_header(Party(person.name, person.email)),
+                      subject=self._subjects[language], sequence=sequence)
+        # recorded without the unit of work: queue_invitations writes them in one statement (publishing a city)
+        set_committed_value(invitation, "sent_sequence", sequence)
+        return self._outgoing(invitation, MessageKind.INVITATION, key(self.meeting, invitation, sequence), later)
+
+    def request_message(self, invitation: Invitation, *, sequence: int, is_update: bool,
+                        message_id: str) -> EmailMessage:
+        """The REQUEST carrying `sequence` to the invitee, as `request` queues it (or the sender composes it)."""
+        language = invitation.person.language.value
+        event = replace(self.event, sequence=sequence, attendees=attendees_of(invitation, self.convener, sequence))
+        deputy = invitation.delegated_to if invitation.answer is Answer.DELEGATED else None
+        common = {**self._common(invitation), "message_id": message_id}
+        if deputy is not None:
+            return compose.delegation_message(delegated_copy(event, deputy, language), **common,
+                                              title=event.summary, deputy=deputy.name, is_update=is_update)
+        return compose.invitation_message(event, **common, is_update=is_update,
+                                          stands_in_for=stands_in_for(invitation, language))
 
     def taken_back(self, invitation: Invitation, *, key: KeyOf) -> Outgoing:
         """The REQUEST to someone who took the meeting back from their deputy: theirs again, with their answer."""
@@ -159,7 +182,7 @@ class MeetingMail:
                 "rsvp": self.mail.rsvp_links(invitation), "reply_to": self.convener.reply_to}
 
     def _outgoing(self, invitation: Invitation, kind: MessageKind, dedupe_key: str,
-                  message: EmailMessage) -> Outgoing:
+                  message: EmailMessage | Later) -> Outgoing:
         return Outgoing(dedupe_key=dedupe_key, kind=kind, message=message, due_at=self.now,
                         meeting_id=self.meeting.id, person_id=invitation.person_id,
                         district_id=self.meeting.district_id)

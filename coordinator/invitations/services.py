@@ -43,14 +43,32 @@ PerInvitation = Callable[[MeetingMail, Invitation], list[Outgoing]]
 
 # -- queueing for a whole meeting ------------------------------------------------------------------
 
-def queue_invitations(session: Session, meeting_ids: Iterable[int], *, mail: MailContext, now: datetime) -> int:
+def queue_invitations(session: Session, meeting_ids: Iterable[int], *, mail: MailContext, now: datetime,
+                      compose_later: bool = False) -> int:
     """Each active invitee's first REQUEST for the newly published meetings; how many were queued (queueing
     them again adds nothing). A meeting that has begun at `now` is skipped: an invitation to it would only
-    be noise.
+    be noise. `compose_later`: the rows are queued with their Message-ID, SEQUENCE, recipient and subject
+    and the sender composes each message (publishing a district's term: `deferred.py`).
     """
-    return _queue_each(session, meeting_ids, mail, now, lambda meeting_mail, meeting: [
-        meeting_mail.request(i, kind=MessageKind.INVITATION, key=invitation_key, same_version=True)
-        for i in meeting.invitations if i.is_active] if meeting.starts_at > now else [])
+    def first(meeting_mail: MeetingMail, invitation: Invitation) -> Outgoing:
+        if compose_later:
+            return meeting_mail.first_invitation_later(invitation, key=invitation_key)
+        return meeting_mail.request(invitation, kind=MessageKind.INVITATION, key=invitation_key, same_version=True)
+
+    queued: list[Invitation] = []
+
+    def first_of(meeting_mail: MeetingMail, meeting: Meeting) -> list[Outgoing]:
+        if meeting.starts_at <= now:
+            return []
+        invited = [i for i in meeting.invitations if i.is_active]
+        queued.extend(invited)
+        return [first(meeting_mail, i) for i in invited]
+
+    count = _queue_each(session, meeting_ids, mail, now, first_of)
+    if compose_later and queued:  # each invitee's sent_sequence, in one statement rather than one flush each
+        session.execute(sa.update(Invitation), [  # ORM bulk UPDATE by primary key
+            {"meeting_id": i.meeting_id, "person_id": i.person_id, "sent_sequence": i.sent_sequence} for i in queued])
+    return count
 
 
 def queue_updates(session: Session, meeting: Meeting, *, mail: MailContext, now: datetime) -> int:

@@ -12,6 +12,8 @@ from flask import current_app
 from coordinator.cli_helpers import cli_actor
 from coordinator.clock import utcnow
 from coordinator.i18n import DomainError
+from coordinator.invitations.deferred import composers
+from coordinator.invitations.messages import MailContext
 from coordinator.outbox.delivery import (
     ListedMessage,
     deliver_due,
@@ -33,7 +35,7 @@ def outbox_send() -> None:
     """Send every message that is due now, once (the scheduler does this every few seconds)."""
     settings = current_app.extensions["coordinator.settings"]
     report = deliver_due(current_app.extensions["coordinator.sessions"], current_app.extensions["coordinator.mail"],
-                         now=utcnow(), sender=settings.mail_from)
+                         now=utcnow(), sender=settings.mail_from, composers=composers(MailContext.from_settings(settings)))
     click.echo(f"{report.sent} skickade, {report.retried} försöks igen senare, {report.dead} gick inte att "
                f"leverera, {report.expired} inaktuella.")
 

@@ -336,6 +336,16 @@ def _convener(event: CalendarEvent, sender: Party, reply_to: Party | None) -> Pa
     return Party(event.organizer.name, own)
 
 
+def recipient_header(party: Party) -> str:
+    """The To header as the outbox stores it (`OutboxMessage.recipient`), read decoded."""
+    return str(_address(party))
+
+
+def invitation_subject(event: CalendarEvent, language: str, timezone: str, *, is_update: bool = False) -> str:
+    """The subject `invitation_message` gives the event: known when queued, before the message is composed."""
+    return _subject("update" if is_update else "invitation", event, language_of(language), timezone)
+
+
 def _subject(kind: str, event: CalendarEvent, language: str, timezone: str) -> str:
     return SUBJECTS[language][kind] % {"summary": event.summary,
                                        "when": format_local(event.starts_at, language, timezone)}

@@ -17,7 +17,7 @@ from coordinator.db import Base, enum_column
 
 class OutboxState(enum.Enum):
     PENDING = "pending"   # waiting for its next_attempt_at
-    SENDING = "sending"   # claimed by a sender (claimed_at says when; a stale claim is taken back)
+    SENDING = "sending"   # claimed by a sender (claimed_by: which; taken back at once when it has died)
     SENT = "sent"
     FAILED = "failed"     # the last attempt failed; retried at next_attempt_at
     DEAD = "dead"         # gave up after the attempt limit or a permanent refusal; shown to administrators
@@ -68,6 +68,12 @@ class OutboxMessage(Base):
     next_attempt_at: Mapped[datetime]  # when it is due (a reminder's moment, or the retry time)
     expires_at: Mapped[datetime | None]  # not worth sending after this (a pre-meeting reminder); dropped as dead
     claimed_at: Mapped[datetime | None]
+    # the sender holding the claim (delivery.SenderIdentity): "pg:<advisory key>" or "local:<host>:<pid>:<start>"
+    claimed_by: Mapped[str | None] = mapped_column(sa.String(120))
+    # set while the message waits to be composed by the sender (`content` empty until then): what to compose,
+    # e.g. "invitation" (coordinator/invitations/deferred.py); the Message-ID is fixed when queued
+    compose: Mapped[str | None] = mapped_column(sa.String(40))
+    sequence: Mapped[int | None]  # the SEQUENCE a message composed by the sender carries, fixed when queued
     last_error: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]

@@ -19,11 +19,21 @@ from coordinator.outbox.models import MessageKind, OutboxMessage, OutboxState
 
 
 @dataclass(frozen=True)
+class Later:
+    """A message the sender composes (`compose` names its composer, delivery.Composer): what is fixed now."""
+    compose: str
+    message_id: str
+    recipient: str
+    subject: str
+    sequence: int | None = None
+
+
+@dataclass(frozen=True)
 class Outgoing:
-    """A message to queue. `message` must carry its Message-ID, To and Subject."""
+    """A message to queue. `message` must carry its Message-ID, To and Subject; or, a `Later`, composed when sent."""
     dedupe_key: str
     kind: MessageKind
-    message: EmailMessage
+    message: EmailMessage | Later
     due_at: datetime
     meeting_id: int | None = None
     person_id: int | None = None
@@ -56,13 +66,19 @@ def enqueue_keys(session: Session, messages: Iterable[Outgoing], *, now: datetim
 
 def _row(outgoing: Outgoing, now: datetime) -> dict[str, object]:
     message = outgoing.message
-    message_id, recipient, subject = message["Message-ID"], message["To"], message["Subject"]
+    if isinstance(message, Later):
+        message_id, recipient, subject, content = message.message_id, message.recipient, message.subject, b""
+        compose, sequence = message.compose, message.sequence
+    else:
+        message_id, recipient, subject = message["Message-ID"], message["To"], message["Subject"]
+        content, compose, sequence = message.as_bytes(), None, None
     if not (message_id and recipient and subject):
         raise ValueError("a queued message needs Message-ID, To and Subject")
     return {
         "dedupe_key": outgoing.dedupe_key, "message_id": str(message_id), "kind": outgoing.kind,
         "meeting_id": outgoing.meeting_id, "person_id": outgoing.person_id, "district_id": outgoing.district_id,
-        "recipient": str(recipient), "subject": str(subject)[:300], "content": message.as_bytes(),
+        "recipient": str(recipient), "subject": str(subject)[:300], "content": content,
+        "compose": compose, "sequence": sequence,
         "state": outgoing.state, "attempts": 0, "next_attempt_at": outgoing.due_at,
         "expires_at": outgoing.expires_at, "claimed_at": None, "last_error": None,
         "created_at": now, "sent_at": None,

@@ -170,7 +170,7 @@ def publication(session: Session, district: Owner | str, term: Term | str, now: 
 def publish(
     session: Session, district: Owner | str, term: Term | str, *, actor: str, now: datetime,
     timezone: str = DEFAULT_TIMEZONE, mail: MailContext | None = None, max_per_day: int = DEFAULT_MAX_PER_DAY,
-    confirmed: tuple[int, int] | None = None,
+    confirmed: tuple[int, int] | None = None, compose_later: bool = True,
 ) -> PlanResult:
     """Make the term's draft meetings that have not begun scheduled, recording who published them and when.
 
@@ -179,7 +179,9 @@ def publish(
     the CLI and the jobs always pass it) each active invitee's REQUEST is queued in the outbox in
     this transaction: the mail leaves only if publishing commits. Without it nothing is mailed
     (planning's own tests and benchmarks). `confirmed` holds the meetings and invitations the
-    director agreed to publish: when the plan has changed since, nothing is published.
+    director agreed to publish: when the plan has changed since, nothing is published. The invitations
+    are queued to be composed by the sender (`invitations/deferred.py`), unless `compose_later` is
+    False (composed here, as before: the publish benchmark's comparison).
     """
     district = find_district(session, district, lock=True)
     term = district_term(session, district, term)
@@ -194,7 +196,7 @@ def publish(
         session.execute(sa.update(Meeting).where(*drafts).values(
             status=MeetingStatus.SCHEDULED, published_at=now, published_by=actor))
         if mail is not None:
-            queue_invitations(session, ids, mail=mail, now=now)
+            queue_invitations(session, ids, mail=mail, now=now, compose_later=compose_later)
         audit.record(session, at=now, actor=actor, action="meetings.published", entity=term,
                      district_id=district.id, after={"term": term.name, "published": len(ids), "meeting_ids": ids,
                                                      "past_drafts": published.past_drafts})

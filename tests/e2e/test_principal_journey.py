@@ -8,6 +8,9 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from coordinator.db import make_session_factory
+from coordinator.invitations.deferred import composers
+from coordinator.invitations.messages import MailContext
+from coordinator.outbox.delivery import compose_waiting
 from coordinator.outbox.models import MessageKind, OutboxMessage
 from coordinator.planning.models import Answer, Invitation
 from tests.e2e.test_director_journey import director_email, log_in, publish
@@ -20,7 +23,9 @@ def test_a_principal_accepts_from_the_mail_and_the_director_sees_it(live_server,
     publish(page)
 
     sessions = make_session_factory(live_server.app.extensions["coordinator.engine"])
-    with sessions() as session:
+    with sessions() as session:  # the sender composes what publishing queued, as the jobs process would
+        compose_waiting(session, composers(MailContext.from_settings(live_server.app.extensions["coordinator.settings"])))
+        session.commit()
         invitation = session.scalars(
             sa.select(OutboxMessage).where(OutboxMessage.kind == MessageKind.INVITATION)
             .order_by(OutboxMessage.id)).first()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import secrets
 from collections import Counter
 from datetime import timedelta, timezone
 
@@ -169,7 +170,8 @@ def test_term_publish_queues_and_outbox_send_delivers(session, settings):
     session.commit()
     with SMTPServer() as smtp:
         app = create_app(dataclasses.replace(settings, mail_url=smtp.url,
-                                             base_url="https://samverkan.example.se"))
+                                             base_url="https://samverkan.example.se",
+                                             secret_key=secrets.token_urlsafe(48)))  # https: a real key
         runner = app.test_cli_runner()
         try:
             published = runner.invoke(cli, ["term", "publish", "--district", "NORRVIKEN", "--term", "HT2027"])
@@ -195,3 +197,24 @@ def test_a_cancelled_draft_is_not_mailed_when_the_term_is_published(session):
     session.commit()
 
     assert meeting_of(session, OVERARCHING).id not in {r.meeting_id for r in outbox(session)}
+
+
+def test_publishing_fixes_each_message_and_leaves_its_composing_to_the_sender(session, engine):
+    published_demo(session)  # the overarching forum's meetings of the term
+    queued = outbox(session)
+    assert queued and {(r.compose, r.content, r.sequence) for r in queued} == {("invitation", b"", 0)}
+    assert all(r.subject.startswith(("Inbjudan: ", "Invitation: ")) and r.message_id.endswith("@samverkan.example.se>")
+               for r in queued)
+    assert {session.get_one(Invitation, (r.meeting_id, r.person_id)).sent_sequence for r in queued} == {0}
+
+    with SMTPServer() as smtp:
+        deliver(engine, smtp.url)
+
+    sent = {r.message_id: r for r in outbox(session)}
+    assert set(sent) == {r.message_id for r in queued}  # the Message-IDs fixed at publishing
+    assert {(r.state, r.compose) for r in sent.values()} == {(OutboxState.SENT, None)}
+    for received in smtp.received:
+        row = sent[received.message["Message-ID"]]
+        assert received.raw.replace(b"\r\n", b"\n") == row.content.replace(b"\r\n", b"\n")  # stored as sent
+        assert received.message["Subject"] == row.subject
+        assert int(calendar_of(received.message).event["SEQUENCE"]) == row.sequence

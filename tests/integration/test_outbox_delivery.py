@@ -4,7 +4,13 @@ Time is walked forward by passing `now`; nothing sleeps.
 """
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
 import threading
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
@@ -16,11 +22,14 @@ from coordinator.audit import AuditEvent
 from coordinator.db import make_session_factory
 from coordinator.i18n import DomainError
 from coordinator.outbox.delivery import (
+    CLAIM_SIZE,
+    AdvisoryOwner,
     DeliveryReport,
     claim_due,
     deliver_due,
     oldest_pending,
     outbox_counts,
+    process_started,
     retry,
 )
 from coordinator.outbox.models import MessageKind, OutboxMessage, OutboxState
@@ -229,21 +238,95 @@ def test_a_batch_of_only_expired_messages_does_not_hide_the_due_ones_behind_it(s
         assert deliver(sessions, smtp.url, batch_size=2) == DeliveryReport(sent=1, expired=2)
 
 
-def test_a_claim_abandoned_by_a_dead_sender_is_sent_again_with_the_same_message_id(session, sessions):
+def test_a_claim_of_a_sender_not_seen_dead_is_sent_again_after_the_timeout_with_the_same_message_id(
+        session, sessions):
     queue(session, 1, 2)
-    with sessions() as dying_sender:
-        claimed = claim_due(dying_sender, now=NOW, limit=1)  # claimed, then the process was killed
+    with sessions() as stalled_sender:  # no owner to look at: as a sender on another machine, or stalled
+        claimed = claim_due(stalled_sender, now=NOW, limit=1)
     assert [r.recipient for r in claimed] == ["rektor1@skola.example.se"]
     with SMTPServer() as smtp:
         assert deliver(sessions, smtp.url) == DeliveryReport(sent=1)  # the claim is fresh: left alone
-        assert deliver(sessions, smtp.url, NOW + timedelta(minutes=4)) == DeliveryReport()
-        assert deliver(sessions, smtp.url, NOW + timedelta(minutes=6)) == DeliveryReport(sent=1)
+        assert deliver(sessions, smtp.url, NOW + timedelta(minutes=2)) == DeliveryReport()
+        assert deliver(sessions, smtp.url, NOW + timedelta(minutes=4)) == DeliveryReport(sent=1)
     assert [(r.envelope_to[0], r.message["Message-ID"]) for r in smtp.received] == [
         ("rektor2@skola.example.se", "<invitation-2@samverkan.example.se>"),
         ("rektor1@skola.example.se", "<invitation-1@samverkan.example.se>"),
     ]
     assert smtp.received[1].raw.replace(b"\r\n", b"\n") == rows(sessions)["rektor1@skola.example.se"].content.replace(
         b"\r\n", b"\n")
+
+
+class Dying:
+    """Another sender's claim owner, which dies when told: on PostgreSQL its advisory-lock session
+    ends (as when its process is killed), on SQLite its real process is killed."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.child: subprocess.Popen[bytes] | None = None
+        if engine.dialect.name == "postgresql":
+            self.owner = AdvisoryOwner(engine)
+            self.key = self.owner.key
+        else:
+            self.child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+            pid = self.child.pid
+            self.key = f"local:{socket.gethostname()}:{pid}:{process_started(pid)}:0a0a0a0a"
+
+    def die(self) -> None:
+        if self.child is None:
+            self.owner.close()
+        else:
+            self.child.kill()
+            self.child.wait()
+
+
+def test_a_dead_senders_claim_is_sent_at_once_and_a_live_ones_is_left_alone(engine, session, sessions):
+    queue(session, 1, 2)
+    other = Dying(engine)
+    try:
+        with sessions() as other_sender:
+            claim_due(other_sender, now=NOW, limit=1, owner=other.key)
+        with SMTPServer() as smtp:
+            assert deliver(sessions, smtp.url) == DeliveryReport(sent=1)  # alive: its claim is its own
+            other.die()
+            assert deliver(sessions, smtp.url) == DeliveryReport(sent=1)  # dead: at once, not minutes later
+    finally:
+        other.die()
+    assert [r.message["Message-ID"] for r in smtp.received] == [
+        "<invitation-2@samverkan.example.se>", "<invitation-1@samverkan.example.se>"]
+
+
+class DiesAfter:
+    """A transport whose process dies (SystemExit) as it hands over the `n`-th message, the server having taken it."""
+
+    def __init__(self, url: str, n: int) -> None:
+        self.transport, self.left = transport_from_url(url), n
+
+    @contextmanager
+    def open(self) -> Iterator[DiesAfter]:
+        with self.transport.open() as connection:
+            self.connection = connection
+            yield self
+
+    def send(self, raw: bytes, sender: str, recipient: str) -> None:
+        self.connection.send(raw, sender, recipient)
+        self.left -= 1
+        if self.left == 0:
+            raise SystemExit("killed")
+
+
+def test_a_sender_dying_mid_batch_leaves_only_its_last_group_unrecorded_and_that_is_sent_again_at_once(
+        session, sessions):
+    queue(session, *range(1, 31))
+    with SMTPServer() as smtp:
+        with pytest.raises(SystemExit):
+            deliver_due(sessions, DiesAfter(smtp.url, 13), now=NOW, sender=SENDER)
+        states = Counter(r.state for r in rows(sessions).values())
+        # recorded as they went, a group of CLAIM_SIZE at a time: not a batch of 200 left claimed
+        assert states == {OutboxState.SENT: 10, OutboxState.SENDING: 5, OutboxState.PENDING: 15}
+        assert deliver(sessions, smtp.url) == DeliveryReport(sent=20)  # the dead run's claims at once
+    ids = Counter(r.message["Message-ID"] for r in smtp.received)
+    assert len(ids) == 30
+    assert sorted(n for n in ids.values() if n > 1) == [2, 2, 2]  # the three taken before the death, again
+    assert CLAIM_SIZE == 5
 
 
 def test_a_shorter_stale_claim_timeout_takes_an_abandoned_claim_back_sooner(session, sessions):

@@ -86,6 +86,8 @@ NOT_TYPED_ABOUT_A_CHILD = {
     "outbox_message.subject": "built from a meeting's title and time",
     "outbox_message.content": "mail rendered from guarded or register values; masked by redaction, emptied by erasure",
     "outbox_message.last_error": "the mail server's answer",
+    "outbox_message.claimed_by": "the sending process: an advisory-lock key, or host, pid and start time",
+    "outbox_message.compose": "the name of a composer in code (\"invitation\")",
     # who did it
     "action_item.created_by": ACTOR, "action_item.closed_by": ACTOR, "attendance.recorded_by": ACTOR,
     "feed_token.created_by": ACTOR, "meeting.published_by": ACTOR, "minutes.created_by": ACTOR,
