@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date
 
 from coordinator.org.functions import Function
@@ -185,15 +186,15 @@ class TermFacts:
     reports_independent: ReportCounts = field(default_factory=ReportCounts)
     consultations: ConsultationCounts = ConsultationCounts()
 
-    @property
+    @cached_property  # summed once: every indicator of every reading asks (a frozen value, so it stays right)
     def meetings(self) -> MeetingCounts:
         return sum((f.meetings for f in self.forms), MeetingCounts())
 
-    @property
+    @cached_property  # summed once: every indicator of every reading asks (a frozen value, so it stays right)
     def coverage(self) -> CoverageCounts:
         return sum((f.coverage for f in self.forms), CoverageCounts())
 
-    @property
+    @cached_property  # summed once: every indicator of every reading asks (a frozen value, so it stays right)
     def minutes(self) -> MinutesCounts:
         return sum((f.minutes for f in self.forms), MinutesCounts())
 
