@@ -308,9 +308,9 @@ def load(world: World, chosen: list[Page], *, workers: int, clients: list[int], 
     with server(world.url, workers) as (base, process), tempfile.TemporaryDirectory() as folder:
         cookies = {login: log_in(base, login) for login in {p.login for p in chosen} if login and "@" in login}
         scripts = {p.name: lua_script(p, prepare(base, p, cookies), Path(folder)) for p in chosen}
-        for page in chosen:  # warm every worker: imports, caches, connections
-            wrk(base, workers, 1, scripts[page.name], page.paths[0])
-            drain(base)
+        for page in chosen:  # warm the workers: imports, templates, caches, connections
+            for n in range(workers):
+                fetch(base, page.paths[n % len(page.paths)], {"Cookie": cookies.get(page.login or "", "")})
         for c in clients:
             runs: dict[str, list[dict[str, Any]]] = {p.name: [] for p in chosen}
             baselines: list[dict[str, Any]] = []
