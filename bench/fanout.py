@@ -40,6 +40,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from bench.recording import RESULTS
 from coordinator.db import make_engine, make_session_factory
 from coordinator.migrate import upgrade
 from coordinator.outbox.delivery import BATCH_SIZE, deliver_due
@@ -47,7 +48,6 @@ from coordinator.outbox.models import MessageKind, OutboxMessage, OutboxState
 from coordinator.outbox.queue import Outgoing, enqueue
 from coordinator.outbox.transports import SMTPTransport
 
-RESULTS = Path(__file__).parent / "results"
 TARGET_RATIO = 2 / 3  # issue 4: the outbox at no less than two thirds of the bare loop's speed
 SENDER = "samverkan@stockholm.example.se"
 NOW = datetime(2027, 8, 20, 6, 0, tzinfo=UTC)

@@ -314,6 +314,7 @@ def arguments() -> argparse.Namespace:
                         help="the city view's path; {term} is the term under way (e.g. /followup?term={term})")
     parser.add_argument("--history-years", type=int, default=10)
     parser.add_argument("--no-national", action="store_true", help="skip the national data set (and the ratio)")
+    parser.add_argument("--scale", choices=("city", "tiny"), default="city", help="tiny: the tests' smoke run")
     parser.add_argument("--report", default=DEFAULT_REPORT, help="the committee report's module:function")
     parser.add_argument("--index", action="append", default=[], metavar="SQL",
                         help="a CREATE INDEX statement to run on both data sets after generating (repeatable)")
@@ -337,7 +338,7 @@ def main() -> int:
     try:
         city_url = pg.create()
         print(f"generating the city with {args.history_years} years of history ...", flush=True)
-        results["city_data"] = fill(city_url, "city", args.history_years, now, args.index)
+        results["city_data"] = fill(city_url, args.scale, args.history_years, now, args.index)
         term = the_term(city_url, now)
         path = args.path.format(term=term)
         print(f"  {results['city_data']['generate_seconds']} s; the city view {path} over HTTP:", flush=True)

@@ -23,18 +23,17 @@ from datetime import UTC, datetime
 from email.mime.base import MIMEBase
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
-from pathlib import Path
 from time import perf_counter
 from zoneinfo import ZoneInfo
 
 import icalendar
 
 from bench.feed import AGENDA, meetings
+from bench.recording import RESULTS
 from coordinator.invitations.ics import Attendee, CalendarEvent, Party, vtimezone
 from coordinator.invitations.tokens import rsvp_links
 from coordinator.outbox.compose import invitation_message
 
-RESULTS = Path(__file__).parent / "results"
 TIMEZONE = "Europe/Stockholm"
 DTSTAMP = datetime(2027, 5, 4, 9, 30, tzinfo=UTC)
 SENDER = Party("Samverkan skola–socialtjänst", "samverkan@example.se")
