@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from coordinator.agreements.models import MeetingForm
 from coordinator.invitations.ics import Attendee, CalendarEvent, Party
@@ -201,11 +201,11 @@ def load_meetings(session: Session, meeting_ids: Iterable[int], *, conveners_and
     return list(session.scalars(
         sa.select(Meeting).where(Meeting.id.in_(ids)).execution_options(populate_existing=True)
         .options(
-            selectinload(Meeting.meeting_form), selectinload(Meeting.school), selectinload(Meeting.group),
-            selectinload(Meeting.district),
-            selectinload(invitations).selectinload(Invitation.person),
-            selectinload(invitations).selectinload(Invitation.delegated_from),
-            selectinload(invitations).selectinload(Invitation.delegated_to),
+            # the one-to-one sides joined into their query: two round trips, not eight (docs/PERFORMANCE.md)
+            joinedload(Meeting.meeting_form), joinedload(Meeting.school), joinedload(Meeting.group),
+            joinedload(Meeting.district),
+            selectinload(invitations).options(joinedload(Invitation.person), joinedload(Invitation.delegated_from),
+                                              joinedload(Invitation.delegated_to)),
         )
         .order_by(Meeting.starts_at, Meeting.id)
     ))
