@@ -26,13 +26,20 @@ def spread(values: list[float]) -> dict[str, float]:
             "max": round(max(values), 3), "n": len(values)}
 
 
+def _commit() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                              cwd=Path(__file__).parent, check=False).stdout.strip()
+    except OSError:
+        return ""
+
+
+COMMIT = _commit()  # when the benchmark started: the code it measured, even if HEAD moves during the run
+
+
 def machine(postgres: Any = None) -> dict[str, Any]:
     """The machine and the versions a result was measured with."""
-    try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                                cwd=Path(__file__).parent, check=False).stdout.strip()
-    except OSError:
-        commit = ""
+    commit = COMMIT
     versions = {"python": platform.python_version(), "sqlite": sqlite3.sqlite_version}
     for package in ("flask", "sqlalchemy", "gunicorn", "psycopg", "icalendar"):
         try:
