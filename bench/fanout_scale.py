@@ -27,7 +27,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bench.fanout import NOW, SENDER, queue_all, reset
+from bench.fanout import NOW, SENDER, Sink, queue_all, reset
 from bench.plan_city import PostgresBackend, postgres_url
 from bench.recording import spread, write_result
 from coordinator.db import make_engine, make_session_factory
@@ -35,55 +35,6 @@ from coordinator.migrate import upgrade
 from coordinator.outbox.delivery import BATCH_SIZE, deliver_due
 from coordinator.outbox.models import OutboxMessage, OutboxState
 from coordinator.outbox.transports import SMTPTransport
-
-
-def _sink(port: int, received: Any, unique: Any, generation: Any, ready: Any) -> None:
-    from aiosmtpd.controller import Controller
-
-    seen: set[tuple[int, bytes]] = set()  # per generation: a run's distinct Message-IDs
-
-    class Counting:
-        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-            start = envelope.content.find(b"Message-ID:")
-            message_id = (generation.value, envelope.content[start:envelope.content.find(b"\n", start)].strip())
-            with received.get_lock():
-                received.value += 1
-                if message_id not in seen:
-                    seen.add(message_id)
-                    unique.value += 1
-            return "250 OK"
-
-    controller = Controller(Counting(), hostname="127.0.0.1", port=port)
-    controller.start()
-    ready.set()
-    while True:
-        time.sleep(3600)
-
-
-class Sink:
-    """An SMTP server in a process of its own counting messages and distinct Message-IDs."""
-
-    def __init__(self) -> None:
-        import socket
-
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        context = multiprocessing.get_context("spawn")
-        self.received, self.unique, self.generation = context.Value("i", 0), context.Value("i", 0), context.Value("i", 0)
-        ready = context.Event()
-        self.process = context.Process(target=_sink, args=(self.port, self.received, self.unique, self.generation,
-                                                           ready), daemon=True)
-        self.process.start()
-        if not ready.wait(30):
-            raise RuntimeError("the SMTP sink did not start")
-
-    def counts(self) -> tuple[int, int]:
-        return int(self.received.value), int(self.unique.value)
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.join(10)
 
 
 def _sender(url: str, port: int, batch_size: int, start: Any) -> None:

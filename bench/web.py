@@ -26,6 +26,7 @@ import http.cookiejar
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -42,7 +43,6 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bench.followup import free_port
 from bench.plan_city import PostgresBackend, opened, postgres_url
 from bench.recording import spread, write_result
 from coordinator.auth.services import create_user
@@ -152,9 +152,16 @@ def pages(world: World) -> list[Page]:
 
 # -- the server and the load ----------------------------------------------------------------------
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 @contextmanager
-def server(url: str, workers: int) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """gunicorn serving bench.web_app on loopback; its base URL and process while it runs."""
+def server(url: str, workers: int, app: str = "bench.web_app:app") -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """gunicorn serving `app` on loopback; its base URL and process while it runs (a slow page must not get
+    its worker killed: the timeout is 600 s, not gunicorn's 30)."""
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="coordinator-bench-web-") as instance:
         env = {**os.environ, "COORDINATOR_DATABASE_URL": url, "COORDINATOR_INSTANCE_PATH": instance,
@@ -162,7 +169,7 @@ def server(url: str, workers: int) -> Iterator[tuple[str, subprocess.Popen[bytes
                "COORDINATOR_BASE_URL": f"http://127.0.0.1:{port}"}
         process = subprocess.Popen(
             [str(GUNICORN), "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "--backlog", "2048",
-             "--timeout", "600", "--log-level", "warning", "bench.web_app:app"],
+             "--timeout", "600", "--log-level", "warning", app],
             env=env, cwd=Path(__file__).parent.parent)
         base = f"http://127.0.0.1:{port}"
         try:
@@ -263,10 +270,13 @@ def lua_script(page: Page, headers: dict[str, str], folder: Path) -> Path:
     return script
 
 
-def wrk(base: str, clients: int, seconds: float, script: Path | None = None, path: str = "/") -> dict[str, float]:
+def wrk(base: str, clients: int, seconds: float, script: Path | None = None, path: str = "/",
+        headers: dict[str, str] | None = None) -> dict[str, float]:
     """One wrk run: p50 and p99 in ms, requests per second, and the errors (non-2xx/3xx, timeouts, sockets)."""
-    command = ["wrk", "-t", str(min(2, clients)), "-c", str(clients), "-d", f"{max(1, round(seconds))}s", "--timeout", "30s",
-               "--latency"]
+    command = ["wrk", "-t", str(min(2, clients)), "-c", str(clients), "-d", f"{max(1, round(seconds))}s",
+               "--timeout", "30s", "--latency"]
+    for name, value in (headers or {}).items():
+        command += ["-H", f"{name}: {value}"]
     if script is not None:
         command += ["-s", str(script)]
     out = subprocess.run(command + [base + path], capture_output=True, text=True, check=True).stdout
