@@ -41,10 +41,10 @@ def _machine(result: dict[str, Any]) -> str:
             f"load {load[0] if load else '?'} at the end; {shown}")
 
 
-def web_table(result: dict[str, Any]) -> list[str]:
+def web_table(result: dict[str, Any], name: str = "") -> list[str]:
     r = result["results"]
     data = r.get("data", {})
-    lines = [f"**Web load, {result.get('engine')}** ({data.get('size')} data: {data.get('meetings', '?'):,} meetings, "
+    lines = [f"**Web load, {result.get('engine')}** (`{name}.json`; {data.get('size')} data: {data.get('meetings', '?'):,} meetings, "
              f"{data.get('invitations', '?'):,} invitations; {r['settings']['workers']} gunicorn workers, "
              f"{r['settings']['rounds']} interleaved rounds of {r['settings']['seconds']} s per page; "
              f"{_machine(result)}). Ratios are the baseline's throughput over the page's, and the page's p99 over "
@@ -94,7 +94,7 @@ def tables(folder: Path) -> str:
     for path in files:
         result = json.loads(path.read_text())
         if path.stem.startswith("web_") and not path.stem.endswith("_tiny"):
-            out += web_table(result)
+            out += web_table(result, path.stem)
         elif path.stem == "fanout_scale":
             out += fanout_scale_table(result)
         elif not path.stem.endswith("_tiny"):
