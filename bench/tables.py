@@ -62,6 +62,9 @@ def web_table(result: dict[str, Any], name: str = "") -> list[str]:
             lines.append(f"| {PAGE_NAMES.get(name, name)} | {c} | {_spread(f['rps'], 0)} | {_spread(f['p99_ms'])} | "
                          f"{_spread(f['ratio_rps'], 2, '×')} | {_spread(f['ratio_p99'], 2, '×')} | "
                          f"≤ {page['target']:g}× | {'yes' if met else '**no**'} |")
+    if "jobs" in r:
+        lines += ["", f"The jobs process after the publish (`coordinator jobs run-once`): peak {r['jobs']['peak_rss_mb']} MB, "
+                  f"{r['jobs']['messages_sent']} messages delivered (target < 150 MB)."]
     lines += ["", f"Web workers' peak resident memory after the run: {', '.join(f'{m:g}' for m in r['worker_peak_mb'])} "
               "MB (target < 120 MB).", ""]
     return lines
@@ -93,7 +96,12 @@ def tables(folder: Path) -> str:
     others = []
     for path in files:
         result = json.loads(path.read_text())
-        if path.stem.startswith("web_") and not path.stem.endswith("_tiny"):
+        if path.stem.startswith("web_") and "pages" not in result["results"]:
+            jobs = result["results"].get("jobs", {})
+            out += [f"**The jobs process** (`{path.stem}.json`), `coordinator jobs run-once` after a city-sized "
+                    f"district's publish: peak resident memory **{jobs.get('peak_rss_mb')} MB** (target < 150 MB), "
+                    f"{jobs.get('messages_sent')} messages delivered; {_machine(result)}.", ""]
+        elif path.stem.startswith("web_") and not path.stem.endswith("_tiny"):
             out += web_table(result, path.stem)
         elif path.stem == "fanout_scale":
             out += fanout_scale_table(result)

@@ -49,6 +49,8 @@ from coordinator.auth.services import create_user
 from coordinator.bench import generate
 from coordinator.db import make_session_factory
 from coordinator.invitations.feeds import create_feed
+from coordinator.invitations.ics import Party
+from coordinator.invitations.messages import MailContext
 from coordinator.invitations.tokens import make_token
 from coordinator.migrate import upgrade
 from coordinator.org.models import District, Municipality
@@ -102,7 +104,9 @@ def fill(url: str, size: str, history_years: int, now: datetime) -> World:
                                    .order_by(District.id)).first()
         assert district is not None
         plan_district_term(session, district, TERM, actor="bench", now=now)
-        publish(session, district, TERM, actor="bench", now=now)
+        publish(session, district, TERM, actor="bench", now=now,  # queues the invitations, as the web's publish does
+                mail=MailContext(Party("Samverkan", "samverkan@stockholm.example"), "http://127.0.0.1", SECRET_KEY,
+                                 "Europe/Stockholm", "127.0.0.1"))
         create_user(session, DIRECTOR, "district_director", district.code, PASSWORD, now, name="Bench Director",
                     actor="bench")
         create_user(session, CITY_ADMIN, "city_admin", None, PASSWORD, now, name="Bench City", actor="bench")
@@ -312,6 +316,23 @@ def worker_peaks(process: subprocess.Popen[bytes]) -> list[float]:
     return peaks
 
 
+def jobs_memory(url: str) -> dict[str, Any]:
+    """`coordinator jobs run-once` as its own process after the district's publish: every sweep and the delivery
+    of the published invitations (to .eml files); its peak resident memory from wait4, and how many it sent."""
+    with tempfile.TemporaryDirectory(prefix="coordinator-bench-jobs-") as folder:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("COORDINATOR_")}
+        env.update(COORDINATOR_DATABASE_URL=url, COORDINATOR_MAIL_URL=f"file://{folder}/mail",
+                   COORDINATOR_INSTANCE_PATH=f"{folder}/instance", COORDINATOR_SECRET_KEY=SECRET_KEY)
+        with open(f"{folder}/run-once.log", "wb") as output:
+            process = subprocess.Popen([str(Path(sys.executable).parent / "coordinator"), "jobs", "run-once"], env=env,
+                                       stdout=output, stderr=subprocess.STDOUT)
+            _, status, usage = os.wait4(process.pid, 0)
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise RuntimeError(f"jobs run-once failed:\n{Path(folder, 'run-once.log').read_text()[-3000:]}")
+        sent = sum(1 for _ in Path(folder, "mail").rglob("*.eml")) if Path(folder, "mail").exists() else 0
+    return {"peak_rss_mb": round(usage.ru_maxrss / 1024, 1), "messages_sent": sent}
+
+
 def load(world: World, chosen: list[Page], *, workers: int, clients: list[int], seconds: float,
          rounds: int) -> dict[str, Any]:
     results: dict[str, Any] = {"pages": {}, "baseline": {}}
@@ -366,6 +387,7 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--history-years", type=int, default=2)
     parser.add_argument("--only", help="comma-separated page names")
+    parser.add_argument("--jobs-only", action="store_true", help="only the jobs process's memory after the publish")
     return parser.parse_args(argv)
 
 
@@ -384,17 +406,22 @@ def main(argv: list[str] | None = None) -> int:
             world = fill(url, args.size, args.history_years, now)
             print(f"web load on {engine}, {args.size}: {world.counts}, filled in "
                   f"{time.perf_counter() - started:.0f} s", flush=True)
-            chosen = [p for p in pages(world) if not args.only or p.name in args.only.split(",")]
-            results = load(world, chosen, workers=args.workers, clients=args.clients, seconds=args.seconds,
-                           rounds=args.rounds)
+            results: dict[str, Any] = {}
+            if not args.jobs_only:
+                chosen = [p for p in pages(world) if not args.only or p.name in args.only.split(",")]
+                results = load(world, chosen, workers=args.workers, clients=args.clients, seconds=args.seconds,
+                               rounds=args.rounds)
+            results["jobs"] = jobs_memory(url)
+            print(f"jobs process after the publish: {results['jobs']}", flush=True)
         finally:
             pg.drop_all()
     results["data"] = {"size": args.size, "history_years": args.history_years, **world.counts}
     results["settings"] = {"workers": args.workers, "clients": args.clients, "seconds": args.seconds,
                            "rounds": args.rounds}
-    print_summary(results)
-    write_result(f"web_{engine}" + ("" if args.size == "city" else f"_{args.size}"), results,
-                 engine=engine, postgres=None if args.sqlite else pg)
+    if not args.jobs_only:
+        print_summary(results)
+    name = f"web_{engine}" + ("" if args.size == "city" else f"_{args.size}") + ("_jobs" if args.jobs_only else "")
+    write_result(name, results, engine=engine, postgres=None if args.sqlite else pg)
     return 0
 
 
