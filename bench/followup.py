@@ -243,7 +243,8 @@ def report_time(url: str, term_name: str, now: datetime, target: str, calls: int
 
 def committee_report_pdf(session: Session, district: District, term: Term, now: datetime) -> bytes:
     """The committee report's PDF as `coordinator report --format pdf` writes it (gathered, then drawn)."""
-    from coordinator.followup.report import committee_report, report_pdf  # the lead's; missing before the merge
+    from coordinator.followup.report import committee_report
+    from coordinator.followup.report_pdf import report_pdf
 
     return bytes(report_pdf(committee_report(session, district, term, now)))
 

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import click
 
-from coordinator.followup.report import city_rows, committee_report, report_csv, report_pdf, report_xlsx
+from coordinator.followup.report import city_rows, committee_report, report_csv, report_xlsx
+from coordinator.followup.report_pdf import report_pdf
 from coordinator.followup.services import city_followup, find_district_term
 from coordinator.i18n import DomainError
 from coordinator.minutes.export import to_csv, to_xlsx

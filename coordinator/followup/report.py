@@ -2,7 +2,7 @@
 the indicators with their definitions, each forum with its meetings' minutes status and committee
 reference, the schools not taking part, the open action items and the agreement's revision status.
 
-`committee_report` gathers it once; `report_pdf`, `report_csv` and `report_xlsx` write the same
+`committee_report` gathers it once; `report_pdf.report_pdf`, `report_csv` and `report_xlsx` write the same
 content for the committee's papers, and `city_table` the districts side by side (`--city`).
 A director attaches the PDF as it is, so it carries its district, term and date on every page.
 """
@@ -236,13 +236,3 @@ def city_rows(city: CityFollowUp) -> tuple[tuple[str, ...], list[tuple[Cell, ...
         rows.append((label, "", *(shown(Figure(getattr(s, attribute)), i.unit) if i.unit is not Unit.FUNCTION else ""
                                   for s, i in zip(city.spreads, city.indicators))))
     return header, rows
-
-# -- as a PDF -----------------------------------------------------------------------------------------
-
-def report_pdf(report: CommitteeReport) -> bytes:
-    """The report as a PDF (`followup/report_pdf.py`; fpdf2 is imported with the first PDF, not by every
-    web worker: about 20 MB of each worker's memory)."""
-    from coordinator.followup.report_pdf import report_pdf as draw
-
-    return draw(report)
-

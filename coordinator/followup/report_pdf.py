@@ -1,5 +1,5 @@
-"""The committee report drawn as a PDF (fpdf2), for `followup.report.report_pdf`: imported only when a PDF
-is asked for, so a web worker that never draws one does not carry fpdf2 (docs/PERFORMANCE.md)."""
+"""The committee report (`followup.report`) drawn as a PDF with fpdf2: a module of its own, imported by the
+web only when a PDF is asked for, so a worker that never draws one does not carry fpdf2 (decision 56)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
