@@ -122,6 +122,8 @@ def scaling_figures(folder: Path) -> str:
         if path.stem.endswith("_tiny"):
             continue
         r = json.loads(path.read_text())["results"]
+        if "pages" not in r:
+            continue
         pages = r["pages"]
         out.append(f"One replica (4 workers) on {path.stem.removeprefix('web_')}: the baseline at "
                    + ", ".join(f"{_spread(b['rps'], 0)} req/s with {c} clients" for c, b in r["baseline"].items())
