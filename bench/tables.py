@@ -59,9 +59,11 @@ def web_table(result: dict[str, Any], name: str = "") -> list[str]:
             if not isinstance(f, dict):
                 continue
             met = f["ratio_rps"]["median"] <= page["target"] and f["ratio_p99"]["median"] <= page["target"]
+            bound = f" ({f['runs_with_none_finished']} run(s): nothing finished, a bound)" \
+                if f.get("runs_with_none_finished") else ""
             lines.append(f"| {PAGE_NAMES.get(name, name)} | {c} | {_spread(f['rps'], 0)} | {_spread(f['p99_ms'])} | "
                          f"{_spread(f['ratio_rps'], 2, '×')} | {_spread(f['ratio_p99'], 2, '×')} | "
-                         f"≤ {page['target']:g}× | {'yes' if met else '**no**'} |")
+                         f"≤ {page['target']:g}× | {'yes' if met else '**no**'}{bound} |")
     if "jobs" in r:
         lines += ["", f"The jobs process after the publish (`coordinator jobs run-once`): peak {r['jobs']['peak_rss_mb']} MB, "
                   f"{r['jobs']['messages_sent']} messages delivered (target < 150 MB)."]
