@@ -13,18 +13,25 @@ run: install
 test: install-test browser oidc-provider
 	$(BIN)/python -m pytest -n 2 -p no:cacheprovider
 
-# docs/PERFORMANCE.md; results in bench/results/ (not committed)
+# every benchmark, each bounded in time (about 25 min in all on this 2-core machine), on SQLite and
+# PostgreSQL; results in bench/results/<name>.json (committed), tables in docs/PERFORMANCE.md from them.
+# The follow-up's national data set takes 30 min more: make bench BENCH_FOLLOWUP="--history-years 10".
+BENCH_FOLLOWUP ?= --no-national --history-years 3 --rounds 2 --seconds 10
 bench: install-test wrk
 	$(BIN)/python -m bench.plan_city
 	$(BIN)/python -m bench.plan_national
 	$(BIN)/python -m bench.fanout
+	$(BIN)/python -m bench.fanout_scale
 	$(BIN)/python -m bench.reminders
 	$(BIN)/python -m bench.feed
 	$(BIN)/python -m bench.feed_http
 	$(BIN)/python -m bench.publish
-	$(BIN)/python -m bench.followup
+	$(BIN)/python -m bench.web --sqlite
+	$(BIN)/python -m bench.web
+	$(BIN)/python -m bench.followup $(BENCH_FOLLOWUP)
+	$(BIN)/python -m bench.tables
 
-# Debian's wrk for the follow-up's load over HTTP (bench/followup.py)
+# Debian's wrk for the load over HTTP (bench/web.py, bench/followup.py)
 wrk:
 	@command -v wrk >/dev/null || apt-get install -y -q wrk >/dev/null
 

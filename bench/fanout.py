@@ -40,6 +40,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from bench.recording import RESULTS
 from coordinator.db import make_engine, make_session_factory
 from coordinator.migrate import upgrade
 from coordinator.outbox.delivery import BATCH_SIZE, CLAIM_SIZE, deliver_due
@@ -47,7 +48,6 @@ from coordinator.outbox.models import MessageKind, OutboxMessage, OutboxState
 from coordinator.outbox.queue import Outgoing, enqueue
 from coordinator.outbox.transports import SMTPTransport
 
-RESULTS = Path(__file__).parent / "results"
 TARGET_RATIO = 2 / 3  # issue 4: the outbox at no less than two thirds of the bare loop's speed
 SENDER = "samverkan@stockholm.example.se"
 NOW = datetime(2027, 8, 20, 6, 0, tzinfo=UTC)
@@ -123,13 +123,20 @@ def reset(url: str) -> None:
 
 # -- the SMTP sink (a process of its own) ---------------------------------------------------------
 
-def _sink(port: int, counter: Any, ready: Any) -> None:
+def _sink(port: int, received: Any, unique: Any, generation: Any, ready: Any) -> None:
     from aiosmtpd.controller import Controller
+
+    seen: set[tuple[int, bytes]] = set()  # per generation: a run's distinct Message-IDs
 
     class Counting:
         async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-            with counter.get_lock():
-                counter.value += 1
+            start = envelope.content.find(b"Message-ID:")
+            message_id = (generation.value, envelope.content[start:envelope.content.find(b"\n", start)].strip())
+            with received.get_lock():
+                received.value += 1
+                if message_id not in seen:
+                    seen.add(message_id)
+                    unique.value += 1
             return "250 OK"
 
     controller = Controller(Counting(), hostname="127.0.0.1", port=port)
@@ -143,6 +150,9 @@ def _sink(port: int, counter: Any, ready: Any) -> None:
 
 
 class Sink:
+    """An SMTP server in a process of its own counting the messages it accepts and, per `generation`
+    (bumped between runs), the distinct Message-IDs: a message sent twice shows as received − unique."""
+
     def __init__(self) -> None:
         import socket
 
@@ -150,9 +160,10 @@ class Sink:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
         context = multiprocessing.get_context("spawn")
-        self.counter = context.Value("i", 0)
+        self.counter, self.unique, self.generation = context.Value("i", 0), context.Value("i", 0), context.Value("i", 0)
         ready = context.Event()
-        self.process = context.Process(target=_sink, args=(self.port, self.counter, ready), daemon=True)
+        self.process = context.Process(target=_sink, args=(self.port, self.counter, self.unique, self.generation,
+                                                           ready), daemon=True)
         self.process.start()
         if not ready.wait(30):
             raise RuntimeError("the SMTP sink did not start")
@@ -160,6 +171,9 @@ class Sink:
     @property
     def received(self) -> int:
         return int(self.counter.value)
+
+    def counts(self) -> tuple[int, int]:
+        return int(self.counter.value), int(self.unique.value)
 
     def stop(self) -> None:
         self.process.terminate()

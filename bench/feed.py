@@ -26,9 +26,9 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 
+from bench.recording import RESULTS
 from coordinator.invitations.ics import CalendarEvent, Party, feed
 
-RESULTS = Path(__file__).parent / "results"
 TARGET_RATIO = 1.3  # issue 4
 TIMEZONE = "Europe/Stockholm"
 DTSTAMP = datetime(2027, 8, 1, 6, 0, tzinfo=UTC)

@@ -33,6 +33,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from bench.recording import RESULTS
 from coordinator import create_app
 from coordinator.agreements.models import Agreement, AgreementVersion, MeetingForm, VersionStatus
 from coordinator.config import Settings
@@ -43,7 +44,6 @@ from coordinator.migrate import upgrade
 from coordinator.org.models import District, Person
 from coordinator.planning.services import add_meeting, publish
 
-RESULTS = Path(__file__).parent / "results"
 NOW = datetime(2027, 5, 3, 8, 0, tzinfo=UTC)
 FORM = "Lokalt operativt samverkansforum"
 

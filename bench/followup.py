@@ -35,23 +35,20 @@ import os
 import platform
 import re
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from bench import web
 from bench.plan_city import RESULTS, PostgresBackend, load_average, opened, postgres_url
 from coordinator.auth.services import create_user
 from coordinator.bench import SCALES, generate
@@ -67,7 +64,6 @@ RATIO_TARGET = 1.5
 REPORT_TARGET_S = 1.0
 DEFAULT_REPORT = "bench.followup:committee_report_pdf"
 ADMIN, PASSWORD = "bench.admin@stockholm.example", "bench-password-1234"
-GUNICORN = Path(sys.executable).parent / "gunicorn"
 
 
 # -- the data ---------------------------------------------------------------------------------
@@ -105,42 +101,11 @@ def the_term(url: str, now: datetime) -> str:
 
 # -- the server and the load ------------------------------------------------------------------
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def server(url: str, workers: int) -> Iterator[str]:
-    """gunicorn serving bench.followup_app on loopback; its base URL while it runs."""
-    port = free_port()
-    with tempfile.TemporaryDirectory(prefix="coordinator-bench-web-") as instance:
-        env = {**os.environ, "COORDINATOR_DATABASE_URL": url, "COORDINATOR_INSTANCE_PATH": instance,
-               "COORDINATOR_SECRET_KEY": "bench-secret-key", "COORDINATOR_MAIL_URL": f"file://{instance}/mail",
-               "COORDINATOR_BASE_URL": f"http://127.0.0.1:{port}"}
-        process = subprocess.Popen(
-            # a slow page must not get its worker killed (the default timeout is 30 s)
-            [str(GUNICORN), "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "--backlog", "2048",
-             "--timeout", "600",
-             "--log-level", "warning", "bench.followup_app:app"],
-            env=env, cwd=Path(__file__).parent.parent)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    with urllib.request.urlopen(f"{base}/healthz", timeout=5) as response:
-                        if response.status == 200:
-                            break
-                except OSError:
-                    if process.poll() is not None or time.monotonic() > deadline:
-                        raise RuntimeError("gunicorn did not start") from None
-                    time.sleep(0.3)
-            yield base
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
+    """gunicorn serving bench.followup_app on loopback (`bench.web.server`); its base URL while it runs."""
+    with web.server(url, workers, app="bench.followup_app:app") as (base, _process):
+        yield base
 
 
 def log_in(base: str) -> str:
@@ -171,30 +136,11 @@ def check(base: str, path: str, cookies: str) -> int:
 
 
 def wrk(base: str, path: str, cookies: str, clients: int, seconds: int) -> dict[str, float]:
-    """One wrk run: p50 and p99 in ms, requests per second, and the errors (non-2xx, timeouts, sockets)."""
-    threads = min(2, clients)
-    out = subprocess.run(
-        ["wrk", "-t", str(threads), "-c", str(clients), "-d", f"{seconds}s", "--timeout", "30s", "--latency",
-         "-H", f"Cookie: {cookies}", base + path], capture_output=True, text=True, check=True).stdout
-    latency = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)\s*$", out, re.M))
-    if set(latency) != {"50", "99"} or " 0 requests in" in out:
-        raise RuntimeError(f"wrk measured no latency (no request finished?):\n{out}")
-    errors = sum(int(n) for n in re.findall(r"(?:Non-2xx or 3xx responses|connect|read|write|timeout)\D+(\d+)", out))
-    return {"p50_ms": _ms(latency["50"]), "p99_ms": _ms(latency["99"]),
-            "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
-            "requests": int(re.search(r"(\d+) requests in", out).group(1)), "errors": errors}  # type: ignore[union-attr]
+    """One wrk run with the session cookie (`bench.web.wrk`): p50, p99, requests per second, errors."""
+    return web.wrk(base, clients, seconds, path=path, headers={"Cookie": cookies})
 
 
-def _ms(text: str) -> float:
-    number, unit = re.fullmatch(r"([\d.]+)(\w+)", text).groups()  # type: ignore[union-attr]
-    return round(float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit], 2)
-
-
-def drain(base: str) -> None:
-    """Wait until the server has worked off what wrk left behind: when wrk stops, the requests it had sent
-    are still queued in the workers' socket and would be served during the next run."""
-    with urllib.request.urlopen(f"{base}/healthz", timeout=900) as response:
-        response.read()
+drain = web.drain
 
 
 def city_over_http(url: str, path: str, *, workers: int, clients: int, seconds: int, rounds: int) -> dict[str, Any]:
@@ -297,7 +243,8 @@ def report_time(url: str, term_name: str, now: datetime, target: str, calls: int
 
 def committee_report_pdf(session: Session, district: District, term: Term, now: datetime) -> bytes:
     """The committee report's PDF as `coordinator report --format pdf` writes it (gathered, then drawn)."""
-    from coordinator.followup.report import committee_report, report_pdf  # the lead's; missing before the merge
+    from coordinator.followup.report import committee_report
+    from coordinator.followup.report_pdf import report_pdf
 
     return bytes(report_pdf(committee_report(session, district, term, now)))
 
@@ -314,6 +261,7 @@ def arguments() -> argparse.Namespace:
                         help="the city view's path; {term} is the term under way (e.g. /followup?term={term})")
     parser.add_argument("--history-years", type=int, default=10)
     parser.add_argument("--no-national", action="store_true", help="skip the national data set (and the ratio)")
+    parser.add_argument("--scale", choices=("city", "tiny"), default="city", help="tiny: the tests' smoke run")
     parser.add_argument("--report", default=DEFAULT_REPORT, help="the committee report's module:function")
     parser.add_argument("--index", action="append", default=[], metavar="SQL",
                         help="a CREATE INDEX statement to run on both data sets after generating (repeatable)")
@@ -337,7 +285,7 @@ def main() -> int:
     try:
         city_url = pg.create()
         print(f"generating the city with {args.history_years} years of history ...", flush=True)
-        results["city_data"] = fill(city_url, "city", args.history_years, now, args.index)
+        results["city_data"] = fill(city_url, args.scale, args.history_years, now, args.index)
         term = the_term(city_url, now)
         path = args.path.format(term=term)
         print(f"  {results['city_data']['generate_seconds']} s; the city view {path} over HTTP:", flush=True)

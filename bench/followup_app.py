@@ -17,6 +17,7 @@ from flask import Flask, abort, render_template_string, request
 from coordinator import create_app
 from coordinator.auth.access import current_user
 from coordinator.auth.models import Role
+from coordinator.auth.routes import CITY_FOLLOWUP, SIGNED_IN, permission
 from coordinator.clock import utcnow
 from coordinator.followup.services import city_followup
 from coordinator.org.models import Municipality
@@ -55,8 +56,8 @@ def city() -> str:
 
 def bench_app() -> Flask:
     app = create_app()
-    app.add_url_rule("/bench/baseline", "bench_baseline", baseline)
-    app.add_url_rule("/bench/city", "bench_city", city)
+    app.add_url_rule("/bench/baseline", "bench_baseline", permission(SIGNED_IN)(baseline))  # behind the login
+    app.add_url_rule("/bench/city", "bench_city", permission(CITY_FOLLOWUP)(city))
     return app
 
 

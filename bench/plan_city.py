@@ -41,6 +41,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
+from bench.recording import RESULTS
 from coordinator.bench import SCALES, generate
 from coordinator.db import make_engine, make_session_factory
 from coordinator.migrate import upgrade
@@ -48,7 +49,6 @@ from coordinator.org.models import District
 from coordinator.planning.models import Invitation, Meeting
 from coordinator.planning.services import plan_district_term
 
-RESULTS = Path(__file__).parent / "results"
 TERM = "HT2027"
 TARGET_SECONDS = 2.0  # issue 3, on SQLite
 GENERATED_AT = datetime(2027, 5, 3, 8, 0, tzinfo=UTC)
@@ -373,13 +373,14 @@ def arguments(runs: int, pg_runs: int) -> argparse.Namespace:
     parser.add_argument("--pg-runs", type=int, default=pg_runs, help="runs on PostgreSQL (median)")
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
     parser.add_argument("--profile", action="store_true", help="profile the last SQLite plan")
+    parser.add_argument("--scale", choices=("city", "tiny"), default="city", help="tiny: the tests' smoke run")
     return parser.parse_args()
 
 
 def main() -> int:
     args = arguments(runs=5, pg_runs=3)
-    scale = SCALES["city"]
-    return run(scale="city", name="plan_city",
+    scale = SCALES[args.scale]
+    return run(scale=args.scale, name="plan_city" if args.scale == "city" else f"plan_city_{args.scale}",
                title=f"Planning a whole city term ({TERM}): {scale.districts} districts, {scale.schools} schools",
                runs=args.runs, pg_runs=args.pg_runs, postgres=not args.no_postgres, profile=args.profile,
                target=TARGET_SECONDS)

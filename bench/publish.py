@@ -39,12 +39,12 @@ import icalendar
 import sqlalchemy as sa
 
 from bench.feed import AGENDA, meetings
+from bench.recording import RESULTS
 from coordinator.invitations.ics import Attendee, CalendarEvent, Party, vtimezone
 from coordinator.invitations.messages import MailContext
 from coordinator.invitations.tokens import rsvp_links
 from coordinator.outbox.compose import invitation_message
 
-RESULTS = Path(__file__).parent / "results"
 TIMEZONE = "Europe/Stockholm"
 DTSTAMP = datetime(2027, 5, 4, 9, 30, tzinfo=UTC)
 SENDER = Party("Samverkan skola–socialtjänst", "samverkan@example.se")

@@ -71,6 +71,7 @@ from coordinator.reminders.services import queue_due
 TARGET_RATIO = 1.5
 TARGET_RSS_MB = 150
 COPIES = 99  # the big database: the planned term and 99 copies of it in other years
+SCALE = "city"  # `--scale tiny` for the tests' smoke run
 SWEEP_AT = datetime(2027, 8, 18, 7, 0, tzinfo=UTC)  # Wednesday 18 August 2027, 09.00 in Stockholm
 ZONE = ZoneInfo("Europe/Stockholm")
 MAIL = MailContext(sender=Party("Samverkan", "samverkan@bench.example"), base_url="https://samverkan.bench.example",
@@ -87,7 +88,7 @@ def fill(url: str) -> int:
     """Generate the city, plan and publish its term (no mail: the sweep is measured, not publishing); meetings."""
     upgrade(url)
     with opened(url) as engine, make_session_factory(engine)() as session:
-        generate(session, scale="city", now=GENERATED_AT, seed=1)
+        generate(session, scale=SCALE, now=GENERATED_AT, seed=1)
         session.commit()
         for code in session.scalars(sa.select(District.code).order_by(District.code)).all():
             plan_district_term(session, code, TERM, actor="bench", now=PLANNED_AT)
@@ -247,10 +248,14 @@ def _version(backend: Any) -> str:
 # -- running it ------------------------------------------------------------------------------------------
 
 def main() -> int:
+    global SCALE, COPIES  # noqa: PLW0603 - the options of this one run
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="timed sweeps per database (median)")
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
+    parser.add_argument("--scale", choices=("city", "tiny"), default="city", help="tiny: the tests' smoke run")
+    parser.add_argument("--copies", type=int, default=COPIES, help="copies of the term in the big database")
     args = parser.parse_args()
+    SCALE, COPIES = args.scale, args.copies
     say = lambda text: print(text, flush=True)  # noqa: E731
     say(f"The reminder sweep at {SWEEP_AT.astimezone(ZONE):%Y-%m-%d %H:%M}: the city's {TERM} (N) "
         f"and with {COPIES} more copies of it (100×N)")

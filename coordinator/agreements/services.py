@@ -191,11 +191,15 @@ def staffing_warnings(session: Session, version: AgreementVersion) -> list[Staff
         for form in meeting_forms
     ]
     return unstaffed_functions(forms, district_id=agreement.district_id, party_schools=party_schools,
-                               holdings=_holdings(session, agreement.municipality_id))
+                               holdings=_holdings(session, agreement.municipality_id,
+                                                  {f for form in forms for f in form.required}))
 
 
-def _holdings(session: Session, municipality_id: int) -> list[Holding]:
-    """Every function held by an active person of the municipality, with where it is held, in one query."""
+def _holdings(session: Session, municipality_id: int, functions: Collection[Function]) -> list[Holding]:
+    """Every one of `functions` held by an active person of the municipality, with where it is held, in one
+    query (the others cannot staff anything: a city's district page read all 5,000 of them, 0.2 s)."""
+    if not functions:
+        return []
     rows = session.execute(
         sa.select(
             PersonFunction.function,
@@ -208,6 +212,7 @@ def _holdings(session: Session, municipality_id: int) -> list[Holding]:
         .outerjoin(Unit, Person.unit_id == Unit.id)
         .where(
             Person.municipality_id == municipality_id,
+            PersonFunction.function.in_(sorted(functions, key=lambda f: f.value)),
             Person.is_active,
             # someone at a closed school or unit no longer serves there
             sa.or_(School.id.is_(None), School.is_active),

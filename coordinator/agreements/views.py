@@ -29,7 +29,6 @@ from coordinator.agreements.forms import (
 from coordinator.agreements.models import (
     Agreement, AgreementVersion, FormKind, MeetingForm, Party, VersionStatus,
 )
-from coordinator.agreements.pdf import render_pdf
 from coordinator.agreements.rules import RulesBroken
 from coordinator.auth.access import require
 from coordinator.auth.routes import DECIDE_AGREEMENT, KEEP_CITY, READ_CITY, READ_DISTRICT, permission
@@ -516,6 +515,8 @@ def document(version_id: int) -> str:
 def document_pdf(version_id: int) -> Response:
     """The same document as a PDF."""
     version, _user = _version(version_id, Action.VIEW)
+    from coordinator.agreements.pdf import render_pdf  # fpdf2 on the first PDF only: ~20 MB a worker need not carry
+
     pdf = render_pdf(_document(version))
     filename = f"{_slug(version.agreement.title)}-version-{version.number}.pdf"
     return Response(pdf, mimetype="application/pdf",

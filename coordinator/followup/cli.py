@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from coordinator.followup.report import city_rows, committee_report, report_csv, report_pdf, report_xlsx
+from coordinator.followup.report import city_rows, committee_report, report_csv, report_xlsx
 from coordinator.followup.services import city_followup, find_district_term
 from coordinator.i18n import DomainError
 from coordinator.minutes.export import to_csv, to_xlsx
@@ -46,7 +46,12 @@ def report(district_code: str | None, is_city: bool, municipality_code: str | No
         else:
             district, term = find_district_term(session, district_code or "", term_name)
             found = committee_report(session, district, term, moment, timezone=config.timezone)
-            body = {"csv": report_csv, "xlsx": report_xlsx, "pdf": report_pdf}[file_format](found)
+            if file_format == "pdf":  # fpdf2 only when a PDF is asked for: every `coordinator` command loads this module
+                from coordinator.followup.report_pdf import report_pdf
+
+                body = report_pdf(found)
+            else:
+                body = {"csv": report_csv, "xlsx": report_xlsx}[file_format](found)
             name = f"uppfoljning-{district.code.lower()}-{term.name}.{file_format}"
     except DomainError as error:
         click.echo(f"Fel: {error}", err=True)

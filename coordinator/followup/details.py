@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, aliased, selectinload
 
 from coordinator.agreements.models import Agreement, AgreementVersion, MeetingForm
 from coordinator.cases.models import ReportOfConcern
-from coordinator.followup.queries import ATTENDED, _slots, is_held, is_not_held, term_facts
+from coordinator.followup.queries import ATTENDED, FactsFunction, _slots, is_held, is_not_held, term_facts
 from coordinator.followup.sql import days_since_epoch, epoch_days
 from coordinator.i18n import N_, DomainError
 from coordinator.invitations.events import meeting_title
@@ -310,10 +310,10 @@ def school_year_terms(session: Session, district: District, year: int) -> tuple[
 
 
 def school_year(session: Session, district: District, year: int, now: datetime,
-                timezone: str = DEFAULT_TIMEZONE) -> SchoolYear:
+                timezone: str = DEFAULT_TIMEZONE, counted: FactsFunction = term_facts) -> SchoolYear:
     """Every active school of the district over a school year: which forums it was invited to and attended."""
     terms = school_year_terms(session, district, year)
-    facts = term_facts(session, [district.id], list(terms), now, timezone)
+    facts = counted(session, [district.id], list(terms), now, timezone)
     parties = set().union(*(f.municipal.parties | f.independent.parties for f in facts.values()))
     scope = (Meeting.district_id == district.id, Meeting.term_id.in_([t.id for t in terms]), forum_meeting(),
              is_held(now))

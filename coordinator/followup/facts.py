@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date
 
 from coordinator.org.functions import Function
@@ -199,15 +200,15 @@ class TermFacts:
     consultations: ConsultationCounts = ConsultationCounts()
     visits: VisitCounts = VisitCounts()
 
-    @property
+    @cached_property  # summed once: every indicator of every reading asks (a frozen value, so it stays right)
     def meetings(self) -> MeetingCounts:
         return sum((f.meetings for f in self.forms), MeetingCounts())
 
-    @property
+    @cached_property  # summed once: every indicator of every reading asks (a frozen value, so it stays right)
     def coverage(self) -> CoverageCounts:
         return sum((f.coverage for f in self.forms), CoverageCounts())
 
-    @property
+    @cached_property  # summed once: every indicator of every reading asks (a frozen value, so it stays right)
     def minutes(self) -> MinutesCounts:
         return sum((f.minutes for f in self.forms), MinutesCounts())
 

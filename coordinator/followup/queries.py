@@ -14,7 +14,7 @@ figures come out of SQLite and PostgreSQL (`sql.py`).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from math import floor
@@ -45,6 +45,7 @@ from coordinator.terms.services import calendar_for
 
 ATTENDED = (AttendanceStatus.PRESENT, AttendanceStatus.REPRESENTED)
 Key = tuple[int, int]              # (district id, term id)
+FactsFunction = Callable[[Session, Sequence[int], Sequence[Term], datetime, str], dict[Key, TermFacts]]
 FormKey = tuple[int, int, int]     # (district id, term id, meeting form id)
 
 

@@ -14,7 +14,7 @@ from coordinator.auth.access import require
 from coordinator.auth.routes import READ_DISTRICT, permission
 from coordinator.auth.permissions import Action
 from coordinator.followup.indicators import section_name, shown, status_name
-from coordinator.followup.report import CommitteeReport, committee_report, report_csv, report_pdf, report_xlsx
+from coordinator.followup.report import CommitteeReport, committee_report, report_csv, report_xlsx
 from coordinator.followup.services import current_term
 from coordinator.org.models import District
 from coordinator.terms.services import find_term
@@ -22,8 +22,15 @@ from coordinator.web import db, now, settings
 
 bp = Blueprint("followup_report", __name__)
 
+def _pdf(report: CommitteeReport) -> bytes:
+    """fpdf2 imported with the first PDF, not by every web worker (about 17 MB each; decision 56)."""
+    from coordinator.followup.report_pdf import report_pdf
+
+    return report_pdf(report)
+
+
 FORMATS = {
-    "pdf": (report_pdf, "application/pdf"),
+    "pdf": (_pdf, "application/pdf"),
     "csv": (report_csv, "text/csv; charset=utf-8"),
     "xlsx": (report_xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
 }

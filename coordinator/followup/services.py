@@ -19,7 +19,7 @@ from coordinator.followup.facts import FormFacts, TermFacts
 from coordinator.followup.indicators import (
     BY_ID, HEADLINE, INDICATORS, PER_FORM, Figure, Indicator, Section, Status, Unit,
 )
-from coordinator.followup.queries import term_facts
+from coordinator.followup.queries import FactsFunction, term_facts
 from coordinator.i18n import N_, DomainError
 from coordinator.org.models import District, Municipality
 from coordinator.planning.services import district_term, find_district
@@ -128,10 +128,13 @@ def current_term(session: Session, municipality: Municipality, now: datetime,
 # -- the district -------------------------------------------------------------------------------------
 
 def district_followup(session: Session, district: District, term: Term, now: datetime, *,
-                      timezone: str = DEFAULT_TIMEZONE, with_trend: bool = True) -> DistrictFollowUp:
-    """A district's term: every indicator with its status, per meeting form, and the trend over six terms."""
+                      timezone: str = DEFAULT_TIMEZONE, with_trend: bool = True,
+                      counted: FactsFunction = term_facts) -> DistrictFollowUp:
+    """A district's term: every indicator with its status, per meeting form, and the trend over six terms.
+
+    `counted` is `term_facts` or a cache of it (`followup.cache.FactsCache.term_facts`, as the views use)."""
     terms = last_terms(session, district.municipality, term) if with_trend else [term]
-    facts = term_facts(session, [district.id], terms, now, timezone)
+    facts = counted(session, [district.id], terms, now, timezone)
     here = facts[(district.id, term.id)]
     trend = tuple((t, read(facts[(district.id, t.id)], HEADLINE)) for t in terms) if with_trend else ()
     return DistrictFollowUp(district, term, here, read(here, INDICATORS),
@@ -147,15 +150,15 @@ def city_followup(session: Session, municipality: Municipality, term: Term, now:
 
 
 def city_followups(session: Session, municipality: Municipality, terms: Sequence[Term], now: datetime, *,
-                   timezone: str = DEFAULT_TIMEZONE,
-                   indicators: Sequence[Indicator] = HEADLINE) -> list[CityFollowUp]:
+                   timezone: str = DEFAULT_TIMEZONE, indicators: Sequence[Indicator] = HEADLINE,
+                   counted: FactsFunction = term_facts) -> list[CityFollowUp]:
     """The city side by side for each of `terms` (e.g. the last six, for the city's trend), counted at once."""
     for term in terms:
         if term.municipality_id != municipality.id:
             raise DomainError(N_("Terminen %(term)s hör till en annan kommun."), term=term.name)
     districts = list(session.scalars(sa.select(District).where(District.municipality_id == municipality.id,
                                                                District.is_active).order_by(District.name)))
-    facts = term_facts(session, [d.id for d in districts], terms, now, timezone)
+    facts = counted(session, [d.id for d in districts], terms, now, timezone)
     found = []
     for term in terms:
         rows = tuple(CityRow(d, facts[(d.id, term.id)], read(facts[(d.id, term.id)], indicators))

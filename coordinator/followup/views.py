@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, make_response, render_template, request, url_for
+from flask import Blueprint, abort, current_app, make_response, render_template, request, url_for
 from flask_babel import get_locale, gettext
 from markupsafe import Markup
 from werkzeug.wrappers import Response
@@ -21,10 +21,12 @@ from coordinator.auth.routes import CITY_FOLLOWUP, READ_DISTRICT, permission
 from coordinator.auth.models import Role
 from coordinator.auth.permissions import Action, allows, sees_city_followup, visible_district_ids
 from coordinator.followup import charts
+from coordinator.followup.cache import FactsCache
 from coordinator.followup.details import (
     MEETING_DRILLS, Drill, SchoolYear, drill, form_name, school_year, school_year_of,
 )
 from coordinator.followup.indicators import BY_ID, HEADLINE, SECTION_NAMES, Figure, Section, Status, Unit, shown
+from coordinator.followup.queries import FactsFunction
 from coordinator.followup.services import (
     CityFollowUp, CityRow, DistrictFollowUp, Reading, city_followups, current_term, district_followup, last_terms, sort_rows,
 )
@@ -107,7 +109,7 @@ def helpers() -> dict[str, Any]:
 def district(code: str) -> str:
     """A district's term at a glance: every indicator with its status and definition, per meeting form, the trend."""
     place, term, terms = _district_and_term(code)
-    found = district_followup(db(), place, term, now(), timezone=settings().timezone)
+    found = district_followup(db(), place, term, now(), timezone=settings().timezone, counted=_counted())
     return render_template("followup/district.html", district=place, term=term, terms=terms, found=found,
                            trend_charts=_district_charts(found), headline=HEADLINE, sections=list(Section),
                            school_year=school_year_of(term.name))
@@ -254,7 +256,7 @@ def _district_and_year(code: str) -> tuple[District, int, list[int]]:
 
 def _school_year(place: District, year: int) -> SchoolYear:
     try:
-        return school_year(db(), place, year, now(), timezone=settings().timezone)
+        return school_year(db(), place, year, now(), timezone=settings().timezone, counted=_counted())
     except DomainError as error:
         _not_found(error)
 
@@ -286,8 +288,16 @@ def _city_and_term() -> tuple[Municipality, list[Municipality], Term, list[Term]
 def _city(municipality: Municipality, term: Term) -> tuple[CityFollowUp, list[CityFollowUp]]:
     """The term and the terms before it (the trend), counted in one go."""
     trend = city_followups(db(), municipality, last_terms(db(), municipality, term), now(),
-                           timezone=settings().timezone, indicators=CITY_INDICATORS)
+                           timezone=settings().timezone, indicators=CITY_INDICATORS, counted=_counted())
     return trend[-1], trend
+
+
+def _counted() -> FactsFunction:
+    """The app's cache of the follow-up's facts (`followup.cache`), made on first use."""
+    cache = current_app.extensions.get("coordinator.followup_facts")
+    if cache is None:
+        cache = current_app.extensions["coordinator.followup_facts"] = FactsCache(settings().followup_cache_seconds)
+    return cache.term_facts
 
 
 def _sort() -> tuple[str | None, bool]:

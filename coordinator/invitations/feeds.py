@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -148,6 +150,35 @@ def feed_version(session: Session, token: str, *, sender_email: str, timezone: s
     return FeedVersion(row, hashlib.sha256(stamp.encode()).hexdigest()[:32], last_modified.replace(microsecond=0))
 
 
+class FeedBodies:
+    """Built feeds by their ETag, the newest `limit` bytes of them, per process: a calendar that asks without
+    If-None-Match (or a second device, or a new subscriber to a district feed) gets the body built for the
+    same version, not a second build. The ETag names the token and every change the feed shows (see
+    `feed_version`), so a body is right for as long as its ETag is: nothing expires but the oldest."""
+
+    def __init__(self, limit: int = 16 * 1024 * 1024) -> None:
+        self.limit, self.size = limit, 0
+        self._bodies: OrderedDict[str, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, etag: str) -> bytes | None:
+        with self._lock:
+            body = self._bodies.get(etag)
+            if body is not None:
+                self._bodies.move_to_end(etag)
+            return body
+
+    def put(self, etag: str, body: bytes) -> None:
+        if len(body) > self.limit:
+            return
+        with self._lock:
+            if etag not in self._bodies:
+                self._bodies[etag] = body
+                self.size += len(body)
+            while self.size > self.limit:
+                self.size -= len(self._bodies.popitem(last=False)[1])
+
+
 def feed_content(session: Session, version: FeedVersion, *, sender_email: str, timezone: str,
                  now: datetime) -> bytes:
     """The feed itself: the calendar of its meetings."""
@@ -165,7 +196,8 @@ def feed_content(session: Session, version: FeedVersion, *, sender_email: str, t
         owner_name = session.get_one(District, row.district_id).name
         ids = session.scalars(sa.select(Meeting.id).join(Term, Meeting.term_id == Term.id)
                               .where(Meeting.district_id == row.district_id, forum_meeting(), *current))
-    meetings = load_meetings(session, ids)
+    # a feed shows no attendees: of the invitations only the convener's and the owner's own are read
+    meetings = load_meetings(session, ids, conveners_and=owner.id if owner is not None else -1)
     directors = district_directors(session, [m.district_id for m in meetings])
     events = []
     for meeting in meetings:

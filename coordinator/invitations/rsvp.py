@@ -13,7 +13,7 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from coordinator.invitations.tokens import InvalidToken, read_token
 from coordinator.planning.models import Answer, Invitation, Meeting
@@ -58,7 +58,9 @@ def open_link(session: Session, secret_key: str, token: str, *, now: datetime) -
         signed = read_token(secret_key, token)
     except InvalidToken:
         return RsvpLink(LinkState.TAMPERED)
-    invitation = session.get(Invitation, (signed.meeting_id, signed.person_id))
+    # its meeting and person in the same round trip: every answer page shows both
+    invitation = session.get(Invitation, (signed.meeting_id, signed.person_id),
+                             options=[joinedload(Invitation.meeting), joinedload(Invitation.person)])
     if invitation is None or invitation.meeting.published_at is None:  # a draft, or cancelled before publishing
         return RsvpLink(LinkState.GONE)
     if invitation.rsvp_key != signed.rsvp_key:

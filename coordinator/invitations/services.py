@@ -261,8 +261,7 @@ def deputy_choices(session: Session, invitation: Invitation) -> DeputyChoices:
         named = None
     candidates = ([named] if named else []) + [p for p in colleagues if named is None or p.id != named.id]
     current = invitation.delegated_to_id if invitation.answer is Answer.DELEGATED else None
-    taken = set(session.scalars(sa.select(Invitation.person_id).where(
-        Invitation.meeting_id == meeting.id, Invitation.removed_at.is_(None)))) - {current}
+    taken = {i.person_id for i in meeting.invitations if i.removed_at is None} - {current}  # loaded by the page
     return DeputyChoices([p for p in candidates if p.id not in taken], [p for p in candidates if p.id in taken],
                          named)
 

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext, lazy_gettext as _l
 from sqlalchemy.orm import Session
 from werkzeug.http import is_resource_modified
@@ -24,7 +24,9 @@ from coordinator.auth.models import Role, User
 from coordinator.clock import utcnow
 from coordinator.i18n import N_, DomainError
 from coordinator.invitations.events import convener_of, load_meeting, meeting_title, stands_in_for
-from coordinator.invitations.feeds import active_feed, create_feed, feed_content, feed_version, revoke_feeds
+from coordinator.invitations.feeds import (
+    FeedBodies, active_feed, create_feed, feed_content, feed_version, revoke_feeds,
+)
 from coordinator.invitations.forms import DELEGATED, RsvpForm, person_choices
 from coordinator.invitations.messages import MailContext
 from coordinator.invitations.rsvp import LinkState, open_link
@@ -157,8 +159,12 @@ def feed(token: str) -> Response:
     if not is_resource_modified(request.environ, etag=version.etag, last_modified=version.last_modified):
         response.status_code = 304
         return response
-    response.set_data(feed_content(session, version, sender_email=config.mail_from, timezone=config.timezone,
-                                   now=now))
+    bodies: FeedBodies = current_app.extensions.setdefault("coordinator.feed_bodies", FeedBodies())
+    body = bodies.get(version.etag)
+    if body is None:
+        body = feed_content(session, version, sender_email=config.mail_from, timezone=config.timezone, now=now)
+        bodies.put(version.etag, body)
+    response.set_data(body)
     return response
 
 

@@ -104,6 +104,9 @@ class AttendanceStatus(enum.Enum):
 class Attendance(Base):
     """Whether an invitee came, per meeting and person."""
     __tablename__ = "attendance"
+    # the follow-up's aggregates read attendance per meeting by index alone on PostgreSQL (migration 0014)
+    __table_args__ = (sa.Index("ix_attendance_followup", "meeting_id",
+                               postgresql_include=["school_id", "status", "function"]),)
 
     meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meeting.id"), primary_key=True)
     person_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id"), primary_key=True)

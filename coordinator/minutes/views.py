@@ -32,7 +32,6 @@ from coordinator.minutes.guard import Finding, Kind
 from coordinator.minutes.models import (
     ActionItem, ActionItemStatus, Attachment, AttendanceStatus, Minutes, MinutesRevision, MinutesState,
 )
-from coordinator.minutes.pdf import render_pdf
 from coordinator.minutes.rights import MeetingPeople, MinutesAction, may, may_set_item_status
 from coordinator.minutes.template import SECTION_TITLES, TYPED_SECTIONS
 from coordinator.planning.models import Meeting
@@ -532,6 +531,8 @@ def pdf(meeting_id: int) -> Response:
     page = _page(meeting_id, READ)
     minutes = _minutes(page)
     day = services.local_date(page.meeting.starts_at).isoformat()
+    from coordinator.minutes.pdf import render_pdf  # fpdf2 on the first PDF only: ~20 MB a worker need not carry
+
     return Response(render_pdf(_document(page, minutes)), mimetype="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="protokoll-{page.meeting.id}-{day}.pdf"',
         "X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"})

@@ -106,6 +106,9 @@ class Invitation(Base):
     `rsvp_key` goes into the signed RSVP links and is renewed to make old links stop working.
     """
     __tablename__ = "invitation"
+    # the follow-up's aggregates read invitations per meeting by index alone on PostgreSQL (migration 0014)
+    __table_args__ = (sa.Index("ix_invitation_followup", "meeting_id", postgresql_include=[
+        "school_id", "answer", "answered_via", "answered_at", "removed_at", "delegated_from_id"]),)
 
     meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meeting.id", ondelete="CASCADE"), primary_key=True)
     person_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id"), primary_key=True, index=True)
