@@ -3,8 +3,8 @@ every district's term, which no 50 concurrent readers can afford on every reques
 
 An entry is kept for the districts, the terms and the time zone with the data's version, the newest
 audit event's id: every answer, attendance, minutes or meeting change the product makes is audited (a
-new id), so a change is counted on the next request — but not sooner than `fresh` seconds after the last
-count: on a Monday morning answers arrive every second somewhere in the city, and recounting the city on
+new id), so a change is counted on the next request — for the city's views (several districts) not sooner
+than `fresh` seconds after the last count: on a Monday morning answers arrive every second somewhere in the city, and recounting the city on
 each would be no cache at all. `ttl` bounds the rest: a change written without an audit event (an
 import, a hand edit), one that commits after a newer one, and the passing of time itself (a meeting that
 ended becomes "not held") are seen at most `ttl` seconds late. Plain Python: the facts are frozen
@@ -44,14 +44,17 @@ class FactsCache:
         if self.ttl <= 0:
             return term_facts(session, district_ids, terms, now, timezone)
         key = (tuple(district_ids), tuple(t.id for t in terms), timezone)
+        # one district's view is cheap and read by the people who just changed it: any audited change shows
+        # at once; the floor is for the city's views, counted over every district
+        fresh = self.fresh if len(district_ids) > 1 else 0.0
         moment = self.clock()
         with self._lock:
             found = self._entries.get(key)
         age = moment - found[0] if found is not None else None
         version = None
-        if age is not None and age >= self.fresh:
+        if age is not None and age >= fresh:
             version = session.scalar(sa.select(sa.func.max(AuditEvent.id)))
-        if found is not None and age is not None and (age < self.fresh or (age < self.ttl and version == found[1])):
+        if found is not None and age is not None and (age < fresh or (age < self.ttl and version == found[1])):
             with self._lock:
                 self._entries.move_to_end(key)
                 self.hits += 1
