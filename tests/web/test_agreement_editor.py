@@ -533,7 +533,8 @@ def test_the_printable_page_and_the_pdf_hold_each_meeting_form_and_the_parties(c
 
     html = page(client.get(f"/agreements/versions/{active_id}/document"))
 
-    assert '<html lang="sv">' in html and "@media print" in html
+    assert '<html lang="sv">' in html and "document.css" in html  # its print rules: A4, no toolbar
+    assert "@media print" in page(client.get("/static/document.css"))
     assert "<h1>Lokal samverkansöverenskommelse skola–socialtjänst, Norrviken</h1>" in html
     for name in DEMO_FORMS:
         assert f'<th scope="row">{name}</th>' in html, name
