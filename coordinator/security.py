@@ -120,14 +120,17 @@ def _limit(app: Flask, settings: Settings) -> None:
 
 
 def _too_many(error: RateLimitExceeded) -> tuple[str, int, dict[str, str]]:
-    """429 with a page, in the visitor's language, saying when to try again (and Retry-After saying it to programs)."""
+    """429 with a page, in the visitor's language, saying when to try again (and Retry-After saying it to programs);
+    it leads a signed-in user to the front page, anyone else to the sign-in."""
     limiter: Limiter = current_app.extensions["coordinator.limiter"]
     reset_at = limiter.current_limit.reset_at if limiter.current_limit is not None else time.time() + 60
     seconds = max(1, math.ceil(reset_at - time.time()))
     minutes = math.ceil(seconds / 60)
     _load_user_for_language()
+    from coordinator.auth.access import current_user
+
     return render_template(
-        "pages/error.html", title=_("För många försök"),
+        "pages/error.html", title=_("För många försök"), to_sign_in=current_user() is None,
         message=ngettext("Du har gjort för många försök på kort tid. Försök igen om %(num)d minut.",
                          "Du har gjort för många försök på kort tid. Försök igen om %(num)d minuter.", minutes),
     ), 429, {"Retry-After": str(seconds)}

@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -47,6 +48,7 @@ def init_app(app: Flask) -> None:
     app.before_request(remember_language)
     app.jinja_env.filters["local"] = local_time
     app.jinja_env.filters["term_label"] = term_label
+    app.jinja_env.filters["break_label"] = break_label
     app.jinja_env.globals.update(get_locale=get_locale, url_with_lang=url_with_lang, page_url=page_url)
     app.add_url_rule("/healthz", "healthz", healthz)
     app.add_url_rule("/tillganglighet", "accessibility", accessibility)
@@ -144,14 +146,17 @@ def page_url(number: int) -> str:
 
 def term_label(name: str) -> str:
     """A term's name in the reader's language: HT2027 in Swedish, "Autumn term 2027" in English."""
-    from coordinator.i18n import DomainError
-    from coordinator.terms.calendar import TERM_LABELS, parse_term_name
+    from coordinator.terms.calendar import term_label as label
 
-    try:
-        half, year = parse_term_name(name)
-    except DomainError:
-        return name
-    return _(TERM_LABELS[half], year=year)
+    return label(name, _)
+
+
+def break_label(item: Any) -> str:
+    """A break's name in the reader's language when it is its kind's default name (Höstlov, Autumn break); a name
+    the municipality typed itself as it is. `item` is a stored break or a calendar's."""
+    from coordinator.terms.calendar import break_label as label
+
+    return label(item.name, getattr(item.kind, "value", item.kind), _)
 
 
 def local_time(value: datetime | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:

@@ -40,7 +40,7 @@ bp = Blueprint("cases", __name__)
 
 @bp.context_processor
 def labels() -> dict[str, Any]:
-    return {"outcome_names": OUTCOME_NAMES, "reason_names": REASON_NAMES, "day": _day, "days_left_text": _left}
+    return {"outcome_names": OUTCOME_NAMES, "reason_names": REASON_NAMES, "day": day_text, "days_left_text": days_left_text}
 
 
 @bp.get("/districts/<code>/reports")
@@ -82,7 +82,7 @@ def new(code: str) -> str | Response:
             form.form_errors.append(_message(error))
         else:
             session.commit()
-            flash(gettext("Anmälan är registrerad. Sista dagen för beslutet är %(day)s.", day=_day(report.deadline_on)),
+            flash(gettext("Anmälan är registrerad. Sista dagen för beslutet är %(day)s.", day=day_text(report.deadline_on)),
                   "success")
             return redirect(url_for(".show", code=district.code, report_id=report.id))
     return render_template("cases/new.html", district=district, form=form)
@@ -259,11 +259,11 @@ def _when(moment: datetime) -> str:
     return format_datetime(moment.astimezone(_zone()), "EEEE d MMMM y HH:mm", rebase=False)
 
 
-def _day(value: date) -> str:
+def day_text(value: date) -> str:
     return format_date(value, "EEEE d MMMM y")
 
 
-def _left(days: int) -> str:
+def days_left_text(days: int) -> str:
     if days < 0:
         return gettext("passerad")
     if days == 0:

@@ -1,14 +1,19 @@
-"""What each role's front page shows: a director's term at a glance, a participant's own meetings and work.
+"""What each role's front page shows: a director's term at a glance, a participant's own meetings and work, an
+intake officer's open reports and the day's consultations.
 
 Plain queries over a session, with the time passed in; the view (`org.views.home`) only renders them."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
+from coordinator.cases.models import ReportOfConcern
+from coordinator.cases.services import district_reports
+from coordinator.consultations.models import ConsultationBooking
+from coordinator.consultations.services import bookings_between
 from coordinator.minutes.register import RegisterState, protocol_register
 from coordinator.org.models import District
 from coordinator.planning.models import CASE_SERIES, Answer, Invitation, Meeting, MeetingStatus
@@ -69,3 +74,16 @@ def past_invitations(session: Session, person_id: int, now: datetime, limit: int
                Meeting.status == MeetingStatus.SCHEDULED, Meeting.ends_at < now)
         .options(selectinload(Invitation.meeting).selectinload(Meeting.meeting_form))
         .order_by(Meeting.starts_at.desc(), Meeting.id.desc()).limit(limit)))
+
+
+@dataclass(frozen=True)
+class IntakeDesk:
+    """An intake officer's day: the district's open reports, the nearest deadline first, and the day's bookings."""
+    open_reports: list[ReportOfConcern]
+    bookings: list[ConsultationBooking]   # starting today (local time), cancelled ones too
+
+
+def intake_desk(session: Session, district: District, today: date, timezone: str) -> IntakeDesk:
+    reports = district_reports(session, district.id, today)
+    return IntakeDesk(open_reports=[r for r in reports if r.is_open],
+                      bookings=bookings_between(session, district, today, today, timezone=timezone))

@@ -22,10 +22,11 @@ from coordinator.auth.access import current_user, require
 from coordinator.auth.models import Role, User
 from coordinator.auth.permissions import Action, allows, visible_district_ids
 from coordinator.auth.routes import ANYONE, READ_DISTRICT, permission
+from coordinator.cases.views import day_text, days_left_text
 from coordinator.clock import utcnow
 from coordinator.invitations.tokens import make_token
 from coordinator.minutes.register_views import own_work
-from coordinator.org.front import coming_invitations, past_invitations, term_at_a_glance
+from coordinator.org.front import coming_invitations, intake_desk, past_invitations, term_at_a_glance
 from coordinator.org.labels import template_words
 from coordinator.org.models import (
     District,
@@ -54,7 +55,8 @@ def local_today() -> date:
 @permission(ANYONE)
 def home() -> str | Response:
     """The front page: a director's current term, a participant's own meetings and work, an administrator's protocol
-    register; the municipality's districts for the others and the anonymous."""
+    register, an intake officer's open reports and the day's consultations; the municipality's districts for the
+    others and the anonymous."""
     session = db()
     user = current_user()
     if user is not None:
@@ -141,6 +143,12 @@ def _front_page(session: Session, user: User) -> str | Response | None:
                                mine=_my_meetings(session, user, now) if user.person_id else None)
     if user.role is Role.PARTICIPANT:
         return render_template("org/participant_home.html", mine=_my_meetings(session, user, now))
+    if user.role is Role.INTAKE_OFFICER and district is not None:
+        zone = settings().timezone
+        today = now.astimezone(ZoneInfo(zone)).date()
+        return render_template("org/intake_home.html", district=district, today=today, now=now,
+                               desk=intake_desk(session, district, today, zone), day=day_text,
+                               days_left_text=days_left_text)
     return None
 
 

@@ -45,6 +45,7 @@ from coordinator.config import PROJECT_ROOT
 from coordinator.invitations import ics
 from coordinator.invitations.ics import CalendarEvent, Party
 from coordinator.invitations.tokens import RsvpLinks
+from coordinator.terms.calendar import term_label
 
 TEMPLATES = PROJECT_ROOT / "templates" / "emails"
 CATALOGUES = PROJECT_ROOT / "coordinator" / "translations"
@@ -128,8 +129,14 @@ def _environment(language: str) -> Environment:
     )
     environment.install_gettext_translations(_catalogue(language), newstyle=True)  # type: ignore[attr-defined]
     environment.filters["local"] = _local
+    environment.filters["term_label"] = lambda name: term_name(name, language)
     environment.globals["local"] = _local
     return environment
+
+
+def term_name(name: str, language: str) -> str:
+    """A term's name in a mail's language: HT2027 in Swedish, "Autumn term 2027" in English."""
+    return term_label(name, _catalogue(language).gettext)
 
 
 def render(name: str, language: str, **context: object) -> tuple[str, str | None]:

@@ -124,7 +124,8 @@ def queue_term_notices(session: Session, now: datetime, mail: MailContext, timin
             outgoing.append(_notice(
                 mail, now, person, MessageKind.TERM_NOT_PLANNED,
                 f"term_not_planned:{term.id}:{district.id}:{person.id}",
-                district, {"term": term.name, "district": district.name, "day": day},
+                district, {"term": compose.term_name(term.name, compose.language_of(person.language)),
+                           "district": district.name, "day": day},
                 {"term": term, "district": district, "starts_on": day,
                  "plan_url": mail.links.term_plan(district.code, term.name)}))
     queued = enqueue(session, outgoing, now=now)

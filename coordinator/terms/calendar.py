@@ -7,7 +7,7 @@ and its breaks; the planner and the warnings read only this. Bad input raises
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import cache, cached_property
@@ -72,6 +72,21 @@ REASON_HALF_DAY = N_("halvdag, ledigt från kl. 14.00")
 HALF_DAY_ENDS = time(14, 0)
 
 _TERM_NAME = re.compile(r"(HT|VT)(\d{4})")
+
+
+def term_label(name: str, gettext: Callable[[str], str]) -> str:
+    """A term's name for a reader: HT2027 in Swedish, "Autumn term 2027" in English (`gettext` is the reader's
+    catalogue); a name that is not a term's is shown as it is."""
+    try:
+        half, year = parse_term_name(name)
+    except DomainError:
+        return name
+    return gettext(TERM_LABELS[half]) % {"year": year}
+
+
+def break_label(name: str, kind: str, gettext: Callable[[str], str]) -> str:
+    """A break's own name as typed, or its kind's default name in the reader's language (Höstlov, Autumn break)."""
+    return gettext(name) if name == BREAK_NAMES.get(kind) else name
 
 
 def parse_term_name(name: str) -> tuple[str, int]:

@@ -22,10 +22,10 @@ from coordinator.auth.permissions import Action
 from coordinator.clock import utcnow
 from coordinator.org.models import Municipality
 from coordinator.terms import services
-from coordinator.terms.calendar import BREAK_NAMES, HALF_DAY_ENDS, Break
+from coordinator.terms.calendar import BREAK_NAMES, HALF_DAY_ENDS
 from coordinator.terms.forms import TermForm
 from coordinator.terms.models import Term
-from coordinator.web import db
+from coordinator.web import break_label, db
 
 bp = Blueprint("terms", __name__)
 
@@ -66,12 +66,8 @@ def _calendar_entry(session: Session, term: Term) -> dict[str, Any]:
     def weekdays_in_term(days: Mapping[date, str]) -> list[date]:
         return [day for day in days if calendar.starts_on <= day <= calendar.ends_on and day.weekday() < 5]
 
-    def break_name(item: Break) -> str:
-        """A break's own name as typed, or its kind's name in the reader's language (Höstlov, Autumn break)."""
-        return gettext(item.name) if item.name == BREAK_NAMES[item.kind] else item.name
-
     def in_break(day: date) -> str | None:
-        return next((break_name(b) for b in calendar.breaks if b.covers(day)), None)
+        return next((break_label(b) for b in calendar.breaks if b.covers(day)), None)
 
     # the holidays package's Swedish names, in the reader's language (coordinator/terms/calendar.py HOLIDAY_NAMES)
     days_off = [{"day": day, "name": gettext(calendar.holidays[day]), "is_half_day": False, "in_break": in_break(day)}
@@ -80,7 +76,7 @@ def _calendar_entry(session: Session, term: Term) -> dict[str, Any]:
                   "in_break": in_break(day)} for day in weekdays_in_term(calendar.half_days)]
     return {
         "term": term,
-        "breaks": [{"name": break_name(b), "kind": b.kind, "starts_on": b.starts_on, "ends_on": b.ends_on}
+        "breaks": [{"name": break_label(b), "kind": b.kind, "starts_on": b.starts_on, "ends_on": b.ends_on}
                    for b in calendar.breaks],
         "teaching_days": len(calendar.teaching_days()), "teaching_weeks": len(calendar.teaching_weeks()),
         "days_off": sorted(days_off, key=lambda d: d["day"]),

@@ -1,7 +1,8 @@
 """Script typed into the app's free-text fields stays text: strings that would run, inject an element or an
 attribute, or be evaluated by a template are typed into the real forms in Chromium (the register's school and
-person names, a meeting form's name, purpose, place and video link in the agreement editor, the minutes' text, an
-action item, a report of concern's case reference and reporter, a consultation booking's name and matter), and
+person names, a group of schools' name, an invited login's name, a meeting form's name, purpose, place and video
+link in the agreement editor, the minutes' text, an action item, a report of concern's case reference and reporter,
+a consultation booking's name and matter, the consultation hours' place), and
 the pages that show them must show each string as typed: no alert, no injected element or attribute, no link to
 `javascript:`, and the markup escaped in the HTML. The Content-Security-Policy would stop an injected inline script
 from running, so the test does not rely on the alert alone: it fails on the injected element itself."""
@@ -115,6 +116,21 @@ def test_script_typed_into_free_text_fields_stays_text(live_server, page, browse
     shown.check(f"{base}/districts/NORRVIKEN/schools", "school")
     shown.check(f"{base}/districts/NORRVIKEN/people", "person")
     shown.check(f"{base}/districts/NORRVIKEN/people/{found['person']}", "person", "school")
+    page.goto(f"{base}/districts/NORRVIKEN/groups/new")
+    page.locator("[name=name]").fill(payload("group"))
+    page.locator("[name=school_ids]").first.check()
+    submit(page.locator("[name=name]"))
+    shown.check(f"{base}/districts/NORRVIKEN/groups", "group")
+    page.get_by_role("link", name=payload("group")).click()
+    shown.check(None, "group")
+    page.goto(f"{base}/users/invite")
+    page.locator("[name=email]").fill("ny.kollega@norrviken.example")
+    page.locator("[name=name]").fill(payload("invitee"))
+    page.locator("[name=role]").select_option("district_admin")
+    submit(page.locator("[name=name]"))
+    assert re.search(r"/users/\d+$", page.url), page.locator("main").inner_text()
+    shown.check(None, "invitee")
+    shown.check(f"{base}/users", "invitee")
 
     page.goto(f"{base}/meetings/{forum}/minutes")
     page.get_by_role("button", name="Skapa protokoll").click()
@@ -185,3 +201,16 @@ def test_script_typed_into_free_text_fields_stays_text(live_server, page, browse
     visitor.check(None)
     school.context.close()
     shown.check(f"{base}/districts/NORRVIKEN/consultations?day=2027-09-07", "booker", "matter")
+
+    page.goto(f"{base}/districts/NORRVIKEN/consultations/hours")
+    page.locator("[name=weekday]").select_option("3")  # Thursdays
+    page.locator("[name=window_start]").fill("09:00")
+    page.locator("[name=window_end]").fill("10:00")
+    page.locator("[name=place]").fill(payload("hours-place"))
+    page.locator("[name=starts_on]").fill("2027-09-09")
+    page.locator("[name=ends_on]").fill("2027-12-16")
+    if not page.locator("[name=officer_ids]:checked").count():
+        page.locator("[name=officer_ids]").first.check()
+    submit(page.locator("[name=place]"))
+    expect(page.get_by_text("Konsultationstiderna är publicerade")).to_be_visible()
+    shown.check(None, "hours-place")

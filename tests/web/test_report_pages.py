@@ -4,6 +4,7 @@ nothing written; and who may see the pages at all (the district's intake officer
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from html import unescape
 
 import pytest
@@ -15,10 +16,12 @@ from coordinator.org.models import Person, School
 from coordinator.outbox.models import MessageKind, OutboxMessage
 from coordinator.planning.models import Meeting
 from coordinator.web import db
+from tests.consultation_helpers import BOOKER, book_one
 from tests.report_helpers import NOW, OFFICER_EMAIL
 from tests.web.helpers import add_user, csrf_token, log_in, page, text
 
 BASE = "/districts/NORRVIKEN/reports"
+TUESDAY_19_13 = datetime(2027, 10, 19, 11, 0, tzinfo=UTC)  # 13.00 in Stockholm, the demo's consultation hours
 INTAKE = demo_data.login_email(demo_data.LOGINS[7])
 DIRECTOR = demo_data.login_email(demo_data.LOGINS[1])
 SODERBY_DIRECTOR = demo_data.login_email(demo_data.LOGINS[3])
@@ -80,6 +83,31 @@ def test_the_intake_officer_finds_the_reports_from_the_menu_and_records_one(app,
     assert "14 dagar enligt socialtjänstlagen" in shown and "11 dagar kvar" in shown
     listing = page(intake.get(BASE))
     assert "Norrvikens skola" in listing and "fredag 29 oktober 2027" in listing and "Inget möte bokat" in listing
+
+
+def test_the_intake_officers_front_page_shows_open_reports_by_deadline_and_todays_consultations(
+        app, intake, monkeypatch):
+    new_report(intake, app)                                  # deadline Friday 29 October
+    new_report(intake, app, received_on="2027-10-01")        # deadline Friday 15 October: passed
+    with app.app_context():
+        book_one(db(), TUESDAY_19_13, now=NOW)
+        book_one(db(), TUESDAY_19_13 + timedelta(days=7), school="Norrvikens skola", now=NOW,
+                 email="next.week@norrviken.example")      # not today: not on the page
+    monkeypatch.setattr("coordinator.org.views.utcnow", lambda: TUESDAY_19_13 - timedelta(hours=3))
+
+    html = text(intake.get("/"))
+
+    assert "<h1>Mottagningsgruppen i Norrviken</h1>" in html
+    rows = re.findall(r'<tr id="report-\d+"( class="is-overdue")?>.*?</tr>', html, re.S)
+    assert rows == [' class="is-overdue"', ""]  # the passed deadline first, marked
+    deadlines = re.findall(r"<td>(\w+dag \d+ oktober 2027)</td>", html)
+    assert deadlines == ["fredag 1 oktober 2027", "fredag 15 oktober 2027", "fredag 15 oktober 2027",
+                         "fredag 29 oktober 2027"]
+    assert "Försenad: sista dagen har passerat" in html and "10 dagar kvar" in html
+    assert "13:00–13:20" in html and BOOKER[1] in html and "next.week@norrviken.example" not in html
+    for href in (BASE, "/districts/NORRVIKEN/consultations", "/districts/NORRVIKEN/consultations/hours",
+                 "/districts/NORRVIKEN/consultations/links"):
+        assert f'href="{href}"' in html
 
 
 @pytest.mark.parametrize("changes, message", [

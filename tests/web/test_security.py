@@ -182,6 +182,17 @@ def test_answer_booking_and_feed_links_are_limited(limited, path):
     assert "För många försök" in text(response)
 
 
+def test_the_429_page_leads_the_signed_out_to_the_sign_in_and_the_signed_in_to_the_front_page(limited):
+    signed_out = limited.test_client()
+    add_user(limited, "anna@example.se")
+    signed_in = limited.test_client()
+    assert log_in(signed_in, "anna@example.se").status_code == 302
+    for client, href, label in ((signed_out, "/login", "Till inloggningen"), (signed_in, "/", "Till startsidan")):
+        pages = [client.get("/feeds/not-a-token.ics") for _n in range(3)]
+        assert pages[-1].status_code == 429
+        assert f'<p><a href="{href}">{label}</a></p>' in text(pages[-1])
+
+
 def test_password_reset_is_limited(limited):
     client = limited.test_client()
     for _n in range(2):

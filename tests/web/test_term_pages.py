@@ -286,3 +286,23 @@ def test_an_english_reader_sees_term_break_and_holiday_names_in_english(app, cli
     assert "Maundy Thursday (from 2pm)" in listing and "Skärtorsdagen" not in listing
     assert "Ascension Day" in listing and "Kristi himmelsfärdsdag" not in listing
     assert "Lucia &lt;lov&gt; &amp; 50% fritt" in text(client.get("/terms"))  # a name as typed, kept and escaped
+
+
+def test_an_english_reader_sees_the_term_and_its_breaks_in_english_on_the_plan_follow_up_and_register(
+        app, client, norrviken):
+    add_term(app, "HT2027", date(2027, 8, 19), date(2027, 12, 21),
+             Break("hostlov", date(2027, 11, 1), date(2027, 11, 5)),
+             Break("other", date(2027, 12, 20), date(2027, 12, 21), "Luciaveckan"))
+    add_user(app, "director@stockholm.example", "district_director", "NORRVIKEN", language="en")
+    log_in(client, "director@stockholm.example")
+
+    plan = page(client.get("/districts/NORRVIKEN/terms/HT2027/plan"))
+    assert "<h1>Planning of Autumn term 2027</h1>" in plan
+    assert "Autumn break 1 November–5 November" in plan and "Höstlov" not in plan
+    assert "Luciaveckan 20 December–21 December" in plan  # a name the municipality typed, as typed
+    for path in ("/districts/NORRVIKEN/followup?term=HT2027", "/districts/NORRVIKEN/minutes?term=HT2027"):
+        shown = page(client.get(path))
+        assert "Autumn term 2027" in re.search(r"<h1>(.*?)</h1>", shown).group(1), path
+        assert '<option value="HT2027" selected>Autumn term 2027</option>' in shown, path
+        words = re.sub(r"<svg.*?</svg>", "", shown, flags=re.S)  # a chart's axis keeps the short name
+        assert ">HT2027<" not in words and "HT2027 " not in words, path
