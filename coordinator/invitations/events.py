@@ -59,13 +59,37 @@ def convener_of(meeting: Meeting, director: Person | None) -> Convener:
     """The invitee holding the form's convener function (one still coming first), else the district
     director, else the district itself."""
     wanted = meeting.meeting_form.convener_function
-    holders = sorted((i for i in meeting.invitations if i.function is wanted and i.removed_at is None),
-                     key=lambda i: (not i.is_active, i.person.name, i.person_id))
-    if holders:
-        return Convener(holders[0].person.name, holders[0].person)
+    holder = _first_holder(i for i in meeting.invitations if i.function is wanted and i.removed_at is None)
+    if holder is not None:
+        return Convener(holder.person.name, holder.person)
+    return _convener_without_holder(meeting, director)
+
+
+def _first_holder(holders: Iterable[Invitation]) -> Invitation | None:
+    """The convener among the invitations holding the form's convener function: one still coming first, by name."""
+    return min(holders, key=lambda i: (not i.is_active, i.person.name, i.person_id), default=None)
+
+
+def _convener_without_holder(meeting: Meeting, director: Person | None) -> Convener:
     if director is not None:
         return Convener(director.name, director)
     return Convener(meeting.district.name if meeting.district else "", None)
+
+
+def load_convener(session: Session, meeting: Meeting) -> Convener:
+    """`convener_of` for one meeting without loading its invitees: only the invitations of its form's convener
+    function are read, and the district's director only when none holds it (the answer page: one or two
+    statements instead of every invitee with their person)."""
+    wanted = meeting.meeting_form.convener_function
+    holder = _first_holder(session.scalars(
+        sa.select(Invitation).where(Invitation.meeting_id == meeting.id, Invitation.function == wanted,
+                                    Invitation.removed_at.is_(None))
+        .options(joinedload(Invitation.person))))
+    if holder is not None:
+        return Convener(holder.person.name, holder.person)
+    director = district_directors(session, [meeting.district_id]).get(meeting.district_id) \
+        if meeting.district_id is not None else None
+    return _convener_without_holder(meeting, director)
 
 
 def organizer_of(convener: Convener, sender_email: str) -> Party:

@@ -58,9 +58,12 @@ def open_link(session: Session, secret_key: str, token: str, *, now: datetime) -
         signed = read_token(secret_key, token)
     except InvalidToken:
         return RsvpLink(LinkState.TAMPERED)
-    # its meeting and person in the same round trip: every answer page shows both
-    invitation = session.get(Invitation, (signed.meeting_id, signed.person_id),
-                             options=[joinedload(Invitation.meeting), joinedload(Invitation.person)])
+    # its meeting (with the form, school, group and district its title and convener need) and person in one
+    # round trip: every answer page shows them
+    meeting = joinedload(Invitation.meeting)
+    invitation = session.get(Invitation, (signed.meeting_id, signed.person_id), options=[
+        meeting.joinedload(Meeting.meeting_form), meeting.joinedload(Meeting.school),
+        meeting.joinedload(Meeting.group), meeting.joinedload(Meeting.district), joinedload(Invitation.person)])
     if invitation is None or invitation.meeting.published_at is None:  # a draft, or cancelled before publishing
         return RsvpLink(LinkState.GONE)
     if invitation.rsvp_key != signed.rsvp_key:

@@ -247,23 +247,37 @@ class DeputyChoices:
 def deputy_choices(session: Session, invitation: Invitation) -> DeputyChoices:
     """Whom an invitee may send in their place: their named deputy first (if still active), then the active
     colleagues of their school or unit, by name; not those invited to the meeting already (in their own
-    right or for someone else), except the deputy the invitee has sent."""
-    person, meeting = invitation.person, invitation.meeting
-    colleagues: list[Person] = []
-    if person.school_id is not None or person.unit_id is not None:
-        same_place = (Person.school_id == person.school_id if person.school_id is not None
-                      else Person.unit_id == person.unit_id)
-        colleagues = list(session.scalars(
-            sa.select(Person).where(same_place, Person.is_active, Person.id != person.id)
-            .order_by(Person.name, Person.id)))
-    named = person.deputy if person.deputy is not None and person.deputy.is_active else None
-    if named is not None and named.id == person.id:
-        named = None
-    candidates = ([named] if named else []) + [p for p in colleagues if named is None or p.id != named.id]
+    right or for someone else), except the deputy the invitee has sent.
+
+    One statement: the colleagues and the named deputy, each with whether they are invited (the meeting's
+    invitees are not loaded for it)."""
+    person = invitation.person
     current = invitation.delegated_to_id if invitation.answer is Answer.DELEGATED else None
-    taken = {i.person_id for i in meeting.invitations if i.removed_at is None} - {current}  # loaded by the page
+    wanted = []
+    if person.school_id is not None or person.unit_id is not None:
+        wanted.append(Person.school_id == person.school_id if person.school_id is not None
+                      else Person.unit_id == person.unit_id)
+    if person.deputy_id is not None:
+        wanted.append(Person.id == person.deputy_id)
+    if not wanted:
+        return DeputyChoices([], [], None)
+    invited = (sa.select(Invitation.person_id)
+               .where(Invitation.meeting_id == invitation.meeting_id, Invitation.person_id == Person.id,
+                      Invitation.removed_at.is_(None)).exists())
+    rows = session.execute(
+        sa.select(Person, invited).where(sa.or_(*wanted), Person.is_active, Person.id != person.id)
+        .order_by(Person.name, Person.id)).all()
+    named = next((p for p, _ in rows if p.id == person.deputy_id), None)
+    candidates = ([named] if named else []) + [p for p, _ in rows if p is not named and _is_colleague(p, person)]
+    taken = {p.id for p, is_invited in rows if is_invited} - {current}
     return DeputyChoices([p for p in candidates if p.id not in taken], [p for p in candidates if p.id in taken],
                          named)
+
+
+def _is_colleague(other: Person, person: Person) -> bool:
+    if person.school_id is not None:
+        return other.school_id == person.school_id
+    return person.unit_id is not None and other.unit_id == person.unit_id
 
 
 def send_deputy(session: Session, invitation: Invitation, deputy: Person, *, via: str, actor: str,

@@ -23,7 +23,7 @@ from coordinator.auth.routes import ANYONE, OWN_CALENDAR, permission
 from coordinator.auth.models import Role, User
 from coordinator.clock import utcnow
 from coordinator.i18n import N_, DomainError
-from coordinator.invitations.events import convener_of, load_meeting, meeting_title, stands_in_for
+from coordinator.invitations.events import load_convener, meeting_title, stands_in_for
 from coordinator.invitations.feeds import (
     FeedBodies, active_feed, create_feed, feed_content, feed_version, revoke_feeds,
 )
@@ -67,15 +67,20 @@ def rsvp(token: str) -> str | Response | tuple[str, int]:
     assert link.invitation is not None and link.meeting is not None
     invitation, meeting, person = link.invitation, link.meeting, link.invitation.person
     with _language_of(person):
-        facts = _facts(meeting)
         if not link.is_open:  # the invitee's own state (cancelled, sent a deputy) is a page; the rest are gone
             status = 200 if link.state is LinkState.CANCELLED or (link.delegated and link.state is LinkState.REPLACED) \
                 else 410
             return render_template("invitations/rsvp_closed.html", state=link.state.value, link=link,
-                                   **facts), status
-        choices = deputy_choices(session, invitation)
+                                   **_facts(meeting)), status
         delegated = invitation.answer is Answer.DELEGATED
         form = RsvpForm()
+        form.deputy_id.choices = []
+        # an answer of one's own needs neither the deputies nor the meeting's facts, unless the page is shown again
+        own_answer = request.method == "POST" and request.form.get("answer") != DELEGATED
+        if own_answer and form.validate_on_submit():
+            if (done := _answered(session, token, invitation, form, None, now)) is not None:
+                return done
+        choices = deputy_choices(session, invitation)
         form.deputy_id.choices = person_choices(choices.people, gettext("Välj en person"))
         may_delegate = bool(choices.people) and now < meeting.starts_at
         if not may_delegate:
@@ -87,27 +92,36 @@ def rsvp(token: str) -> str | Response | tuple[str, int]:
                 invitation.answer.value if answered else None)
             deputy_id = invitation.delegated_to_id if delegated else person.deputy_id
             form.deputy_id.data = deputy_id if any(p.id == deputy_id for p in choices.people) else None
-        elif form.validate_on_submit():
-            try:
-                message = _answer(session, invitation, form, choices, now)
-            except DomainError as error:
-                session.rollback()
-                form.form_errors.append(gettext(error.template, **error.params))
-            else:
-                session.commit()
-                flash(message, "success")
-                return redirect(url_for(".rsvp", token=token))
+        elif not own_answer and form.validate_on_submit():
+            if (done := _answered(session, token, invitation, form, choices, now)) is not None:
+                return done
         return render_template("invitations/rsvp.html", form=form, invitation=invitation, token=token,
                                delegated=delegated, may_delegate=may_delegate, started=now >= meeting.starts_at,
                                choices=choices, stands_in_for=stands_in_for(invitation, get_locale().language),
-                               **facts)
+                               **_facts(meeting))
 
 
-def _answer(session: Session, invitation: Invitation, form: RsvpForm, choices: DeputyChoices, now: datetime) -> str:
-    """Carry out the answer page's choice; what to tell the invitee."""
+def _answered(session: Session, token: str, invitation: Invitation, form: RsvpForm, choices: DeputyChoices | None,
+              now: datetime) -> Response | None:
+    """Record the page's answer: the redirect to the page, or None when refused (the reason is on the form)."""
+    try:
+        message = _answer(session, invitation, form, choices, now)
+    except DomainError as error:
+        session.rollback()
+        form.form_errors.append(gettext(error.template, **error.params))
+        return None
+    session.commit()
+    flash(message, "success")
+    return redirect(url_for(".rsvp", token=token))
+
+
+def _answer(session: Session, invitation: Invitation, form: RsvpForm, choices: DeputyChoices | None,
+            now: datetime) -> str:
+    """Carry out the answer page's choice; what to tell the invitee (`choices`: the deputies, for sending one)."""
     person, mail = invitation.person, MailContext.from_settings(settings())
     previous = invitation.delegated_to if invitation.answer is Answer.DELEGATED else None
     if form.answer.data == DELEGATED:
+        assert choices is not None
         # someone invited meanwhile is passed on, for the service to say why they cannot stand in
         deputy = next((p for p in choices.people + choices.already_invited if p.id == form.deputy_id.data), None)
         if deputy is None:
@@ -135,9 +149,9 @@ def _language_of(person: Person) -> AbstractContextManager[None]:
 
 
 def _facts(meeting: Meeting) -> dict[str, Any]:
-    loaded, director = load_meeting(db(), meeting)
-    convener = convener_of(loaded, director)
-    return {"meeting": loaded, "title": meeting_title(loaded), "convener": convener}
+    """What `_meeting.html` shows: the meeting (its form, school, group and district came with the link) and its
+    convener, read without loading every invitee."""
+    return {"meeting": meeting, "title": meeting_title(meeting), "convener": load_convener(db(), meeting)}
 
 
 # -- feeds ----------------------------------------------------------------------------------------------

@@ -392,3 +392,26 @@ def test_someone_invited_in_their_own_right_is_not_offered_as_deputy(session):
 
     assert [p.name for p in choices.people] == ["Elin Strömberg", "Henrik Dahl", "Sofia Lindberg"]
     assert choices.named_deputy_invited and [p.name for p in choices.already_invited] == ["Per Olsson"]
+
+
+def test_a_named_deputy_at_another_school_is_offered_first_and_a_closed_one_not_at_all(session):
+    published_demo(session)
+    forum = meeting_of(session, OVERARCHING)
+    annika = person(session, "Annika Berg")
+    invited = {i.person_id for i in forum.invitations if i.removed_at is None}
+    elsewhere = session.scalars(sa.select(Person).where(
+        Person.is_active, Person.school_id.is_not(None), Person.school_id != annika.school_id,
+        Person.id.not_in(invited)).order_by(Person.id)).first()
+    assert elsewhere is not None
+    annika.deputy_id = elsewhere.id
+    session.commit()
+
+    offered = deputy_choices(session, invitation(session, forum, "Annika Berg"))
+    elsewhere.is_active = False
+    session.commit()
+    closed = deputy_choices(session, invitation(session, forum, "Annika Berg"))
+
+    colleagues = ["Elin Strömberg", "Henrik Dahl", "Per Olsson", "Sofia Lindberg"]
+    assert offered.named_deputy == elsewhere and [p.name for p in offered.people] == [elsewhere.name, *colleagues]
+    assert not offered.already_invited
+    assert closed.named_deputy is None and [p.name for p in closed.people] == colleagues

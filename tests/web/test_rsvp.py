@@ -297,3 +297,31 @@ def test_an_english_speaking_invitee_sees_the_page_in_english(app, client, forum
 
     assert response.status_code == 200
     assert '<html lang="en">' in text(response) and "Tuesday 12 October 2027 13:00–15:00" in page(response)
+
+
+def test_the_answer_page_and_its_button_take_a_fixed_handful_of_statements(app, client, forum):
+    """Opening the link reads the invitation with its meeting and person, the convener and the possible deputies
+    (3 statements, however many are invited); the button records with the invitation, its change and the audit
+    event (3) — the meeting's invitees are not loaded for either (docs/PERFORMANCE.md, issue 16)."""
+    url = link(app, forum, "Annika Berg")
+    token = csrf_token(text(client.get(url)))
+    engine = app.extensions["coordinator.engine"]
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        shown = client.get(url)
+        opened = len(statements)
+        statements.clear()
+        answered = client.post(url, data={"csrf_token": token, "answer": "accepted"})
+        recorded = len(statements)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+
+    assert shown.status_code == 200 and "Eva Lindqvist" in page(shown)  # the convener, from their invitation
+    assert opened <= 3, opened
+    assert answered.status_code == 302 and answer_of(app, forum, "Annika Berg").answer is Answer.ACCEPTED
+    assert recorded <= 3, recorded
