@@ -25,7 +25,7 @@ SMOKE = [
     (["bench.plan_city", "--scale", "tiny", "--runs", "1", "--no-postgres"], "plan_city_tiny", False),
     (["bench.fanout", "--messages", "30", "--runs", "1"], "fanout", False),
     (["bench.feed", "--meetings", "4", "--runs", "1"], "feed", False),
-    (["bench.publish", "--messages", "20", "--runs", "1"], "publish", False),
+    (["bench.publish", "--messages", "20", "--runs", "1", "--publish-runs", "1"], "publish", False),
     (["bench.feed_http", "--meetings", "3", "--runs", "1"], "feed_http_sqlite", False),
     (["bench.reminders", "--scale", "tiny", "--copies", "2", "--runs", "1", "--no-postgres"], "reminders", False),
     (["bench.web", "--size", "tiny", "--sqlite", "--clients", "2", "--rounds", "1", "--seconds", "1",
