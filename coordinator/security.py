@@ -125,7 +125,7 @@ def _too_many(error: RateLimitExceeded) -> tuple[str, int, dict[str, str]]:
     limiter: Limiter = current_app.extensions["coordinator.limiter"]
     reset_at = limiter.current_limit.reset_at if limiter.current_limit is not None else time.time() + 60
     seconds = max(1, math.ceil(reset_at - time.time()))
-    minutes = math.ceil(seconds / 60)
+    minutes = max(1, math.ceil((seconds - 1) / 60))  # the limits library rounds its reset up by a second
     _load_user_for_language()
     from coordinator.auth.access import current_user
 
