@@ -259,7 +259,9 @@ def test_the_notices_lead_to_the_agreement_and_the_term_plan(app, session, upcom
 def test_a_cancellation_has_no_link_that_leads_nowhere(app, session, upcoming):
     cancel_meeting(session, upcoming.forum, actor="test", now=today_at(-1, 9), mail=MAIL)
     session.commit()
-    for _to, message in mails(session, K.CANCELLATION):
+    cancellations = mails(session, K.CANCELLATION)
+    assert cancellations, "the cancelled forum's invitees are told"
+    for _to, message in cancellations:
         for url in links_of(message):
             follow(app, url, address(message))
 
