@@ -65,6 +65,23 @@ class DocumentPDF(FPDF):
             self.cell(0, 7, pdf_safe(draft_banner), new_x="LMARGIN", new_y="NEXT")
             self.set_text_color(0, 0, 0)
 
+    def kicker_line(self, text: str) -> None:
+        """The small grey line above every page's text (whose document it is), from `header()`."""
+        self.set_y(8)
+        self.set_font(FONT, "B", 9)
+        self.set_text_color(60, 60, 60)
+        self.cell(0, 5, pdf_safe(text), new_x="LMARGIN", new_y="NEXT")
+        self.set_text_color(0, 0, 0)
+        self.set_y(self.t_margin)
+
+    def section_heading(self, text: str) -> None:
+        """A section's heading, moved to the next page rather than left alone at the bottom of one."""
+        if self.will_page_break(20):
+            self.add_page()
+        self.ln(3)
+        self.set_font(FONT, "B", 12.5)
+        self.cell(0, 7, pdf_safe(text), new_x="LMARGIN", new_y="NEXT")
+
     def footer_line(self, text: str) -> None:
         self.set_y(-12)
         self.set_font(FONT, size=7.5)

@@ -23,13 +23,7 @@ class _ReportPDF(DocumentPDF):
         self.report = report
 
     def header(self) -> None:
-        self.set_y(8)
-        self.set_font(FONT, "B", 9)
-        self.set_text_color(60, 60, 60)
-        self.cell(0, 5, pdf_safe(f"{self.report.district.name} · {self.report.term.name}"),
-                  new_x="LMARGIN", new_y="NEXT")
-        self.set_text_color(0, 0, 0)
-        self.set_y(MARGIN + 4)
+        self.kicker_line(f"{self.report.district.name} · {self.report.term.name}")
 
     def footer(self) -> None:
         self.footer_line(f"{self.report.footer} · sida {self.page_no()} av {{nb}}")
@@ -51,20 +45,20 @@ def report_pdf(report: CommitteeReport) -> bytes:
         pdf.set_font(FONT, size=10)
         pdf.multi_cell(0, 5, pdf_safe(value), align="L", new_x="LMARGIN", new_y="NEXT")
     for section, readings in report.sections():
-        _heading(pdf, section_name(section))
+        pdf.section_heading(section_name(section))
         _table(pdf, INDICATOR_COLUMNS, ("Indikator", "Värde", "Status och definition"),
                [(r.indicator.name("sv"), shown(r.figure, r.indicator.unit) + _parts(r),
                  _judged(r) + r.indicator.definition("sv")) for r in readings])
-    _heading(pdf, "Forumen och deras protokoll")
+    pdf.section_heading("Forumen och deras protokoll")
     for forum in report.forums:
         _forum(pdf, forum)
-    _heading(pdf, "Skolor som inte deltar")
+    pdf.section_heading("Skolor som inte deltar")
     if report.schools_not_taking_part:
         _table(pdf, SCHOOL_COLUMNS, ("Skola", "Huvudman", "Part", "Deltog vid något möte"),
                [(row[0], row[2], row[3], row[4]) for row in school_rows(report)])
     else:
         _text(pdf, "Alla skolor i stadsdelen är parter och deltog vid minst ett möte under terminen.")
-    _heading(pdf, "Öppna åtgärdspunkter")
+    pdf.section_heading("Öppna åtgärdspunkter")
     if report.open_items.rows:
         _table(pdf, ACTION_COLUMNS, ("Åtgärd", "Ansvarig", "Klar senast", "Möte"),
                [(r[0], r[1], r[2].isoformat() if r[2] else "", r[4]) for r in action_rows(report)])
@@ -101,13 +95,6 @@ def _parts(reading: Reading) -> str:
         return f" ({figure.numerator} av {figure.denominator})"
     return ""
 
-
-def _heading(pdf: FPDF, text: str) -> None:
-    if pdf.will_page_break(20):
-        pdf.add_page()
-    pdf.ln(3)
-    pdf.set_font(FONT, "B", 12.5)
-    pdf.cell(0, 7, pdf_safe(text), new_x="LMARGIN", new_y="NEXT")
 
 
 def _text(pdf: FPDF, text: str) -> None:

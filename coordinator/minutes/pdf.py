@@ -5,7 +5,6 @@ them. Characters outside the core fonts' cp1252 are mapped as for the agreement'
 """
 from __future__ import annotations
 
-from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from coordinator.minutes.document import MinutesDocument
@@ -20,12 +19,7 @@ class _MinutesPDF(DocumentPDF):
         self.document = document
 
     def header(self) -> None:
-        self.set_y(8)
-        self.set_font(FONT, "B", 9)
-        self.set_text_color(60, 60, 60)
-        self.cell(0, 5, pdf_safe(self.document.district), new_x="LMARGIN", new_y="NEXT")
-        self.set_text_color(0, 0, 0)
-        self.set_y(MARGIN + 4)
+        self.kicker_line(self.document.district)
 
     def footer(self) -> None:
         self.footer_line(f"{self.document.footer} · sida {self.page_no()} av {{nb}}")
@@ -45,11 +39,11 @@ def render_pdf(document: MinutesDocument) -> bytes:
         pdf.set_font(FONT, size=10)
         pdf.multi_cell(0, 5, pdf_safe(fact.value), align="L", new_x="LMARGIN", new_y="NEXT")
     for title, text in document.sections:
-        _heading(pdf, title)
+        pdf.section_heading(title)
         pdf.set_font(FONT, size=10.5)
         pdf.multi_cell(0, 5.2, pdf_safe(text), align="L", new_x="LMARGIN", new_y="NEXT")
     if document.items:
-        _heading(pdf, "Uppföljningspunkter")
+        pdf.section_heading("Uppföljningspunkter")
         pdf.set_font(FONT, size=9)
         with pdf.table(col_widths=ITEM_COLUMNS, width=sum(ITEM_COLUMNS), align="LEFT", text_align="LEFT",
                        line_height=4.5, padding=1.2, first_row_as_headings=True,
@@ -59,21 +53,13 @@ def render_pdf(document: MinutesDocument) -> bytes:
                 for value in values:
                     row.cell(pdf_safe(value))
     if document.adjusters:
-        _heading(pdf, "Justering")
+        pdf.section_heading("Justering")
         pdf.set_font(FONT, size=10)
         for line in document.adjusters:
             pdf.multi_cell(0, 5, pdf_safe(line), align="L", new_x="LMARGIN", new_y="NEXT")
     if document.attachments:
-        _heading(pdf, "Bilagor")
+        pdf.section_heading("Bilagor")
         pdf.set_font(FONT, size=10)
         for line in document.attachments:
             pdf.multi_cell(0, 5, pdf_safe(line), align="L", new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
-
-
-def _heading(pdf: FPDF, text: str) -> None:
-    if pdf.will_page_break(20):
-        pdf.add_page()
-    pdf.ln(3)
-    pdf.set_font(FONT, "B", 12.5)
-    pdf.cell(0, 7, pdf_safe(text), new_x="LMARGIN", new_y="NEXT")
