@@ -391,8 +391,8 @@ def run(*, scale: str, name: str, title: str, runs: int, pg_runs: int, postgres:
 
 def arguments(runs: int, pg_runs: int) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=runs, help="runs on SQLite (median)")
-    parser.add_argument("--pg-runs", type=int, default=pg_runs, help="runs on PostgreSQL (median)")
+    parser.add_argument("--runs", type=int, default=runs, help="interleaved runs on SQLite (min / median / max)")
+    parser.add_argument("--pg-runs", type=int, default=pg_runs, help="interleaved runs on PostgreSQL (min / median / max)")
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
     parser.add_argument("--profile", action="store_true", help="profile the last SQLite plan")
     parser.add_argument("--scale", choices=("city", "tiny"), default="city", help="tiny: the tests' smoke run")
