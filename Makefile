@@ -25,6 +25,7 @@ bench: install-test wrk
 	$(BIN)/python -m bench.reminders
 	$(BIN)/python -m bench.feed
 	$(BIN)/python -m bench.feed_http
+	$(BIN)/python -m bench.feed_http --postgres
 	$(BIN)/python -m bench.publish
 	$(BIN)/python -m bench.web --sqlite
 	$(BIN)/python -m bench.web

@@ -4,29 +4,27 @@ Issue 4's target: `coordinator.invitations.ics.feed` of 500 meetings costs at mo
 building the same 500 `icalendar.Event`s directly in one `icalendar.Calendar` and calling
 `to_ical()`. Both sides start from the same `CalendarEvent` values and write the same
 properties; the feed adds only what it must (one VTIMEZONE, the feed headers, the checks).
-The two are timed alternately in this process, after a warm-up, and each reported figure is
-the median of the runs. Prints the figures and writes bench/results/feed.json.
+The two are timed alternately in this process, after a warm-up; each figure is kept as min /
+median / max over the runs, the ratio per pair of runs. Prints the figures and writes
+bench/results/feed.json (`--name` elsewhere) through `bench.recording.write_result`.
 
-    python -m bench.feed [--runs 15] [--meetings 500]
+    python -m bench.feed [--runs 15] [--meetings 500] [--name feed]
 """
 from __future__ import annotations
 
 import argparse
 import gc
-import json
 import os
-import platform
 import random
 import statistics
 import sys
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from time import perf_counter
 from zoneinfo import ZoneInfo
 
 import icalendar
 
-from bench.recording import RESULTS
+from bench.recording import figure, load_average, ratios, spread, write_result
 from coordinator.invitations.ics import CalendarEvent, Party, feed
 
 TARGET_RATIO = 1.3  # issue 4
@@ -112,46 +110,39 @@ def measure(count: int, runs: int) -> dict[str, object]:
             seconds, data = timed(build, events)
             (baseline_times if build is bare_icalendar else feed_times).append(seconds)
             assert data.count(b"BEGIN:VEVENT") == count
-    baseline, ours_median = statistics.median(baseline_times), statistics.median(feed_times)
+    ratio = ratios(feed_times, baseline_times)
     return {
         "meetings": count, "runs": runs,
-        "baseline_seconds": round(baseline, 5), "feed_seconds": round(ours_median, 5),
-        "ratio": round(ours_median / baseline, 3),
+        "baseline_ms": spread([t * 1000 for t in baseline_times]), "feed_ms": spread([t * 1000 for t in feed_times]),
+        "ratio": spread(ratio),
         "feed_bytes": len(ours(events)), "baseline_bytes": len(bare_icalendar(events)),
         "baseline_runs": [round(t, 5) for t in baseline_times], "feed_runs": [round(t, 5) for t in feed_times],
+        "figures": [figure(f"`ics.feed()` of {count} meetings", [t * 1000 for t in feed_times], "ms",
+                           baseline=f"the same {count} `icalendar.Event`s in one Calendar, `to_ical()`",
+                           baseline_values=[t * 1000 for t in baseline_times], ratio=ratio,
+                           target=f"≤ {TARGET_RATIO:g}×", met=statistics.median(ratio) <= TARGET_RATIO)],
     }
-
-
-def load_average() -> list[float]:
-    """The 1-, 5- and 15-minute load averages: this machine is shared, so they say how busy it was."""
-    return [round(x, 2) for x in os.getloadavg()]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--meetings", type=int, default=500)
+    parser.add_argument("--name", default="feed", help="the results file's name (the tests' smoke run: feed_tiny)")
     args = parser.parse_args()
     print(f"A calendar feed of {args.meetings} meetings against bare icalendar serialisation", flush=True)
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at the start", flush=True)
-    started_at, load_before = datetime.now(UTC), load_average()
+    load_before = load_average()
     result = measure(args.meetings, args.runs)
-    verdict = result["ratio"] <= TARGET_RATIO  # type: ignore[operator]
-    print(f"\n  bare icalendar  {result['baseline_seconds'] * 1000:8.1f} ms  ({result['baseline_bytes']:,} bytes)")
-    print(f"  feed()          {result['feed_seconds'] * 1000:8.1f} ms  ({result['feed_bytes']:,} bytes)")
-    print(f"  (median of {args.runs} runs each, alternating)")
-    print(f"\ntarget (issue 4): feed <= {TARGET_RATIO:g} x bare icalendar -> {result['ratio']:.2f} x, "
-          f"{'met' if verdict else 'NOT met'}")
-    RESULTS.mkdir(exist_ok=True)
-    output = RESULTS / "feed.json"
-    output.write_text(json.dumps({
-        "benchmark": "feed", "measured_at": started_at.isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
-                    "icalendar": icalendar.__version__,
-                    "load_average_at_start": load_before, "load_average_at_end": load_average()},
-        "target_ratio": TARGET_RATIO, "target_met": verdict, "result": result,
-    }, indent=2, ensure_ascii=False) + "\n")
-    print(f"\nwritten to {output.relative_to(Path.cwd()) if output.is_relative_to(Path.cwd()) else output}")
+    ratio = result["ratio"]
+    verdict = ratio["median"] <= TARGET_RATIO
+    print(f"\n  bare icalendar  {result['baseline_ms']['median']:8.1f} ms  ({result['baseline_bytes']:,} bytes)")
+    print(f"  feed()          {result['feed_ms']['median']:8.1f} ms  ({result['feed_bytes']:,} bytes)")
+    print(f"  (median of {args.runs} runs each, alternating; the ratio per pair {ratio['min']:.2f}–{ratio['max']:.2f})")
+    print(f"\ntarget (issue 4): feed <= {TARGET_RATIO:g} x bare icalendar -> {ratio['median']:.2f} x, "
+          f"{'met' if verdict else 'NOT met'}\n")
+    write_result(args.name, {"title": f"A calendar feed of {args.meetings} meetings against bare icalendar serialisation",
+                             "target_ratio": TARGET_RATIO, "target_met": verdict, **result}, load_at_start=load_before)
     return 0
 
 

@@ -3,26 +3,24 @@
 Issue 12: a calendar that already holds the feed asks again with If-None-Match and must be
 answered 304 without the feed being built: about one query. Steps:
 
-1. a migrated database (SQLite in a temporary folder, or `--database-url`) with the demo, and
+1. a migrated database (SQLite in a temporary folder, `--postgres` a PostgreSQL database of its own,
+   or `--database-url`) with the demo, and
    `--meetings` published meetings of Norrviken's operative forum in HT2027, each inviting its
    series' people, added by hand at distinct times (not timed);
 2. a secret link for the own feed of one person invited to every one of them;
 3. **200**: `GET /feeds/<token>.ics` through the Flask test client;
 4. **304**: the same GET with the ETag of the first answer in If-None-Match;
 
-alternately, after a warm-up, each the median of `--runs`; the SQL statements each request runs
-are counted with an engine event. Prints the figures and writes bench/results/feed_http.json.
+alternately, after a warm-up, `--runs` of each (min / median / max; the 304 over the 200 per pair);
+the SQL statements each request runs are counted with an engine event. Prints the figures and
+writes bench/results/feed_http_<engine>.json (`--name` elsewhere) through `bench.recording.write_result`.
 
-    python -m bench.feed_http [--meetings 200] [--runs 30] [--database-url URL]
+    python -m bench.feed_http [--meetings 200] [--runs 30] [--postgres | --database-url URL] [--name NAME]
 """
 from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
-import os
-import platform
-import statistics
 import sys
 import tempfile
 from datetime import UTC, datetime, timedelta
@@ -33,7 +31,8 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from bench.recording import RESULTS
+from bench.plan_city import PostgresBackend, postgres_url
+from bench.recording import figure, load_average, ratios, spread, write_result
 from coordinator import create_app
 from coordinator.agreements.models import Agreement, AgreementVersion, MeetingForm, VersionStatus
 from coordinator.config import Settings
@@ -116,10 +115,18 @@ def measure(database_url: str, token: str, runs: int, instance: Path) -> dict[st
                 conditional.append(seconds)
                 conditional_statements = count
     app.extensions["coordinator.engine"].dispose()
+    full_ms, conditional_ms = [t * 1000 for t in full], [t * 1000 for t in conditional]
     return {"events": events, "bytes": len(first.data), "runs": runs,
-            "full_ms": round(statistics.median(full) * 1000, 2),
-            "conditional_ms": round(statistics.median(conditional) * 1000, 2),
-            "full_statements": full_statements, "conditional_statements": conditional_statements}
+            "full_ms": spread(full_ms), "conditional_ms": spread(conditional_ms),
+            "conditional_to_full": spread(ratios(conditional_ms, full_ms)),
+            "full_statements": full_statements, "conditional_statements": conditional_statements,
+            "runs_ms": {"full": [round(t, 2) for t in full_ms], "conditional": [round(t, 2) for t in conditional_ms]},
+            "figures": [
+                figure(f"GET of a feed of {events} meetings, 200 (built; {full_statements} SQL statements)", full_ms, "ms"),
+                figure(f"the same GET with its ETag, 304 (unchanged; {conditional_statements} SQL statements)",
+                       conditional_ms, "ms", baseline="the 200 (built) beside it", baseline_values=full_ms,
+                       ratio=ratios(conditional_ms, full_ms)),
+            ]}
 
 
 def main() -> int:
@@ -127,28 +134,35 @@ def main() -> int:
     parser.add_argument("--meetings", type=int, default=200)
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--database-url", help="an empty database (default: SQLite in a temporary folder)")
+    parser.add_argument("--postgres", action="store_true",
+                        help="a PostgreSQL database of its own (COORDINATOR_TEST_POSTGRES_URL's server), dropped after")
+    parser.add_argument("--name", help="the results file's name (default feed_http_<engine>)")
     args = parser.parse_args()
-    started_at, load_before = datetime.now(UTC), [round(x, 2) for x in os.getloadavg()]
-    with tempfile.TemporaryDirectory() as folder:
-        database_url = args.database_url or f"sqlite:///{folder}/feed.sqlite3"
-        upgrade(database_url)
-        token = fill(database_url, args.meetings)
-        result = measure(database_url, token, args.runs, Path(folder) / "instance")
+    load_before = load_average()
+    pg = PostgresBackend(postgres_url()) if args.postgres else None
+    if pg is not None and not pg.answers():
+        print(f"no PostgreSQL answers at {postgres_url()}", file=sys.stderr)
+        return 1
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            database_url = args.database_url or (pg.create() if pg else f"sqlite:///{folder}/feed.sqlite3")
+            upgrade(database_url)
+            token = fill(database_url, args.meetings)
+            result = measure(database_url, token, args.runs, Path(folder) / "instance")
+    finally:
+        if pg is not None:
+            pg.drop_all()
     engine = sa.engine.make_url(database_url).get_backend_name()
+    full, conditional = result["full_ms"], result["conditional_ms"]
     print(f"A feed of {result['events']} meetings ({result['bytes']:,} bytes) over HTTP, {engine}, "
-          f"median of {args.runs} runs")
-    print(f"  200 (built)      {result['full_ms']:8.2f} ms  {result['full_statements']:3d} SQL statements")
-    print(f"  304 (unchanged)  {result['conditional_ms']:8.2f} ms  {result['conditional_statements']:3d} SQL statements")
-    RESULTS.mkdir(exist_ok=True)
-    output = RESULTS / f"feed_http_{engine}.json"
-    output.write_text(json.dumps({
-        "benchmark": "feed_http", "measured_at": started_at.isoformat(timespec="seconds"), "engine": engine,
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
-                    "load_average_at_start": load_before,
-                    "load_average_at_end": [round(x, 2) for x in os.getloadavg()]},
-        "result": result,
-    }, indent=2) + "\n")
-    print(f"written to {output}")
+          f"median (min–max) of {args.runs} runs")
+    print(f"  200 (built)      {full['median']:8.2f} ms ({full['min']:.2f}–{full['max']:.2f})  "
+          f"{result['full_statements']:3d} SQL statements")
+    print(f"  304 (unchanged)  {conditional['median']:8.2f} ms ({conditional['min']:.2f}–{conditional['max']:.2f})  "
+          f"{result['conditional_statements']:3d} SQL statements")
+    write_result(args.name or f"feed_http_{engine}", {
+        "title": f"A personal feed of {result['events']} meetings over HTTP (Flask test client), {engine}", **result},
+        engine=engine, postgres=pg, load_at_start=load_before)
     return 0
 
 

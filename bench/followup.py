@@ -20,7 +20,9 @@
 
 `--index "CREATE INDEX …"` (repeatable) tries an index on both data sets before it has a migration.
 
-Prints a table and writes bench/results/followup.json. Needs wrk (`apt-get install wrk`).
+Each figure is kept as min / median / max over the rounds, a ratio per round. Prints a table and writes
+bench/results/followup.json (`followup_tiny.json` at `--scale tiny`) through `bench.recording.write_result`.
+Needs wrk (`apt-get install wrk`).
 
     python -m bench.followup [--rounds 3] [--seconds 15] [--clients 50] [--workers 4] [--path …]
                              [--history-years 10] [--no-national] [--report module:function]
@@ -30,9 +32,7 @@ from __future__ import annotations
 import argparse
 import http.cookiejar
 import importlib
-import json
 import os
-import platform
 import re
 import shutil
 import statistics
@@ -49,7 +49,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from bench import web
-from bench.plan_city import RESULTS, PostgresBackend, load_average, opened, postgres_url
+from bench.plan_city import PostgresBackend, opened, postgres_url
+from bench.recording import figure, load_average, spread, write_result
 from coordinator.auth.services import create_user
 from coordinator.bench import SCALES, generate
 from coordinator.db import make_session_factory
@@ -61,6 +62,7 @@ from coordinator.terms.models import Term
 
 P99_TARGET_MS = 300
 RATIO_TARGET = 1.5
+THROUGHPUT_RATIO_TARGET = 3.0  # issue 16: the follow-up views within 3× of the baseline
 REPORT_TARGET_S = 1.0
 DEFAULT_REPORT = "bench.followup:committee_report_pdf"
 ADMIN, PASSWORD = "bench.admin@stockholm.example", "bench-password-1234"
@@ -173,11 +175,6 @@ def city_over_http(url: str, path: str, *, workers: int, clients: int, seconds: 
             "ratio_rps": spread(ratios["rps"])}
 
 
-def spread(values: list[float]) -> dict[str, float]:
-    return {"median": round(statistics.median(values), 3), "min": round(min(values), 3),
-            "max": round(max(values), 3)}
-
-
 # -- in-process timings -------------------------------------------------------------------------
 
 @contextmanager
@@ -237,8 +234,8 @@ def report_time(url: str, term_name: str, now: datetime, target: str, calls: int
         except (ImportError, AttributeError) as error:
             return {"function": target, "skipped": f"not there yet ({error})"}
         seconds = timed(lambda: function(session, district, term, now), session, calls)
-    return {"function": target, "district": district.code, "term": term_name,
-            "seconds": spread([round(s, 3) for s in seconds])}
+    return {"function": target, "district": district.code, "term": term_name, "seconds": spread(seconds),
+            "runs": [round(x, 3) for x in seconds]}
 
 
 def committee_report_pdf(session: Session, district: District, term: Term, now: datetime) -> bytes:
@@ -263,6 +260,7 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--no-national", action="store_true", help="skip the national data set (and the ratio)")
     parser.add_argument("--scale", choices=("city", "tiny"), default="city", help="tiny: the tests' smoke run")
     parser.add_argument("--report", default=DEFAULT_REPORT, help="the committee report's module:function")
+    parser.add_argument("--name", help="the results file's name (default followup, or followup_tiny at --scale tiny)")
     parser.add_argument("--index", action="append", default=[], metavar="SQL",
                         help="a CREATE INDEX statement to run on both data sets after generating (repeatable)")
     return parser.parse_args()
@@ -278,7 +276,7 @@ def main() -> int:
         print(f"no PostgreSQL answers at {postgres_url()}", file=sys.stderr)
         return 1
     now = datetime.now(UTC).replace(microsecond=0)
-    started_at, load_before = now, load_average()
+    load_before = load_average()
     print(f"Follow-up benchmark on PostgreSQL {pg.version()}: {os.cpu_count()} cores, load {load_before[0]:.2f}",
           flush=True)
     results: dict[str, Any] = {}
@@ -303,18 +301,49 @@ def main() -> int:
     finally:
         pg.drop_all()
     verdicts = print_summary(results)
-    RESULTS.mkdir(exist_ok=True)
-    output = RESULTS / "followup.json"
-    output.write_text(json.dumps({
-        "benchmark": "followup", "measured_at": started_at.isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
-                    "postgresql": pg.version(), "load_average_at_start": load_before,
-                    "load_average_at_end": load_average()},
-        "targets": {"city_view_p99_ms": P99_TARGET_MS, "district_view_ratio": RATIO_TARGET,
-                    "report_seconds": REPORT_TARGET_S},
-        "verdicts": verdicts, "results": results}, indent=2, ensure_ascii=False, default=str) + "\n")
-    print(f"\nwritten to {output}")
+    print()
+    write_result(args.name or ("followup" if args.scale == "city" else f"followup_{args.scale}"), {
+        "title": (f"The follow-up on PostgreSQL ({args.scale} data, {args.history_years} years of history), against "
+                  "one indexed query on the same stack"),
+        "figures": figures(results),
+        "targets": {"city_view_p99_ms": P99_TARGET_MS, "city_view_throughput_ratio": THROUGHPUT_RATIO_TARGET,
+                    "district_view_ratio": RATIO_TARGET, "report_seconds": REPORT_TARGET_S},
+        "verdicts": verdicts, **results}, engine="postgresql", postgres=pg, load_at_start=load_before)
     return 0
+
+
+def figures(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """The table's rows: the city view over HTTP against the baseline (p99, throughput), the district view on the
+    national data set against the city's, the committee report."""
+    view = results["city_view"]
+    subject, baseline = [r["subject"] for r in view["runs"]], [r["baseline"] for r in view["runs"]]
+    where = f"{view['path']}, {view['clients']} clients, {view['workers']} workers"
+    p99_ratio = [s["p99_ms"] / b["p99_ms"] for s, b in zip(subject, baseline)]
+    # as bench.web: the baseline's throughput over the page's (a round where the page finished nothing has none)
+    rps_ratio = [b["rps"] / s["rps"] for s, b in zip(subject, baseline) if s["rps"]]
+    rows = [
+        figure(f"city view p99 ({where})", [s["p99_ms"] for s in subject], "ms",
+               baseline="/bench/baseline: one primary-key SELECT", baseline_values=[b["p99_ms"] for b in baseline],
+               ratio=p99_ratio, target=f"< {P99_TARGET_MS} ms",
+               met=view["subject_p99_ms"]["median"] < P99_TARGET_MS),
+        figure(f"city view throughput ({where})", [s["rps"] for s in subject], "req/s",
+               baseline="/bench/baseline: one primary-key SELECT", baseline_values=[b["rps"] for b in baseline],
+               ratio=rps_ratio, ratio_of="baseline / figure", target=f"≤ {THROUGHPUT_RATIO_TARGET:g}×",
+               met=bool(rps_ratio) and statistics.median(rps_ratio) <= THROUGHPUT_RATIO_TARGET),
+    ]
+    if "district_view" in results:
+        d = results["district_view"]
+        national, city = [r["national"] for r in d["runs_ms"]], [r["city"] for r in d["runs_ms"]]
+        rows.append(figure(f"district view {d['district']} {d['term']}, national data set", national, "ms",
+                           baseline="the same, city data set", baseline_values=city,
+                           ratio=[n / c for n, c in zip(national, city)], target=f"≤ {RATIO_TARGET:g}×",
+                           met=d["ratio"]["median"] <= RATIO_TARGET))
+    report = results["report"]
+    if "skipped" not in report:
+        rows.append(figure(f"committee report {report['district']} {report['term']} ({report['function']})",
+                           report["runs"], "s",
+                           target=f"< {REPORT_TARGET_S:g} s", met=report["seconds"]["median"] < REPORT_TARGET_S))
+    return rows
 
 
 def print_summary(results: dict[str, Any]) -> dict[str, Any]:

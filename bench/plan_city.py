@@ -12,7 +12,9 @@ and 20,000 invitations) takes under 2 seconds on SQLite. Per database:
    inserted with the driver's `executemany` and committed per district: what writing the plan
    costs with no planning at all;
 
-each step the median of a few runs. Prints a table and writes bench/results/plan_city.json.
+each step `--runs` times, the plan and the baseline interleaved (each in a fresh copy), each figure
+min / median / max and the ratio per pair. Prints a table and writes bench/results/plan_city.json
+(`plan_city_tiny.json` at `--scale tiny`) through `bench.recording.write_result`.
 PostgreSQL is measured when COORDINATOR_TEST_POSTGRES_URL (or 127.0.0.1:5432) answers.
 
     python -m bench.plan_city [--runs 5] [--pg-runs 3] [--no-postgres] [--profile]
@@ -21,12 +23,9 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import json
 import os
-import platform
 import pstats
 import sqlite3
-import statistics
 import sys
 import tempfile
 import uuid
@@ -41,7 +40,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from bench.recording import RESULTS
+from bench.recording import figure, load_average, ratios, spread, write_result
 from coordinator.bench import SCALES, generate
 from coordinator.db import make_engine, make_session_factory
 from coordinator.migrate import upgrade
@@ -235,16 +234,19 @@ def insert_plain(url: str, rows: dict[Any, tuple[list[tuple[Any, ...]], list[tup
 
 def measure(backend: Any, *, scale: str, seed: int, runs: int,
             profile: cProfile.Profile | None = None) -> dict[str, Any]:
-    """Generate once, then plan and plan again, and the baseline, each `runs` times in fresh copies."""
+    """Generate once, then `runs` interleaved pairs in fresh copies: plan and plan again, and the baseline
+    (the first pair plans first, as the baseline inserts the rows that plan wrote; then alternately)."""
     source = backend.create()
     try:
         generate_seconds = fill(source, scale, seed)
         plans, replans, baselines = [], [], []
         rows, found = None, None
-        for run in range(runs):
+
+        def planned(last: bool) -> None:
+            nonlocal rows, found
             url = backend.copy(source)
             try:
-                seconds, added = plan_all(url, profile if run == runs - 1 else None)
+                seconds, added = plan_all(url, profile if last else None)
                 again, added_again = plan_all(url)
                 if added_again:
                     raise AssertionError(f"planning again added {added_again} meetings")
@@ -256,26 +258,53 @@ def measure(backend: Any, *, scale: str, seed: int, runs: int,
                         raise AssertionError(f"planning added {added} meetings but {found[1]} are stored")
             finally:
                 backend.drop(url)
-        assert found is not None and rows is not None
-        for _ in range(runs):
+
+        def inserted() -> None:
+            assert rows is not None
             url = backend.copy(source)
             try:
                 baselines.append(insert_plain(url, rows))
             finally:
                 backend.drop(url)
+
+        for run in range(runs):
+            if run % 2 == 0:
+                planned(run == runs - 1)
+                inserted()
+            else:
+                inserted()
+                planned(run == runs - 1)
     finally:
         backend.drop(source)
+    assert found is not None
     districts, meetings, invitations = found
-    plan, baseline = statistics.median(plans), statistics.median(baselines)
     return {
         "backend": backend.name, "version": backend_version(backend), "scale": scale, "seed": seed, "term": TERM,
         "districts": districts, "meetings": meetings, "invitations": invitations, "runs": runs,
         "generate_seconds": round(generate_seconds, 3),
-        "plan_seconds": round(plan, 3), "plan_runs": [round(s, 3) for s in plans],
-        "plan_again_seconds": round(statistics.median(replans), 3), "plan_again_runs": [round(s, 3) for s in replans],
-        "baseline_seconds": round(baseline, 3), "baseline_runs": [round(s, 3) for s in baselines],
-        "plan_to_baseline": round(plan / baseline, 1),
+        "plan_seconds": spread(plans), "plan_again_seconds": spread(replans), "baseline_seconds": spread(baselines),
+        "plan_to_baseline": spread(ratios(plans, baselines)),
+        "runs_seconds": {"plan": [round(s, 3) for s in plans], "plan_again": [round(s, 3) for s in replans],
+                         "baseline": [round(s, 3) for s in baselines]},
     }
+
+
+def figures(results: list[dict[str, Any]], target: float | None) -> list[dict[str, Any]]:
+    """The table's rows: per database measured, the plan against the executemany baseline, and planning again."""
+    rows = []
+    for r in results:
+        if "skipped" in r:
+            continue
+        plans, baselines = r["runs_seconds"]["plan"], r["runs_seconds"]["baseline"]
+        with_target = target is not None and r["backend"] == "sqlite"
+        rows.append(figure(
+            f"plan every district's {r['term']}, {r['backend']} ({r['meetings']:,} meetings, "
+            f"{r['invitations']:,} invitations)", plans, "s",
+            baseline="the same rows by the driver's executemany", baseline_values=baselines,
+            ratio=ratios(plans, baselines), target=f"< {target:g} s" if with_target else None,
+            met=r["plan_seconds"]["median"] < target if with_target and target is not None else None))
+        rows.append(figure(f"plan again (adds nothing), {r['backend']}", r["runs_seconds"]["plan_again"], "s"))
+    return rows
 
 
 def backend_version(backend: Any) -> str:
@@ -291,11 +320,6 @@ def postgres_url() -> str:
     return os.environ.get("COORDINATOR_TEST_POSTGRES_URL") or DEFAULT_POSTGRES
 
 
-def load_average() -> list[float]:
-    """The 1-, 5- and 15-minute load averages: this machine is shared, so they say how busy it was."""
-    return [round(x, 2) for x in os.getloadavg()]
-
-
 def table(results: list[dict[str, Any]], runs_note: str) -> list[str]:
     header = ("database", "generate", f"plan ({runs_note})", "plan again", "baseline", "plan/baseline",
               "meetings", "invitations")
@@ -304,11 +328,12 @@ def table(results: list[dict[str, Any]], runs_note: str) -> list[str]:
         if "skipped" in r:
             lines.append((r["backend"], "skipped: " + r["skipped"]))
             continue
-        spread = f" ({min(r['plan_runs']):.2f}–{max(r['plan_runs']):.2f})" if len(r["plan_runs"]) > 1 else ""
+        plan = r["plan_seconds"]
+        between = f" ({plan['min']:.2f}–{plan['max']:.2f})" if plan["n"] > 1 else ""
         lines.append((
             f"{r['backend']} {r['version']}", f"{r['generate_seconds']:.2f} s",
-            f"{r['plan_seconds']:.2f} s{spread}", f"{r['plan_again_seconds']:.2f} s",
-            f"{r['baseline_seconds']:.2f} s", f"{r['plan_to_baseline']:.1f}×",
+            f"{plan['median']:.2f} s{between}", f"{r['plan_again_seconds']['median']:.2f} s",
+            f"{r['baseline_seconds']['median']:.2f} s", f"{r['plan_to_baseline']['median']:.1f}×",
             f"{r['meetings']:,}", f"{r['invitations']:,}"))
     full = [row for row in lines if len(row) == len(header)]
     widths = [max(len(str(row[i])) for row in [header, *full]) for i in range(len(header))]
@@ -326,7 +351,7 @@ def run(*, scale: str, name: str, title: str, runs: int, pg_runs: int, postgres:
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at the start", flush=True)
     results: list[dict[str, Any]] = []
     profiler = cProfile.Profile() if profile else None
-    started_at, load_before = datetime.now(UTC), load_average()
+    load_before = load_average()
     with tempfile.TemporaryDirectory(prefix="coordinator-bench-") as folder:
         results.append(measure(SQLiteBackend(Path(folder)), scale=scale, seed=1, runs=runs, profile=profiler))
     if not postgres:
@@ -348,29 +373,26 @@ def run(*, scale: str, name: str, title: str, runs: int, pg_runs: int, postgres:
     sqlite = results[0]
     verdict = None
     if target is not None:
-        verdict = sqlite["plan_seconds"] < target
+        verdict = sqlite["plan_seconds"]["median"] < target
         print(f"\ntarget (issue 3): plan < {target:g} s on SQLite -> "
-              f"{sqlite['plan_seconds']:.2f} s, {'met' if verdict else 'NOT met'}")
+              f"{sqlite['plan_seconds']['median']:.2f} s, {'met' if verdict else 'NOT met'}")
     if profiler is not None:
         print("\nwhere the time goes (the last SQLite plan under cProfile, the coordinator's functions by "
               "cumulative time; the profiler slows everything down):")
         pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats("coordinator/", 25)
-    RESULTS.mkdir(exist_ok=True)
-    output = RESULTS / f"{name}.json"
-    output.write_text(json.dumps({
-        "benchmark": name, "measured_at": started_at.isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
-                    "load_average_at_start": load_before, "load_average_at_end": load_average()},
-        "target_seconds": target, "target_met": verdict, "results": results,
-    }, indent=2, ensure_ascii=False) + "\n")
-    print(f"\nwritten to {output.relative_to(Path.cwd()) if output.is_relative_to(Path.cwd()) else output}")
+    print()
+    write_result(name, {
+        "title": title, "scale": scale, "term": TERM, "runs": runs, "pg_runs": pg_runs,
+        "figures": figures(results, target), "target_seconds": target, "target_met": verdict,
+        "databases": results,
+    }, engine="sqlite" if not pg_measured else "sqlite and postgresql", load_at_start=load_before)
     return 0
 
 
 def arguments(runs: int, pg_runs: int) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=runs, help="runs on SQLite (median)")
-    parser.add_argument("--pg-runs", type=int, default=pg_runs, help="runs on PostgreSQL (median)")
+    parser.add_argument("--runs", type=int, default=runs, help="interleaved runs on SQLite (min / median / max)")
+    parser.add_argument("--pg-runs", type=int, default=pg_runs, help="interleaved runs on PostgreSQL (min / median / max)")
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
     parser.add_argument("--profile", action="store_true", help="profile the last SQLite plan")
     parser.add_argument("--scale", choices=("city", "tiny"), default="city", help="tiny: the tests' smoke run")

@@ -19,7 +19,7 @@ from coordinator.bench import SCALES
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=1, help="runs per database (median)")
+    parser.add_argument("--runs", type=int, default=1, help="interleaved runs per database (min / median / max)")
     parser.add_argument("--postgres", action="store_true", help="PostgreSQL too, when it answers")
     parser.add_argument("--profile", action="store_true", help="profile the last SQLite plan")
     args = parser.parse_args()

@@ -10,8 +10,9 @@ Issue 5's target: with 100 times more meetings in the database, a sweep that que
    INSERT … SELECT;
 3. the sweep — `reminders.services.queue_due` for every reminder kind at SWEEP_AT, the day
    before the term, when the RSVP reminders of its first week (about 1,100) are due — timed in
-   each database (the median of several runs, each rolled back so the next finds the same work;
-   one warm-up run first), and the ratio of the two. Most of a sweep is rendering and encoding
+   each database (`--runs` rounds, the two databases interleaved in alternating order, each sweep
+   rolled back so the next finds the same work; one warm-up run first), and the ratio of the two per
+   round (min / median / max). Most of a sweep is rendering and encoding
    the mails, which does not depend on the database's size, so the part that does — finding the
    due reminders (the windowed queries, loading, the rules) — is timed and compared on its own too;
 4. the jobs process: `coordinator jobs run-once --at SWEEP_AT` (every job, delivery to .eml
@@ -20,17 +21,15 @@ Issue 5's target: with 100 times more meetings in the database, a sweep that que
    application costs).
 
 SQLite always; PostgreSQL too when COORDINATOR_TEST_POSTGRES_URL (or 127.0.0.1:5432) answers.
-Prints a table and writes bench/results/reminders.json.
+Prints a table and writes bench/results/reminders.json (`reminders_tiny.json` at `--scale tiny`)
+through `bench.recording.write_result`.
 
-    python -m bench.reminders [--runs 3] [--no-postgres]
+    python -m bench.reminders [--runs 3] [--no-postgres] [--scale tiny] [--copies 99] [--name NAME]
 """
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -44,17 +43,8 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from bench.plan_city import (
-    GENERATED_AT,
-    PLANNED_AT,
-    RESULTS,
-    TERM,
-    PostgresBackend,
-    SQLiteBackend,
-    load_average,
-    opened,
-    postgres_url,
-)
+from bench.plan_city import GENERATED_AT, PLANNED_AT, TERM, PostgresBackend, SQLiteBackend, opened, postgres_url
+from bench.recording import figure, load_average, ratios, spread, write_result
 from coordinator.bench import generate
 from coordinator.db import make_session_factory
 from coordinator.invitations.ics import Party
@@ -153,14 +143,23 @@ def find_once(url: str) -> float:
         return elapsed
 
 
-def sweeps(url: str, runs: int) -> tuple[list[float], list[float], int]:
-    """The sweep's and the finding's seconds per run, and how many reminders the sweep queued."""
-    sweep_once(url)  # warm-up: the page cache and the templates
-    results = [sweep_once(url) for _ in range(runs)]
-    counts = {queued for _, queued in results}
-    if len(counts) != 1:
-        raise AssertionError(f"the sweep queued different numbers of reminders: {sorted(counts)}")
-    return [seconds for seconds, _ in results], [find_once(url) for _ in range(runs)], counts.pop()
+def sweeps(small: str, big: str, runs: int) -> dict[str, dict[str, Any]]:
+    """`runs` interleaved rounds on both databases, alternating which goes first: per database the sweep's
+    and the finding's seconds per round and how many reminders the sweep queued."""
+    for url in (small, big):
+        sweep_once(url)  # warm-up: the page cache and the templates
+    found: dict[str, dict[str, Any]] = {name: {"sweeps": [], "finds": [], "queued": set()} for name in ("small", "big")}
+    for run in range(runs):
+        for name, url in (("small", small), ("big", big)) if run % 2 == 0 else (("big", big), ("small", small)):
+            seconds, queued = sweep_once(url)
+            found[name]["sweeps"].append(seconds)
+            found[name]["queued"].add(queued)
+            found[name]["finds"].append(find_once(url))
+    for name, figures in found.items():
+        if len(figures["queued"]) != 1:
+            raise AssertionError(f"the sweep queued different numbers of reminders ({name}): {sorted(figures['queued'])}")
+        figures["queued"] = figures["queued"].pop()
+    return found
 
 
 def jobs_process(url: str, folder: Path) -> dict[str, Any]:
@@ -204,10 +203,11 @@ def measure(backend: Any, runs: int, folder: Path, say: Callable[[str], None]) -
                 f"({perf_counter() - started:.1f} s)")
             with opened(source) as engine, engine.connect() as connection:
                 invitations = connection.scalar(sa.select(sa.func.count()).select_from(Invitation)) or 0
-            small_runs, small_finds, small_queued = sweeps(source, runs)
+            found = sweeps(source, big, runs)
+            small_runs, small_finds, small_queued = found["small"]["sweeps"], found["small"]["finds"], found["small"]["queued"]
+            big_runs, big_finds, big_queued = found["big"]["sweeps"], found["big"]["finds"], found["big"]["queued"]
             say(f"  {backend.name}: N: {small_queued:,} reminders, sweeps {_seconds(small_runs)}, "
                 f"finding {_seconds(small_finds)}")
-            big_runs, big_finds, big_queued = sweeps(big, runs)
             say(f"  {backend.name}: 100×N: {big_queued:,} reminders, sweeps {_seconds(big_runs)}, "
                 f"finding {_seconds(big_finds)}")
             if small_queued != big_queued:
@@ -220,18 +220,36 @@ def measure(backend: Any, runs: int, folder: Path, say: Callable[[str], None]) -
         backend.drop(source)
         if hasattr(backend, "drop_all"):
             backend.drop_all()
-    small, large = statistics.median(small_runs), statistics.median(big_runs)
-    small_find, large_find = statistics.median(small_finds), statistics.median(big_finds)
     return {
         "backend": backend.name, "version": _version(backend), "reminders_queued": small_queued,
-        "small": {"meetings": meetings, "invitations": invitations, "sweep_seconds": round(small, 4),
-                  "runs": [round(s, 4) for s in small_runs], "find_seconds": round(small_find, 4),
-                  "jobs_process": small_process},
-        "large": {"meetings": big_meetings, "invitations": big_invitations, "sweep_seconds": round(large, 4),
-                  "runs": [round(s, 4) for s in big_runs], "find_seconds": round(large_find, 4),
-                  "jobs_process": big_process},
-        "ratio": round(large / small, 2), "find_ratio": round(large_find / small_find, 2),
+        "small": {"meetings": meetings, "invitations": invitations, "sweep_seconds": spread(small_runs),
+                  "runs": [round(s, 4) for s in small_runs], "find_seconds": spread(small_finds),
+                  "find_runs": [round(s, 4) for s in small_finds], "jobs_process": small_process},
+        "large": {"meetings": big_meetings, "invitations": big_invitations, "sweep_seconds": spread(big_runs),
+                  "runs": [round(s, 4) for s in big_runs], "find_seconds": spread(big_finds),
+                  "find_runs": [round(s, 4) for s in big_finds], "jobs_process": big_process},
+        "ratio": spread(ratios(big_runs, small_runs)), "find_ratio": spread(ratios(big_finds, small_finds)),
     }
+
+
+def figures(r: dict[str, Any]) -> list[dict[str, Any]]:
+    """The table's rows for one database: the sweep and the finding at 100×N against N, the jobs process."""
+    small, large, db = r["small"], r["large"], r["backend"]
+    big = f"{large['meetings']:,} meetings ({COPIES + 1}×N)"
+    n = f"{small['meetings']:,} meetings (N)"
+    return [
+        figure(f"the sweep queuing {r['reminders_queued']:,} reminders, {db}, {big}", large["runs"], "s",
+               baseline=f"the same sweep, {n}", baseline_values=small["runs"], ratio=ratios(large["runs"], small["runs"]),
+               target=f"≤ {TARGET_RATIO:g}×", met=r["ratio"]["median"] <= TARGET_RATIO),
+        figure(f"finding what is due (no mail), {db}, {big}", [s * 1000 for s in large["find_runs"]], "ms",
+               baseline=f"the same, {n}", baseline_values=[s * 1000 for s in small["find_runs"]],
+               ratio=ratios(large["find_runs"], small["find_runs"])),
+        figure(f"`coordinator jobs run-once` peak memory, {db}, {big}", [large["jobs_process"]["peak_rss_mb"]], "MB",
+               baseline="`coordinator jobs status` (no job)", baseline_values=[large["jobs_process"]["idle_peak_rss_mb"]],
+               target=f"< {TARGET_RSS_MB} MB", met=large["jobs_process"]["peak_rss_mb"] < TARGET_RSS_MB),
+        figure(f"`coordinator jobs run-once` peak memory, {db}, {n}", [small["jobs_process"]["peak_rss_mb"]], "MB",
+               baseline="`coordinator jobs status` (no job)", baseline_values=[small["jobs_process"]["idle_peak_rss_mb"]]),
+    ]
 
 
 def _seconds(runs: list[float]) -> str:
@@ -250,17 +268,18 @@ def _version(backend: Any) -> str:
 def main() -> int:
     global SCALE, COPIES  # noqa: PLW0603 - the options of this one run
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=3, help="timed sweeps per database (median)")
+    parser.add_argument("--runs", type=int, default=3, help="interleaved timed sweeps per database")
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
     parser.add_argument("--scale", choices=("city", "tiny"), default="city", help="tiny: the tests' smoke run")
     parser.add_argument("--copies", type=int, default=COPIES, help="copies of the term in the big database")
+    parser.add_argument("--name", help="the results file's name (default reminders, or reminders_tiny at --scale tiny)")
     args = parser.parse_args()
     SCALE, COPIES = args.scale, args.copies
     say = lambda text: print(text, flush=True)  # noqa: E731
     say(f"The reminder sweep at {SWEEP_AT.astimezone(ZONE):%Y-%m-%d %H:%M}: the city's {TERM} (N) "
         f"and with {COPIES} more copies of it (100×N)")
     say(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at the start")
-    measured_at, load_before = datetime.now(UTC), load_average()
+    load_before = load_average()
     results = []
     with tempfile.TemporaryDirectory(prefix="coordinator-bench-") as folder:
         results.append(measure(SQLiteBackend(Path(folder)), args.runs, Path(folder), say))
@@ -280,27 +299,26 @@ def main() -> int:
         if "skipped" in r:
             say(f"{r['backend']:<18} skipped: {r['skipped']}")
             continue
-        say(f"{r['backend'] + ' ' + r['version']:<18} {r['reminders_queued']:>9,} {r['small']['sweep_seconds']:>8.3f}s "
-            f"{r['large']['sweep_seconds']:>11.3f}s {r['ratio']:>5.2f}× "
-            f"{r['small']['find_seconds']:>7.3f}s {r['large']['find_seconds']:>10.3f}s {r['find_ratio']:>5.2f}× "
+        say(f"{r['backend'] + ' ' + r['version']:<18} {r['reminders_queued']:>9,} "
+            f"{r['small']['sweep_seconds']['median']:>8.3f}s {r['large']['sweep_seconds']['median']:>11.3f}s "
+            f"{r['ratio']['median']:>5.2f}× {r['small']['find_seconds']['median']:>7.3f}s "
+            f"{r['large']['find_seconds']['median']:>10.3f}s {r['find_ratio']['median']:>5.2f}× "
             f"{r['small']['jobs_process']['peak_rss_mb']:>6.1f}MB {r['large']['jobs_process']['peak_rss_mb']:>8.1f}MB "
             f"{r['large']['jobs_process']['idle_peak_rss_mb']:>7.1f}MB")
     measured = [r for r in results if "skipped" not in r]
-    ratio_met = all(r["ratio"] <= TARGET_RATIO for r in measured)
+    ratio_met = all(r["ratio"]["median"] <= TARGET_RATIO for r in measured)
     rss_met = all(r["large"]["jobs_process"]["peak_rss_mb"] < TARGET_RSS_MB for r in measured)
     say(f"\ntarget (issue 5): ratio ≤ {TARGET_RATIO} -> {'met' if ratio_met else 'NOT met'}; "
         f"jobs process < {TARGET_RSS_MB} MB -> {'met' if rss_met else 'NOT met'}")
-    RESULTS.mkdir(exist_ok=True)
-    output = RESULTS / "reminders.json"
-    output.write_text(json.dumps({
-        "benchmark": "reminders", "measured_at": measured_at.isoformat(timespec="seconds"),
-        "sweep_at": SWEEP_AT.isoformat(), "copies": COPIES,
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
-                    "load_average_at_start": load_before, "load_average_at_end": load_average()},
+    say("(medians over the interleaved rounds; the ratios per round, min / median / max in the results file)")
+    title = (f"The reminder sweep at {SWEEP_AT.astimezone(ZONE):%Y-%m-%d %H:%M}: the {SCALE} {TERM} (N) and with "
+             f"{COPIES} more copies of it ({COPIES + 1}×N)")
+    write_result(args.name or ("reminders" if SCALE == "city" else f"reminders_{SCALE}"), {
+        "title": title, "scale": SCALE, "sweep_at": SWEEP_AT.isoformat(), "copies": COPIES, "runs": args.runs,
+        "figures": [row for r in measured for row in figures(r)],
         "target_ratio": TARGET_RATIO, "target_rss_mb": TARGET_RSS_MB, "ratio_met": ratio_met, "rss_met": rss_met,
-        "results": results,
-    }, indent=2, ensure_ascii=False) + "\n")
-    say(f"written to {output}")
+        "databases": results,
+    }, engine=" and ".join(r["backend"] for r in measured), load_at_start=load_before)
     return 0
 
 
