@@ -25,6 +25,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -50,10 +51,18 @@ FEED_NAME = "Samverkan – %(owner)s"
 FEED_FORMAT = "2"  # raise when the content changes shape (2: delegated meetings free, ORGANIZER as in the mail)
 
 
+class FeedTokenRow(NamedTuple):
+    """Of a feed's token, what its version and its content need."""
+    id: int
+    person_id: int | None
+    district_id: int | None
+    created_at: datetime
+
+
 @dataclass(frozen=True)
 class FeedVersion:
     """Which version of a feed its data give, known without building it."""
-    token: FeedToken
+    token: FeedTokenRow
     etag: str
     last_modified: datetime
 
@@ -118,32 +127,53 @@ def feed_version(session: Session, token: str, *, sender_email: str, timezone: s
     person, those of their meetings and their own) or to the terms (a municipality's, audited without a
     district), with any term's end, and with the settings written into it. Those changes are counted per
     district as they commit (`audit.FeedChanges`), so the version is the token and a few counters' rows.
+    The statements are built once (`_VERSION`): a calendar's hourly poll costs their execution only.
     """
-    today = _today(now, timezone)
-    last_term_end = sa.select(sa.func.max(Term.ends_on)).where(Term.ends_on < today).scalar_subquery()
-    found = session.execute(sa.select(FeedToken, last_term_end).where(
-        FeedToken.token_hash == hash_token(token), FeedToken.revoked_at.is_(None))).one_or_none()
+    connection = session.connection()
+    found = connection.execute(_VERSION.token, {"token_hash": hash_token(token),
+                                                "today": _today(now, timezone)}).one_or_none()
     if found is None:
         return None
-    row, ended = found
+    row = FeedTokenRow(found.id, found.person_id, found.district_id, found.created_at)
+    ended = found.ended
     if row.person_id is not None:
-        districts = sa.union(
-            sa.select(Meeting.district_id).join(Invitation, Invitation.meeting_id == Meeting.id)
-            .where(Invitation.person_id == row.person_id),
-            sa.select(sa.func.coalesce(Person.district_id, School.district_id, Unit.district_id))
-            .outerjoin(School, Person.school_id == School.id).outerjoin(Unit, Person.unit_id == Unit.id)
-            .where(Person.id == row.person_id)).subquery()
-        concerned = FeedChanges.scope.in_(sa.select(districts.c[0]))
+        counters = connection.execute(_VERSION.person_counters, {"person_id": row.person_id}).all()
     else:
-        concerned = FeedChanges.scope == row.district_id
-    counters = session.execute(sa.select(FeedChanges.scope, FeedChanges.count, FeedChanges.last_at)
-                               .where(sa.or_(FeedChanges.scope == TERMS, concerned))
-                               .order_by(FeedChanges.scope)).all()
+        counters = connection.execute(_VERSION.district_counters, {"district_id": row.district_id}).all()
     changes = ",".join(f"{scope}:{count}" for scope, count, _ in counters)
     stamp = f"{FEED_FORMAT}|{row.id}|{changes}|{ended}|{timezone}|{sender_email}"
     moments = [row.created_at, *(at for *_, at in counters), _day_after(ended, timezone) if ended is not None else None]
     last_modified = max(m for m in moments if m is not None)
     return FeedVersion(row, hashlib.sha256(stamp.encode()).hexdigest()[:32], last_modified.replace(microsecond=0))
+
+
+class _VersionStatements:
+    """`feed_version`'s statements, built once, on the tables (no ORM entities to load)."""
+
+    def __init__(self) -> None:
+        token, term, changes = FeedToken.__table__.c, Term.__table__.c, FeedChanges.__table__.c
+        meeting, invitation = Meeting.__table__.c, Invitation.__table__.c
+        person, school, unit = Person.__table__.c, School.__table__.c, Unit.__table__.c
+        # the last day of the newest term that has ended: its end changes what every feed holds
+        ended = sa.select(sa.func.max(term.ends_on)).where(term.ends_on < sa.bindparam("today")).scalar_subquery()
+        self.token = sa.select(token.id, token.person_id, token.district_id, token.created_at, ended.label("ended")) \
+            .where(token.token_hash == sa.bindparam("token_hash"), token.revoked_at.is_(None))
+        person_id = sa.bindparam("person_id")
+        # a person's feed draws on the districts of the meetings they are (or were) invited to, and their own
+        districts = sa.union(
+            sa.select(meeting.district_id).join(Invitation.__table__, invitation.meeting_id == meeting.id)
+            .where(invitation.person_id == person_id),
+            sa.select(sa.func.coalesce(person.district_id, school.district_id, unit.district_id))
+            .select_from(Person.__table__)
+            .outerjoin(School.__table__, person.school_id == school.id).outerjoin(Unit.__table__, person.unit_id == unit.id)
+            .where(person.id == person_id)).subquery()
+        counters = sa.select(changes.scope, changes.count, changes.last_at).order_by(changes.scope)
+        self.person_counters = counters.where(
+            sa.or_(changes.scope == TERMS, changes.scope.in_(sa.select(districts.c[0]))))
+        self.district_counters = counters.where(changes.scope.in_([TERMS, sa.bindparam("district_id")]))
+
+
+_VERSION = _VersionStatements()
 
 
 class FeedBodies:
