@@ -25,7 +25,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -120,26 +120,22 @@ def _district_id(owner: Person | District) -> int | None:
 
 def feed_version(session: Session, token: str, *, sender_email: str, timezone: str,
                  now: datetime) -> FeedVersion | None:
-    """The version of the feed a token opens (two queries, whatever the feed's size and the years kept); None
+    """The version of the feed a token opens (one query, whatever the feed's size and the years kept); None
     for an unknown or revoked token.
 
     Its ETag changes with any change a feed shows that commits in the districts the feed draws on (for a
     person, those of their meetings and their own) or to the terms (a municipality's, audited without a
     district), with any term's end, and with the settings written into it. Those changes are counted per
-    district as they commit (`audit.FeedChanges`), so the version is the token and a few counters' rows.
-    The statements are built once (`_VERSION`): a calendar's hourly poll costs their execution only.
+    district as they commit (`audit.FeedChanges`), so the version is the token with a few counters' rows,
+    read in one statement built once (`_VERSION`): a calendar's hourly poll costs its execution only.
     """
-    connection = session.connection()
-    found = connection.execute(_VERSION.token, {"token_hash": hash_token(token),
-                                                "today": _today(now, timezone)}).one_or_none()
-    if found is None:
+    rows = session.connection().execute(_VERSION, {"token_hash": hash_token(token),
+                                                   "today": _today(now, timezone)}).all()
+    if not rows:
         return None
-    row = FeedTokenRow(found.id, found.person_id, found.district_id, found.created_at)
-    ended = found.ended
-    if row.person_id is not None:
-        counters = connection.execute(_VERSION.person_counters, {"person_id": row.person_id}).all()
-    else:
-        counters = connection.execute(_VERSION.district_counters, {"district_id": row.district_id}).all()
+    first = rows[0]
+    row, ended = FeedTokenRow(first.id, first.person_id, first.district_id, first.created_at), first.ended
+    counters = [(r.scope, r.count, r.last_at) for r in rows if r.scope is not None]
     changes = ",".join(f"{scope}:{count}" for scope, count, _ in counters)
     stamp = f"{FEED_FORMAT}|{row.id}|{changes}|{ended}|{timezone}|{sender_email}"
     moments = [row.created_at, *(at for *_, at in counters), _day_after(ended, timezone) if ended is not None else None]
@@ -147,33 +143,31 @@ def feed_version(session: Session, token: str, *, sender_email: str, timezone: s
     return FeedVersion(row, hashlib.sha256(stamp.encode()).hexdigest()[:32], last_modified.replace(microsecond=0))
 
 
-class _VersionStatements:
-    """`feed_version`'s statements, built once, on the tables (no ORM entities to load)."""
-
-    def __init__(self) -> None:
-        token, term, changes = FeedToken.__table__.c, Term.__table__.c, FeedChanges.__table__.c
-        meeting, invitation = Meeting.__table__.c, Invitation.__table__.c
-        person, school, unit = Person.__table__.c, School.__table__.c, Unit.__table__.c
-        # the last day of the newest term that has ended: its end changes what every feed holds
-        ended = sa.select(sa.func.max(term.ends_on)).where(term.ends_on < sa.bindparam("today")).scalar_subquery()
-        self.token = sa.select(token.id, token.person_id, token.district_id, token.created_at, ended.label("ended")) \
+def _version_statement() -> sa.Select[Any]:
+    """`feed_version`'s one statement, on the tables (no ORM entities to load): the token, the newest term's end
+    that has passed, and a row per counter of the districts the feed draws on (none yet: one row, no counter)."""
+    token, term, changes = FeedToken.__table__.c, Term.__table__.c, FeedChanges.__table__.c
+    meeting, invitation = Meeting.__table__.c, Invitation.__table__.c
+    person, school, unit = Person.__table__.c, School.__table__.c, Unit.__table__.c
+    # the last day of the newest term that has ended: its end changes what every feed holds
+    ended = sa.select(sa.func.max(term.ends_on)).where(term.ends_on < sa.bindparam("today")).scalar_subquery()
+    # a person's feed draws on the districts of the meetings they are (or were) invited to, and their own
+    invited_in = (sa.select(meeting.district_id).join(Invitation.__table__, invitation.meeting_id == meeting.id)
+                  .where(invitation.person_id == token.person_id).correlate(FeedToken.__table__))
+    own = (sa.select(sa.func.coalesce(person.district_id, school.district_id, unit.district_id))
+           .select_from(Person.__table__)
+           .outerjoin(School.__table__, person.school_id == school.id).outerjoin(Unit.__table__, person.unit_id == unit.id)
+           .where(person.id == token.person_id).correlate(FeedToken.__table__).scalar_subquery())
+    drawn_on = sa.or_(changes.scope == TERMS, changes.scope == token.district_id, changes.scope == own,
+                      changes.scope.in_(invited_in))
+    return (sa.select(token.id, token.person_id, token.district_id, token.created_at, ended.label("ended"),
+                      changes.scope, changes.count, changes.last_at)
+            .select_from(FeedToken.__table__).outerjoin(FeedChanges.__table__, drawn_on)
             .where(token.token_hash == sa.bindparam("token_hash"), token.revoked_at.is_(None))
-        person_id = sa.bindparam("person_id")
-        # a person's feed draws on the districts of the meetings they are (or were) invited to, and their own
-        districts = sa.union(
-            sa.select(meeting.district_id).join(Invitation.__table__, invitation.meeting_id == meeting.id)
-            .where(invitation.person_id == person_id),
-            sa.select(sa.func.coalesce(person.district_id, school.district_id, unit.district_id))
-            .select_from(Person.__table__)
-            .outerjoin(School.__table__, person.school_id == school.id).outerjoin(Unit.__table__, person.unit_id == unit.id)
-            .where(person.id == person_id)).subquery()
-        counters = sa.select(changes.scope, changes.count, changes.last_at).order_by(changes.scope)
-        self.person_counters = counters.where(
-            sa.or_(changes.scope == TERMS, changes.scope.in_(sa.select(districts.c[0]))))
-        self.district_counters = counters.where(changes.scope.in_([TERMS, sa.bindparam("district_id")]))
+            .order_by(changes.scope))
 
 
-_VERSION = _VersionStatements()
+_VERSION = _version_statement()
 
 
 class FeedBodies:
