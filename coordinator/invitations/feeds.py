@@ -8,11 +8,11 @@ with the same ORGANIZER as the invitations' mail. In a person's own feed a meeti
 deputy to is free time, titled with the deputy's name, as in the copy their mail calendar got.
 
 Calendars poll a feed hourly, so an unchanged one must be cheap: `feed_version` answers, in one
-query after the token's, whether anything it shows can have changed — the audit trail of the
+query after the token's, whether anything it shows can have changed — the counters of changes of the
 districts concerned (every change a feed shows is audited: meetings, their invitees and deputies,
-terms, people's, schools' and forms' names), the terms that have ended, the settings — and its
-ETag and Last-Modified come from that, so a 304 is answered without building the feed. Answers
-are left out: a feed shows none. The content is derived from the data, never from the clock
+terms, people's, schools' and forms' names; the audit trail counts them per district as they commit,
+`audit.FeedChanges`), the terms that have ended, the settings — and its ETag and Last-Modified come
+from that, so a 304 is answered without building the feed. Answers are not counted: a feed shows none. The content is derived from the data, never from the clock
 (DTSTAMP is the latest publishing or cancelling among its meetings), so the same data gives the
 same bytes. FEED_FORMAT is part of the ETag: raise it when the feed's content changes shape, so
 calendars holding the old one fetch the new.
@@ -25,13 +25,14 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from coordinator import audit
-from coordinator.audit import AuditEvent
+from coordinator.audit import TERMS, FeedChanges
 from coordinator.invitations import ics
 from coordinator.invitations.events import (
     agenda_of, calendar_event, convener_of, delegated_copy, delegated_line, district_directors, load_meetings,
@@ -48,15 +49,20 @@ PUBLISHED = sa.or_(Meeting.status == MeetingStatus.SCHEDULED,
                    sa.and_(Meeting.status == MeetingStatus.CANCELLED, Meeting.published_at.is_not(None)))
 FEED_NAME = "Samverkan – %(owner)s"
 FEED_FORMAT = "2"  # raise when the content changes shape (2: delegated meetings free, ORGANIZER as in the mail)
-# the audited things a feed shows; answers (invitation.answered) change none of it
-FEED_ENTITIES = ("Meeting", "Term", "Person", "School", "SchoolGroup", "District", "MeetingForm")
-UNSHOWN_ACTIONS = ("invitation.answered",)
+
+
+class FeedTokenRow(NamedTuple):
+    """Of a feed's token, what its version and its content need."""
+    id: int
+    person_id: int | None
+    district_id: int | None
+    created_at: datetime
 
 
 @dataclass(frozen=True)
 class FeedVersion:
     """Which version of a feed its data give, known without building it."""
-    token: FeedToken
+    token: FeedTokenRow
     etag: str
     last_modified: datetime
 
@@ -114,40 +120,54 @@ def _district_id(owner: Person | District) -> int | None:
 
 def feed_version(session: Session, token: str, *, sender_email: str, timezone: str,
                  now: datetime) -> FeedVersion | None:
-    """The version of the feed a token opens (two queries, whatever the feed's size); None for an unknown or
-    revoked token.
+    """The version of the feed a token opens (one query, whatever the feed's size and the years kept); None
+    for an unknown or revoked token.
 
-    Its ETag changes with any audited change in the districts the feed draws on (for a person, those
-    of their meetings and their own) and to the terms (a municipality's, audited without a district),
-    with any term's end, and with the settings written into it.
-    Counting the events as well as taking the newest means a change that commits after a newer one
-    still changes the ETag.
+    Its ETag changes with any change a feed shows that commits in the districts the feed draws on (for a
+    person, those of their meetings and their own) or to the terms (a municipality's, audited without a
+    district), with any term's end, and with the settings written into it. Those changes are counted per
+    district as they commit (`audit.FeedChanges`), so the version is the token with a few counters' rows,
+    read in one statement built once (`_VERSION`): a calendar's hourly poll costs its execution only.
     """
-    row = session.scalars(sa.select(FeedToken).where(FeedToken.token_hash == hash_token(token),
-                                                     FeedToken.revoked_at.is_(None))).one_or_none()
-    if row is None:
+    rows = session.connection().execute(_VERSION, {"token_hash": hash_token(token),
+                                                   "today": _today(now, timezone)}).all()
+    if not rows:
         return None
-    today = _today(now, timezone)
-    if row.person_id is not None:
-        districts = sa.union(
-            sa.select(Meeting.district_id).join(Invitation, Invitation.meeting_id == Meeting.id)
-            .where(Invitation.person_id == row.person_id),
-            sa.select(sa.func.coalesce(Person.district_id, School.district_id, Unit.district_id))
-            .outerjoin(School, Person.school_id == School.id).outerjoin(Unit, Person.unit_id == Unit.id)
-            .where(Person.id == row.person_id)).subquery()
-        concerned = AuditEvent.district_id.in_(sa.select(districts.c[0]))
-    else:
-        concerned = AuditEvent.district_id == row.district_id
-    last_term_end = sa.select(sa.func.max(Term.ends_on)).where(Term.ends_on < today).scalar_subquery()
-    count, newest, newest_at, ended = session.execute(
-        sa.select(sa.func.count(AuditEvent.id), sa.func.max(AuditEvent.id), sa.func.max(AuditEvent.at), last_term_end)
-        .where(sa.or_(concerned, sa.and_(AuditEvent.district_id.is_(None), AuditEvent.entity_type == "Term")),
-               AuditEvent.entity_type.in_(FEED_ENTITIES),
-               AuditEvent.action.not_in(UNSHOWN_ACTIONS))).one()
-    stamp = f"{FEED_FORMAT}|{row.id}|{count}|{newest}|{ended}|{timezone}|{sender_email}"
-    moments = [row.created_at, newest_at, _day_after(ended, timezone) if ended is not None else None]
+    first = rows[0]
+    row, ended = FeedTokenRow(first.id, first.person_id, first.district_id, first.created_at), first.ended
+    counters = [(r.scope, r.count, r.last_at) for r in rows if r.scope is not None]
+    changes = ",".join(f"{scope}:{count}" for scope, count, _ in counters)
+    stamp = f"{FEED_FORMAT}|{row.id}|{changes}|{ended}|{timezone}|{sender_email}"
+    moments = [row.created_at, *(at for *_, at in counters), _day_after(ended, timezone) if ended is not None else None]
     last_modified = max(m for m in moments if m is not None)
     return FeedVersion(row, hashlib.sha256(stamp.encode()).hexdigest()[:32], last_modified.replace(microsecond=0))
+
+
+def _version_statement() -> sa.Select[Any]:
+    """`feed_version`'s one statement, on the tables (no ORM entities to load): the token, the newest term's end
+    that has passed, and a row per counter of the districts the feed draws on (none yet: one row, no counter)."""
+    token, term, changes = FeedToken.__table__.c, Term.__table__.c, FeedChanges.__table__.c
+    meeting, invitation = Meeting.__table__.c, Invitation.__table__.c
+    person, school, unit = Person.__table__.c, School.__table__.c, Unit.__table__.c
+    # the last day of the newest term that has ended: its end changes what every feed holds
+    ended = sa.select(sa.func.max(term.ends_on)).where(term.ends_on < sa.bindparam("today")).scalar_subquery()
+    # a person's feed draws on the districts of the meetings they are (or were) invited to, and their own
+    invited_in = (sa.select(meeting.district_id).join(Invitation.__table__, invitation.meeting_id == meeting.id)
+                  .where(invitation.person_id == token.person_id).correlate(FeedToken.__table__))
+    own = (sa.select(sa.func.coalesce(person.district_id, school.district_id, unit.district_id))
+           .select_from(Person.__table__)
+           .outerjoin(School.__table__, person.school_id == school.id).outerjoin(Unit.__table__, person.unit_id == unit.id)
+           .where(person.id == token.person_id).correlate(FeedToken.__table__).scalar_subquery())
+    drawn_on = sa.or_(changes.scope == TERMS, changes.scope == token.district_id, changes.scope == own,
+                      changes.scope.in_(invited_in))
+    return (sa.select(token.id, token.person_id, token.district_id, token.created_at, ended.label("ended"),
+                      changes.scope, changes.count, changes.last_at)
+            .select_from(FeedToken.__table__).outerjoin(FeedChanges.__table__, drawn_on)
+            .where(token.token_hash == sa.bindparam("token_hash"), token.revoked_at.is_(None))
+            .order_by(changes.scope))
+
+
+_VERSION = _version_statement()
 
 
 class FeedBodies:

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import timedelta
+from dataclasses import replace
+from datetime import datetime, time, timedelta, timezone
 
 import icalendar
 import pytest
 import sqlalchemy as sa
 import vobject
 
+from coordinator.audit import FeedChanges
 from coordinator.auth.models import Role
-from coordinator.invitations.feeds import create_feed
+from coordinator.invitations.feeds import create_feed, feed_version
 from coordinator.invitations.models import FeedToken
-from coordinator.invitations.services import remove_invitee, send_deputy
-from coordinator.planning.models import Meeting
-from coordinator.planning.services import cancel_meeting, move_meeting
+from coordinator.invitations.services import add_invitee, record_answer, remove_invitee, send_deputy
+from coordinator.org.models import Language
+from coordinator.org.services import PersonValues, update_person
+from coordinator.planning.models import Answer, Meeting
+from coordinator.planning.services import cancel_meeting, move_meeting, publish
 from coordinator.web import db
 from tests.invitation_helpers import (
     DIRECTOR, MAIL, OPERATIVE, OVERARCHING, PUBLISHED, add_form_meeting, calendar_of, deliver, invitation, meeting_of,
@@ -244,8 +248,15 @@ def test_the_organizer_is_the_same_in_the_invitation_and_in_the_feed(published, 
     assert parsed.organizer.params["CN"] == mailed.vobject.vevent.organizer.params["CN"]
 
 
-def test_an_unchanged_feed_is_answered_304_with_one_query_after_the_tokens(published, client):
-    url = feed_of(published, "Annika Berg")
+@pytest.mark.parametrize("owner", ["Annika Berg", None])
+def test_an_unchanged_feed_is_answered_304_with_one_statement_that_reads_no_audit_trail(published, client, owner):
+    if owner is None:  # the district's feed
+        with published.app_context():
+            token = create_feed(db(), meeting_of(db(), OVERARCHING).district, actor="test", now=LATER)
+            db().commit()
+        url = f"/feeds/{token}.ics"
+    else:
+        url = feed_of(published, owner)
     calendar_app = published.test_client()
     statements: list[str] = []
     engine = published.extensions["coordinator.engine"]
@@ -257,16 +268,17 @@ def test_an_unchanged_feed_is_answered_304_with_one_query_after_the_tokens(publi
     sa.event.listen(engine, "before_cursor_execute", count)
     try:
         unchanged = calendar_app.get(url, headers={"If-None-Match": first.headers["ETag"]})
-        conditional = len(statements)
+        conditional = list(statements)
         statements.clear()
         full = calendar_app.get(url)
     finally:
         sa.event.remove(engine, "before_cursor_execute", count)
 
     assert unchanged.status_code == 304 and unchanged.headers["ETag"] == first.headers["ETag"]
-    assert conditional == 2  # the token, then the feed's version: nothing of the feed is built
+    # the token with the feed's counters of changes: nothing of the feed is built, the years of history not read
+    assert len(conditional) == 1 and "audit_event" not in conditional[0]
     # asked again without If-None-Match (another device): the body built for this ETag, not a second build
-    assert full.status_code == 200 and len(statements) == 2 and full.data == first.data
+    assert full.status_code == 200 and len(statements) == 1 and full.data == first.data
 
 
 def test_a_feed_with_no_meetings_is_still_a_calendar_every_client_reads(published, client):
@@ -286,3 +298,128 @@ def test_a_feed_with_no_meetings_is_still_a_calendar_every_client_reads(publishe
     assert "vevent" not in parsed.contents and parsed.vtimezone.tzid.value == "Europe/Stockholm"
     assert "Per Olsson" in parsed.contents["x-wr-calname"][0].value
     assert published.test_client().get(url, headers={"If-None-Match": response.headers["ETag"]}).status_code == 304
+
+
+# -- every kind of change a feed shows changes its ETag; an answer does not -----------------------------------
+
+def _moved(s):
+    forum = meeting_of(s, OVERARCHING)
+    move_meeting(s, forum, forum.starts_at + timedelta(hours=2), forum.ends_at + timedelta(hours=2), actor=DIRECTOR,
+                 now=LATER, mail=MAIL)
+
+
+def _cancelled(s):
+    cancel_meeting(s, meeting_of(s, OVERARCHING), actor=DIRECTOR, now=LATER, mail=MAIL)
+
+
+def _invited(s):
+    add_invitee(s, meeting_of(s, OVERARCHING), person(s, "Per Olsson"), actor=DIRECTOR, now=LATER, mail=MAIL)
+
+
+def _removed(s):
+    remove_invitee(s, meeting_of(s, OVERARCHING), person(s, "Annika Berg"), actor=DIRECTOR, now=LATER, mail=MAIL)
+
+
+def _deputy(s):
+    send_deputy(s, invitation(s, meeting_of(s, OVERARCHING), "Annika Berg"), person(s, "Per Olsson"), via="link",
+                actor="annika", now=LATER, mail=MAIL)
+
+
+def _person_changed(**changes):
+    def change(s):
+        annika = person(s, "Annika Berg")
+        values = PersonValues(name=annika.name, email=annika.email, phone=annika.phone, language=annika.language,
+                              school_id=annika.school_id, unit_id=annika.unit_id,
+                              functions=tuple(held.function for held in annika.functions), deputy_id=annika.deputy_id)
+        assert update_person(s, annika, annika.school.district, replace(values, **changes), actor=DIRECTOR, now=LATER)
+    return change
+
+
+def _published(s):
+    add_form_meeting(s, OPERATIVE)
+    publish(s, "NORRVIKEN", "HT2027", actor=DIRECTOR, now=LATER, mail=MAIL)
+
+
+# the change, made after what comes before it; whose feed (None: the district's)
+CHANGES = {"moved": (None, _moved, "Annika Berg"), "cancelled": (None, _cancelled, "Annika Berg"),
+           "invited": (None, _invited, "Per Olsson"), "removed": (None, _removed, "Annika Berg"),
+           "deputy sent": (None, _deputy, "Annika Berg"), "deputy's own": (None, _deputy, "Per Olsson"),
+           # her language is written into a meeting she sent her deputy to ("Du har skickat …")
+           "language": (_deputy, _person_changed(language=Language.EN), "Annika Berg"),
+           "renamed": (None, _person_changed(name="Annika Berg Ek"), "Annika Berg"),
+           "published": (None, _published, None)}
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_each_kind_of_change_a_feed_shows_changes_its_etag(published, change):
+    first, make, owner = CHANGES[change]
+    with published.app_context():
+        if first is not None:
+            first(db())
+            db().commit()
+        if owner is None:
+            token = create_feed(db(), meeting_of(db(), OVERARCHING).district, actor="test", now=LATER)
+            db().commit()
+            url = f"/feeds/{token}.ics"
+        else:
+            url = feed_of(published, owner)
+    calendar_app = published.test_client()
+    before = calendar_app.get(url)
+    with published.app_context():
+        make(db())
+        db().commit()
+
+    after = calendar_app.get(url, headers={"If-None-Match": before.headers["ETag"]})
+
+    assert after.status_code == 200 and after.headers["ETag"] != before.headers["ETag"]
+    assert after.data != before.data
+
+
+def test_an_answer_leaves_the_feeds_as_they_were_and_bumps_no_counter(published):
+    annika_url, district_token = feed_of(published, "Annika Berg"), None
+    with published.app_context():
+        forum = meeting_of(db(), OVERARCHING)
+        district_token = create_feed(db(), forum.district, actor="test", now=LATER)
+        db().commit()
+        counters = db().execute(sa.select(FeedChanges.scope, FeedChanges.count).order_by(FeedChanges.scope)).all()
+    calendar_app = published.test_client()
+    urls = [annika_url, f"/feeds/{district_token}.ics"]
+    etags = [calendar_app.get(url).headers["ETag"] for url in urls]
+    with published.app_context():
+        mine = invitation(db(), meeting_of(db(), OVERARCHING), "Annika Berg")
+        assert record_answer(db(), mine, Answer.DECLINED, via="link", sequence=mine.meeting.sequence, actor="annika", now=LATER)
+        db().commit()
+        assert db().execute(sa.select(FeedChanges.scope, FeedChanges.count).order_by(FeedChanges.scope)).all() == counters
+
+    assert [calendar_app.get(url, headers={"If-None-Match": etag}).status_code for url, etag in zip(urls, etags)] == [
+        304, 304]
+
+
+def test_a_change_rolled_back_bumps_no_counter_and_a_committed_one_bumps_its_district_once(published):
+    with published.app_context():
+        forum = meeting_of(db(), OVERARCHING)
+        district_id = forum.district_id
+        counted = sa.select(FeedChanges.count).where(FeedChanges.scope == district_id)
+        before = db().scalar(counted)
+        _cancelled(db())
+        db().rollback()
+        assert db().scalar(counted) == before
+        _moved(db())
+        _cancelled(db())  # two changes, one transaction: one bump is enough
+        db().commit()
+        assert db().scalar(counted) == before + 1
+        assert db().scalar(sa.select(FeedChanges.last_at).where(FeedChanges.scope == district_id)) == LATER
+
+
+def test_a_feed_changes_when_a_term_it_shows_has_ended(published):
+    with published.app_context():
+        token = create_feed(db(), person(db(), "Annika Berg"), actor="test", now=LATER)
+        db().commit()
+        term_end = meeting_of(db(), OVERARCHING).term.ends_on
+
+        def etag(day):
+            now = datetime.combine(day, time(12), tzinfo=timezone.utc)
+            return feed_version(db(), token, sender_email="samverkan@example.se", timezone="Europe/Stockholm",
+                                now=now).etag
+
+        assert etag(term_end) != etag(term_end + timedelta(days=1))

@@ -5,13 +5,16 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 import re
+import threading
+import time
 from pathlib import Path
 
 import pytest
+from limits.storage import MemoryStorage
 
 from coordinator import create_app
 from coordinator.config import PROJECT_ROOT, Settings
-from coordinator.security import secret_key_problem
+from coordinator.security import InProcessLimits, secret_key_problem
 from tests.web.helpers import add_user, csrf_token, get_user, log_in, log_out, text
 
 STRONG_KEY = "p3Rk8vQz2LmN7xYtW4sJ9aBcD6eFgH1iKoU5rTyE"
@@ -180,6 +183,28 @@ def test_answer_booking_and_feed_links_are_limited(limited, path):
     response = client.get(path)
     assert response.status_code == 429
     assert "För många försök" in text(response)
+
+
+def test_the_in_process_limits_start_no_thread_per_request_and_still_forget_old_addresses(limited, monkeypatch):
+    storage = limited.extensions["coordinator.limiter"].storage
+    assert isinstance(storage, InProcessLimits)
+    # the library's private hook that InProcessLimits replaces: renamed, the timer thread would come back
+    assert callable(getattr(MemoryStorage, "_MemoryStorage__schedule_expiry", None))
+    started: list[object] = []
+    monkeypatch.setattr(threading.Thread, "start", lambda thread: started.append(thread))
+    client = limited.test_client()
+
+    statuses = []
+    for _n in range(3):
+        statuses.append(client.get("/feeds/not-a-token.ics").status_code)
+        time.sleep(0.02)  # past the library's 10 ms timer, which would have been started again for each
+
+    assert statuses == [404, 404, 429] and started == []
+    assert storage.events  # the address's entries, until a sweep finds them expired
+    storage._next_sweep = 0.0
+    monkeypatch.setattr(time, "time", lambda: 10 ** 10)  # long after the minute
+    storage._MemoryStorage__schedule_expiry()
+    assert not any(storage.events.values())  # (the library keeps the emptied key)
 
 
 def test_the_429_page_leads_the_signed_out_to_the_sign_in_and_the_signed_in_to_the_front_page(limited):
