@@ -142,7 +142,7 @@ def pages(world: World) -> list[Page]:
     d, t = world.district, world.term
     return [
         Page("rsvp_get", [f"/rsvp/{token}" for token in world.rsvp_tokens], 2.0),
-        Page("rsvp_post", [f"/rsvp/{token}" for token in world.rsvp_tokens], 2.0, login="rsvp", method="POST",
+        Page("rsvp_post", [f"/rsvp/{token}" for token in world.rsvp_tokens], 2.0, method="POST",
              bodies=["answer=accepted", "answer=declined"]),
         Page("feed_200", [f"/feeds/{token}.ics" for token in world.feed_tokens], 2.0),
         Page("feed_304", [f"/feeds/{token}.ics" for token in world.feed_tokens], 2.0),
@@ -215,15 +215,6 @@ def csrf_token(page: str) -> str:
     return found.group(1)
 
 
-def rsvp_session(base: str, path: str) -> tuple[str, str]:
-    """The answer page's session cookie and CSRF token, as a browser that opened the link has them."""
-    jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    with opener.open(base + path) as response:
-        token = csrf_token(response.read().decode())
-    return "; ".join(f"{c.name}={c.value}" for c in jar), token
-
-
 def fetch(base: str, path: str, headers: dict[str, str], data: bytes | None = None) -> tuple[int, bytes, Any]:
     request = urllib.request.Request(base + path, headers=headers, data=data)
     opener = urllib.request.build_opener(NoRedirect)
@@ -242,10 +233,8 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 def prepare(base: str, page: Page, cookies: dict[str, str]) -> dict[str, Any]:
     """Headers and bodies of the page's requests, checked once each: the status every request must get."""
     headers = {"Cookie": cookies[page.login]} if page.login in cookies else {}
-    if page.method == "POST":
-        cookie, token = rsvp_session(base, page.paths[0])
-        headers = {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"}
-        page.bodies = [f"csrf_token={urllib.parse.quote(token)}&{body}" for body in page.bodies]
+    if page.method == "POST":  # the answer's button: the link is the secret, no cookie or CSRF token (decision 69)
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
         status, _, _ = fetch(base, page.paths[0], headers, page.bodies[0].encode())
         expected = 302
     else:

@@ -34,7 +34,7 @@ RATE_LIMITS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
     "sign_in": ("10 per minute; 100 per hour", ("auth.login", "auth.oidc_start"), ("POST", "GET")),
     "password": ("5 per minute; 30 per hour", ("auth.forgot_password", "auth.set_password"), ("POST",)),
     "answer": ("30 per minute; 300 per hour",
-               ("invitations.rsvp", "consultations.booking", "consultations.booker_cancel"), ("GET", "POST")),
+               ("invitations.rsvp", "invitations.rsvp_deputy", "consultations.booking", "consultations.booker_cancel"), ("GET", "POST")),
     "feed": ("60 per minute", ("invitations.feed",), ("GET",)),
 }
 # the sign-in form itself may be shown freely: only sending it counts

@@ -39,6 +39,10 @@ class Convener:
     person: Person | None
 
     @property
+    def email(self) -> str | None:
+        return self.person.email if self.person is not None else None
+
+    @property
     def reply_to(self) -> Party | None:
         return Party(self.person.name, self.person.email) if self.person is not None else None
 
@@ -172,12 +176,16 @@ def stands_in_for(invitation: Invitation, language: str) -> str | None:
     if not chain:
         return None
     first = chain[-1]
+    return describe_stand_in(first.person.name, first.function, first.person.organisation_name, language)
+
+
+def describe_stand_in(name: str, function: Function | None, place: str, language: str) -> str:
+    """Whom a deputy replaces, in words: "Anna Berg, rektor på Ekbackens skola"."""
     words = DELEGATED_WORDS.get(language, DELEGATED_WORDS["sv"])
-    place = first.person.organisation_name
-    role = first.function.label(language) if first.function is not None else ""
+    role = function.label(language) if function is not None else ""
     if role and place:
         role = f"{role} {words['at']} {place}"
-    return ", ".join(part for part in (first.person.name, role or place) if part)
+    return ", ".join(part for part in (name, role or place) if part)
 
 
 def delegated_copy(event: CalendarEvent, deputy: Person, language: str) -> CalendarEvent:

@@ -13,6 +13,9 @@ from wtforms.validators import InputRequired, ValidationError
 from coordinator.org.models import Person
 
 DELEGATED = "delegated"
+# the answer page's choices (value, label): one's own answers, and sending a deputy (the second step)
+ANSWER_CHOICES = [("accepted", _l("Jag kommer")), ("tentative", _l("Jag kommer kanske")),
+                  ("declined", _l("Jag kommer inte")), (DELEGATED, _l("Jag skickar en ersättare"))]
 
 
 def _optional_int(value: Any) -> int | None:
@@ -20,18 +23,29 @@ def _optional_int(value: Any) -> int | None:
 
 
 class RsvpForm(FlaskForm):
-    answer = RadioField(_l("Ditt svar"), choices=[
-        SelectChoice("accepted", _l("Jag kommer")), SelectChoice("tentative", _l("Jag kommer kanske")),
-        SelectChoice("declined", _l("Jag kommer inte")), SelectChoice(DELEGATED, _l("Jag skickar en ersättare")),
-    ], validators=[InputRequired(message=_l("Välj ett svar."))])
+    """The answer page's choice (validated here; the page itself renders its radio buttons plainly).
+
+    No CSRF token: the link's signed token in the URL is what authorises the answer, not a cookie, so a
+    forged request needs the secret itself (docs/decisions.md §69)."""
+    class Meta:
+        csrf = False
+
+    answer = RadioField(_l("Ditt svar"), choices=[SelectChoice(value, label) for value, label in ANSWER_CHOICES],
+                        validators=[InputRequired(message=_l("Välj ett svar."))])
+
+
+class DeputyForm(FlaskForm):
+    """The answer page's second step: whom to send (no CSRF token, as `RsvpForm`)."""
+    class Meta:
+        csrf = False
+
     # the choices are the invitee's possible deputies; someone invited meanwhile is refused by the service
     # with the reason, so the list's choices are not enforced here
     deputy_id = SelectField(_l("Ersättare"), coerce=_optional_int, validate_choice=False,
-                            description=_l("Gäller om du skickar en ersättare: din ersättare är förvald, "
-                                           "eller välj en kollega på din skola eller enhet."))
+                            description=_l("Din ersättare är förvald, eller välj en kollega på din skola eller enhet."))
 
     def validate_deputy_id(self, field: Field) -> None:
-        if self.answer.data == DELEGATED and field.data is None:
+        if field.data is None:
             raise ValidationError(_l("Välj vem som går i ditt ställe."))
 
 

@@ -52,26 +52,40 @@ class RsvpLink:
         return self.invitation is not None and self.invitation.removed_at is not None
 
 
-def open_link(session: Session, secret_key: str, token: str, *, now: datetime) -> RsvpLink:
-    """The link's state and its invitation (when it is ours); reads only."""
+def open_link(session: Session, secret_key: str, token: str, *, now: datetime, for_answer: bool = False) -> RsvpLink:
+    """The link's state and its invitation (when it is ours); reads only. `for_answer`: only what recording
+    an answer needs (the invitation, its meeting and person); else also what the meeting's facts show."""
     try:
         signed = read_token(secret_key, token)
     except InvalidToken:
         return RsvpLink(LinkState.TAMPERED)
     # its meeting (with the form, school, group and district its title and convener need) and person in one
-    # round trip: every answer page shows them
+    # round trip
     meeting = joinedload(Invitation.meeting)
-    invitation = session.get(Invitation, (signed.meeting_id, signed.person_id), options=[
-        meeting.joinedload(Meeting.meeting_form), meeting.joinedload(Meeting.school),
-        meeting.joinedload(Meeting.group), meeting.joinedload(Meeting.district), joinedload(Invitation.person)])
-    if invitation is None or invitation.meeting.published_at is None:  # a draft, or cancelled before publishing
+    shown = [] if for_answer else [meeting.joinedload(Meeting.meeting_form), meeting.joinedload(Meeting.school),
+                                   meeting.joinedload(Meeting.group), meeting.joinedload(Meeting.district)]
+    invitation = session.get(Invitation, (signed.meeting_id, signed.person_id),
+                             options=[meeting, *shown, joinedload(Invitation.person)])
+    if invitation is None:
         return RsvpLink(LinkState.GONE)
-    if invitation.rsvp_key != signed.rsvp_key:
-        return RsvpLink(LinkState.REPLACED, invitation)
-    if invitation.meeting.is_cancelled:
-        return RsvpLink(LinkState.CANCELLED, invitation)
-    if invitation.meeting.ends_at <= now:
-        return RsvpLink(LinkState.ENDED, invitation)
-    if invitation.answer is Answer.DELEGATED and invitation.meeting.starts_at <= now:
-        return RsvpLink(LinkState.STARTED, invitation)
-    return RsvpLink(LinkState.OPEN, invitation)
+    meeting = invitation.meeting
+    state = link_state(published=meeting.published_at is not None, current=invitation.rsvp_key == signed.rsvp_key,
+                       cancelled=meeting.is_cancelled, starts_at=meeting.starts_at, ends_at=meeting.ends_at,
+                       delegated=invitation.answer is Answer.DELEGATED, now=now)
+    return RsvpLink(state, invitation if state is not LinkState.GONE else None)
+
+
+def link_state(*, published: bool, current: bool, cancelled: bool, starts_at: datetime, ends_at: datetime,
+               delegated: bool, now: datetime) -> LinkState:
+    """The state of a link to an existing invitation (signed by us), from its meeting and invitation."""
+    if not published:  # a draft, or cancelled before publishing
+        return LinkState.GONE
+    if not current:
+        return LinkState.REPLACED
+    if cancelled:
+        return LinkState.CANCELLED
+    if ends_at <= now:
+        return LinkState.ENDED
+    if delegated and starts_at <= now:
+        return LinkState.STARTED
+    return LinkState.OPEN

@@ -6,6 +6,7 @@ unless the visitor chose another.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
@@ -23,19 +24,20 @@ from coordinator.auth.routes import ANYONE, OWN_CALENDAR, permission
 from coordinator.auth.models import Role, User
 from coordinator.clock import utcnow
 from coordinator.i18n import N_, DomainError
-from coordinator.invitations.events import load_convener, meeting_title, stands_in_for
+from coordinator.invitations.events import load_convener, meeting_title
 from coordinator.invitations.feeds import (
     FeedBodies, active_feed, create_feed, feed_content, feed_version, revoke_feeds,
 )
-from coordinator.invitations.forms import DELEGATED, RsvpForm, person_choices
+from coordinator.invitations.answer_page import AnswerPage, answer_page, load_stands_in_for
+from coordinator.invitations.forms import ANSWER_CHOICES, DELEGATED, DeputyForm, RsvpForm, person_choices
 from coordinator.invitations.messages import MailContext
-from coordinator.invitations.rsvp import LinkState, open_link
+from coordinator.invitations.rsvp import LinkState, RsvpLink, open_link
 from coordinator.invitations.services import (
     DeputyChoices, deputy_choices, record_answer, send_deputy, take_back,
 )
 from coordinator.org.models import District, Person
 from coordinator.planning.models import Answer, Invitation, Meeting
-from coordinator.web import db, settings, speaking
+from coordinator.web import csrf, db, settings, speaking
 
 bp = Blueprint("invitations", __name__)
 
@@ -54,88 +56,146 @@ def answer_labels() -> dict[str, Any]:
 
 @bp.route("/rsvp/<token>", methods=["GET", "POST"])
 @permission(ANYONE)
+@csrf.exempt  # the signed token in the URL authorises the answer, not a cookie (docs/decisions.md §69)
 def rsvp(token: str) -> str | Response | tuple[str, int]:
     """The meeting with the answer from the link pre-selected, and one button; POST records it.
 
-    Someone who sent a deputy sees whom, and may take the meeting back (answering themselves) or
-    choose another deputy until the meeting starts.
+    The page is read in one statement of plain columns (`answer_page`); choosing to send a deputy leads to
+    the second step (`rsvp_deputy`), where the deputies are read. Someone who sent a deputy sees whom, and
+    may take the meeting back (answering themselves) or choose another deputy until the meeting starts.
     """
     session, now = db(), utcnow()
+    if request.method == "POST":
+        return _post_answer(session, token, now)
+    page = answer_page(session, settings().secret_key, token, now=now)
+    if page is None or page.state is not LinkState.OPEN:  # its own page, from the invitation as before
+        link = open_link(session, settings().secret_key, token, now=now)
+        return _closed(link) or redirect(url_for(".rsvp", token=token))  # opened meanwhile: read it again
+    with speaking(page.language):
+        wanted = request.args.get("answer")
+        if wanted == DELEGATED and page.may_delegate(now):  # the mail's "send a deputy" link: straight to it
+            return redirect(url_for(".rsvp_deputy", token=token))
+        return _answer_page(session, token, page, now, checked=wanted)
+
+
+def _post_answer(session: Session, token: str, now: datetime) -> str | Response | tuple[str, int]:
+    """The answer page's button: an answer of one's own is recorded (reading neither deputies nor the meeting's
+    facts); sending a deputy leads to the second step."""
+    link = open_link(session, settings().secret_key, token, now=now, for_answer=True)
+    if (closed := _closed(link)) is not None:
+        return closed
+    assert link.invitation is not None
+    invitation = link.invitation
+    with _language_of(invitation.person):
+        form = RsvpForm()
+        if form.answer.data == DELEGATED:
+            return redirect(url_for(".rsvp_deputy", token=token), code=303)
+        errors = list(form.answer.errors) if not form.validate() else []
+        if not errors:
+            try:
+                message = _own_answer(session, invitation, Answer(form.answer.data), now)
+            except DomainError as error:
+                session.rollback()
+                errors.append(gettext(error.template, **error.params))
+            else:
+                session.commit()
+                flash(message, "success")
+                return redirect(url_for(".rsvp", token=token))
+        page = answer_page(session, settings().secret_key, token, now=now)
+        assert page is not None
+        return _answer_page(session, token, page, now, checked=form.answer.data, errors=errors,
+                            field_errors=list(form.answer.errors))
+
+
+def _answer_page(session: Session, token: str, page: AnswerPage, now: datetime, *, checked: str | None,
+                 errors: Sequence[str] = (), field_errors: Sequence[str] = ()) -> str:
+    may_delegate = page.may_delegate(now)
+    answers = [(value, label) for value, label in ANSWER_CHOICES if may_delegate or value != DELEGATED]
+    if checked not in {value for value, _ in answers}:
+        checked = page.answer.value if page.answer is not Answer.NEEDS_ACTION else None
+    return render_template("invitations/rsvp.html", page=page, token=token, answers=answers, checked=checked,
+                           errors=errors, field_errors=field_errors, may_delegate=may_delegate,
+                           started=now >= page.meeting.starts_at,
+                           stands_in_for=load_stands_in_for(session, page, get_locale().language),
+                           meeting=page.meeting, title=page.title, convener=page.convener)
+
+
+@bp.route("/rsvp/<token>/ersattare", methods=["GET", "POST"])
+@permission(ANYONE)
+@csrf.exempt  # as the answer page
+def rsvp_deputy(token: str) -> str | Response | tuple[str, int]:
+    """The answer page's second step: whom to send in one's place (the named deputy pre-selected, or the deputy
+    already sent), or another deputy instead; the same link's rules as the answer page."""
+    session, now = db(), utcnow()
     link = open_link(session, settings().secret_key, token, now=now)
-    if link.state in (LinkState.TAMPERED, LinkState.GONE):
-        return render_template("invitations/rsvp_closed.html", state=link.state.value, link=link), 404
+    if (closed := _closed(link)) is not None:
+        return closed
     assert link.invitation is not None and link.meeting is not None
     invitation, meeting, person = link.invitation, link.meeting, link.invitation.person
     with _language_of(person):
-        if not link.is_open:  # the invitee's own state (cancelled, sent a deputy) is a page; the rest are gone
-            status = 200 if link.state is LinkState.CANCELLED or (link.delegated and link.state is LinkState.REPLACED) \
-                else 410
-            return render_template("invitations/rsvp_closed.html", state=link.state.value, link=link,
-                                   **_facts(meeting)), status
         delegated = invitation.answer is Answer.DELEGATED
-        form = RsvpForm()
-        form.deputy_id.choices = []
-        # an answer of one's own needs neither the deputies nor the meeting's facts, unless the page is shown again
-        own_answer = request.method == "POST" and request.form.get("answer") != DELEGATED
-        if own_answer and form.validate_on_submit():
-            if (done := _answered(session, token, invitation, form, None, now)) is not None:
-                return done
         choices = deputy_choices(session, invitation)
+        form = DeputyForm()
         form.deputy_id.choices = person_choices(choices.people, gettext("Välj en person"))
-        may_delegate = bool(choices.people) and now < meeting.starts_at
-        if not may_delegate:
-            form.answer.choices = [c for c in form.answer.choices if c.value != DELEGATED]
-        if request.method == "GET":
-            wanted = request.args.get("answer")
-            answered = invitation.answer is not Answer.NEEDS_ACTION
-            form.answer.data = wanted if wanted in {c.value for c in form.answer.choices} else (
-                invitation.answer.value if answered else None)
+        started = now >= meeting.starts_at
+        may_delegate = bool(choices.people) and not started
+        if request.method == "POST" and may_delegate and form.validate():
+            try:
+                message = _send_deputy(session, invitation, form.deputy_id.data, choices, now)
+            except DomainError as error:
+                session.rollback()
+                form.form_errors.append(gettext(error.template, **error.params))
+            else:
+                session.commit()
+                flash(message, "success")
+                return redirect(url_for(".rsvp", token=token))
+        elif request.method == "GET":
             deputy_id = invitation.delegated_to_id if delegated else person.deputy_id
             form.deputy_id.data = deputy_id if any(p.id == deputy_id for p in choices.people) else None
-        elif not own_answer and form.validate_on_submit():
-            if (done := _answered(session, token, invitation, form, choices, now)) is not None:
-                return done
-        return render_template("invitations/rsvp.html", form=form, invitation=invitation, token=token,
-                               delegated=delegated, may_delegate=may_delegate, started=now >= meeting.starts_at,
-                               choices=choices, stands_in_for=stands_in_for(invitation, get_locale().language),
+        return render_template("invitations/rsvp_deputy.html", form=form, invitation=invitation, token=token,
+                               delegated=delegated, may_delegate=may_delegate, started=started, choices=choices,
                                **_facts(meeting))
 
 
-def _answered(session: Session, token: str, invitation: Invitation, form: RsvpForm, choices: DeputyChoices | None,
-              now: datetime) -> Response | None:
-    """Record the page's answer: the redirect to the page, or None when refused (the reason is on the form)."""
-    try:
-        message = _answer(session, invitation, form, choices, now)
-    except DomainError as error:
-        session.rollback()
-        form.form_errors.append(gettext(error.template, **error.params))
+def _closed(link: RsvpLink) -> tuple[str, int] | None:
+    """The page of a link that cannot answer (not ours, gone, replaced, cancelled, too late), or None."""
+    if link.state in (LinkState.TAMPERED, LinkState.GONE):
+        return render_template("invitations/rsvp_closed.html", state=link.state.value, link=link), 404
+    if link.is_open:
         return None
-    session.commit()
-    flash(message, "success")
-    return redirect(url_for(".rsvp", token=token))
+    assert link.invitation is not None and link.meeting is not None
+    with _language_of(link.invitation.person):  # the invitee's own state (cancelled, sent a deputy) is a page
+        status = 200 if link.state is LinkState.CANCELLED or (link.delegated and link.state is LinkState.REPLACED) \
+            else 410
+        return render_template("invitations/rsvp_closed.html", state=link.state.value, link=link,
+                               **_facts(link.meeting)), status
 
 
-def _answer(session: Session, invitation: Invitation, form: RsvpForm, choices: DeputyChoices | None,
-            now: datetime) -> str:
-    """Carry out the answer page's choice; what to tell the invitee (`choices`: the deputies, for sending one)."""
+def _send_deputy(session: Session, invitation: Invitation, deputy_id: int | None, choices: DeputyChoices,
+                 now: datetime) -> str:
+    """Send the chosen deputy (or another instead of the one sent); what to tell the invitee."""
     person, mail = invitation.person, MailContext.from_settings(settings())
     previous = invitation.delegated_to if invitation.answer is Answer.DELEGATED else None
-    if form.answer.data == DELEGATED:
-        assert choices is not None
-        # someone invited meanwhile is passed on, for the service to say why they cannot stand in
-        deputy = next((p for p in choices.people + choices.already_invited if p.id == form.deputy_id.data), None)
-        if deputy is None:
-            raise DomainError(N_("Välj en av personerna i listan."))
-        if previous is not None and previous.id == deputy.id:
-            return gettext("%(name)s går redan i ditt ställe.", name=deputy.name)
-        send_deputy(session, invitation, deputy, via="link", actor=person.email, now=now, mail=mail)
-        message = gettext("%(name)s får en egen inbjudan och går i ditt ställe.", name=deputy.name)
-        if previous is not None:
-            message += " " + gettext("%(name)s har fått besked om att inte gå.", name=previous.name)
-        return message
-    answer = Answer(form.answer.data)
+    # someone invited meanwhile is passed on, for the service to say why they cannot stand in
+    deputy = next((p for p in choices.people + choices.already_invited if p.id == deputy_id), None)
+    if deputy is None:
+        raise DomainError(N_("Välj en av personerna i listan."))
+    if previous is not None and previous.id == deputy.id:
+        return gettext("%(name)s går redan i ditt ställe.", name=deputy.name)
+    send_deputy(session, invitation, deputy, via="link", actor=person.email, now=now, mail=mail)
+    message = gettext("%(name)s får en egen inbjudan och går i ditt ställe.", name=deputy.name)
     if previous is not None:
-        take_back(session, invitation, answer, via="link", actor=person.email, now=now, mail=mail)
+        message += " " + gettext("%(name)s har fått besked om att inte gå.", name=previous.name)
+    return message
+
+
+def _own_answer(session: Session, invitation: Invitation, answer: Answer, now: datetime) -> str:
+    """Record the invitee's own answer (taking the meeting back from a deputy sent); what to tell them."""
+    person = invitation.person
+    previous = invitation.delegated_to if invitation.answer is Answer.DELEGATED else None
+    if previous is not None:
+        take_back(session, invitation, answer, via="link", actor=person.email, now=now,
+                  mail=MailContext.from_settings(settings()))
         return gettext("Du har tagit tillbaka mötet och %(name)s har fått besked. Ditt svar: %(answer)s.",
                        name=previous.name, answer=str(ANSWERS[answer]))
     record_answer(session, invitation, answer, via="link", sequence=invitation.calendar_sequence,

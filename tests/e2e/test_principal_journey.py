@@ -12,6 +12,7 @@ from coordinator.cli import cli
 from coordinator.db import make_session_factory
 from coordinator.demo.data import PEOPLE, person_email
 from coordinator.planning.models import Answer, Invitation
+from tests.e2e.accessibility import assert_accessible, press, with_axe
 from tests.e2e.conftest import serve
 from tests.e2e.test_director_journey import director_email, log_in, publish
 from tests.smtp_server import Received, SMTPServer
@@ -62,7 +63,9 @@ def test_a_principal_accepts_from_the_mail_sends_a_deputy_and_the_deputys_invita
                 return session.scalars(sa.select(Invitation).where(Invitation.person.has(name=PRINCIPAL),
                                               Invitation.meeting.has(uid=uid))).one()
 
-        principal = browser.new_context(locale="sv-SE", timezone_id="Europe/Stockholm").new_page()  # the link is enough
+        context = browser.new_context(locale="sv-SE", timezone_id="Europe/Stockholm")
+        with_axe(context)
+        principal = context.new_page()  # the link is enough
         principal.goto(accept.group(1))
         expect(principal.get_by_role("heading", name="Svara på inbjudan")).to_be_visible()
         expect(principal.get_by_label("Jag kommer", exact=True)).to_be_checked()
@@ -74,11 +77,16 @@ def test_a_principal_accepts_from_the_mail_sends_a_deputy_and_the_deputys_invita
         assert answer().answer is Answer.ACCEPTED
         screenshots.take(principal, "accepted")
 
+        assert_accessible(principal)
         principal.get_by_label("Jag skickar en ersättare").check()
+        press(principal, principal.get_by_role("button", name="Skicka svaret"))  # the deputies are the next step
+        expect(principal.get_by_role("heading", name="Skicka en ersättare")).to_be_visible()
+        assert_accessible(principal)
+        assert answer().answer is Answer.ACCEPTED  # choosing to send one records nothing yet
         expect(principal.get_by_label("Ersättare", exact=True)).to_have_value(re.compile(r"^\d+$"))  # her deputy, chosen already
         expect(principal.get_by_label("Ersättare", exact=True).locator("option:checked")).to_have_text(DEPUTY)
         screenshots.take(principal, "sending-a-deputy")
-        principal.get_by_role("button", name="Skicka svaret").click()
+        press(principal, principal.get_by_role("button", name="Skicka ersättaren"))
         expect(principal.get_by_text(f"{DEPUTY} får en egen inbjudan och går i ditt ställe.")).to_be_visible()
         screenshots.take(principal, "deputy-sent")
         principal.context.close()

@@ -115,6 +115,9 @@ def follow(app: Flask, url: str, email: str) -> tuple[str, str]:
         assert response.status_code == 302, text(response)
         path = response.headers["Location"]
         response = client.get(path)
+    elif response.status_code == 302 and urlsplit(response.headers["Location"]).path.endswith("/ersattare"):
+        path = response.headers["Location"]  # the mail's "send a deputy" link: the answer page's second step
+        response = client.get(path)
     elif response.status_code == 302:
         location = urlsplit(response.headers["Location"])
         assert location.path == "/login", response.headers["Location"]
@@ -170,7 +173,8 @@ def test_the_invitation_and_its_update_lead_to_the_answer_page(app, session, upc
         for url in links_of(message):
             assert "/rsvp/" in url
             path, page = follow(app, url, "principal@lillby.example")  # no login needed
-            assert "Rita Rektor" in page and "Skicka svaret" in page
+            button = "Skicka ersättaren" if path.endswith("/ersattare") else "Skicka svaret"
+            assert "Rita Rektor" in page and button in page
 
 
 def test_the_before_meeting_reminders_lead_to_the_answer_page(app, session, upcoming):
@@ -184,7 +188,8 @@ def test_the_before_meeting_reminders_lead_to_the_answer_page(app, session, upco
     for kind, role in ((K.RSVP_REMINDER, "secretary"), (K.PRE_MEETING_REMINDER, "director")):
         for url in links_of(mail_to(session, kind, role)):
             assert "/rsvp/" in url
-            assert "Skicka svaret" in follow(app, url, f"{role}@lillby.example")[1]
+            path, page = follow(app, url, f"{role}@lillby.example")
+            assert ("Skicka ersättaren" if path.endswith("/ersattare") else "Skicka svaret") in page
 
 
 def test_the_minutes_reminder_to_a_keeper_without_a_login_makes_one_and_lands_on_the_minutes(app, session, upcoming):

@@ -293,7 +293,8 @@ def _examples(place: Place) -> dict[str, dict[str, Any]]:
         "planning.remove_invitee": {"code": c, "term": term, **meeting, "person_id": i["invitee"]},
         "planning.resend_invitation": {"code": c, "term": term, **meeting, "person_id": i["invitee"]},
         "terms.index": {}, "terms.new": {"code": "0180"}, "terms.edit": {"code": "0180", "name": term},
-        "invitations.rsvp": {"token": t["rsvp"]}, "invitations.feed": {"token": t["feed"]},
+        "invitations.rsvp": {"token": t["rsvp"]}, "invitations.rsvp_deputy": {"token": t["rsvp"]},
+        "invitations.feed": {"token": t["feed"]},
         "invitations.my_calendar": {}, "invitations.new_link": {}, "invitations.revoke_link": {},
         "outbox.index": {}, "outbox.send_again": {"message_id": i["message"]},
         **{f"minutes.{name}": meeting for name in (

@@ -18,7 +18,7 @@ from coordinator.web import db
 from tests.invitation_helpers import (
     DIRECTOR, MAIL, OVERARCHING, PUBLISHED, SECRET, meeting_of, outbox, person, published_demo,
 )
-from tests.web.helpers import csrf_token, page, text
+from tests.web.helpers import page, text
 
 LATER = PUBLISHED + timedelta(days=1)
 
@@ -60,8 +60,13 @@ def checked_answer(response) -> str | None:
 
 
 def post(client, url: str, **data: object):
-    form = client.get(url)
-    return client.post(url.split("?")[0], data={"csrf_token": csrf_token(text(form)), **data})
+    """The page's button, from a browser that never opened the page: the link alone answers (no cookie, no
+    CSRF token; decision 69)."""
+    return client.post(url.split("?")[0], data=data)
+
+
+def deputy_step(url: str) -> str:
+    return url.split("?")[0] + "/ersattare"
 
 
 def test_opening_a_link_shows_the_meeting_with_the_answer_chosen_and_changes_nothing(app, client, forum):
@@ -97,25 +102,31 @@ def test_the_button_records_the_answer_and_the_page_then_shows_it(app, client, f
     assert {e.actor for e in events} == {"annika.berg@edu.stockholm.example"}
 
 
-def test_a_tampered_link_or_a_post_without_the_forms_token_changes_nothing(app, client, forum):
+def test_a_tampered_or_foreign_link_cannot_answer_though_the_form_carries_no_csrf_token(app, client, forum):
+    """The form has no CSRF token (decision 69): the link's signature is what allows an answer, so a link that is
+    not ours, or signed with another key, answers nothing on either step."""
     good = link(app, forum, "Annika Berg")
     tampered = good[:-3] + ("AAA" if not good.endswith("AAA") else "BBB")
+    with app.app_context():
+        annika = person(db(), "Annika Berg")
+        invited = db().get_one(Invitation, (forum, annika.id))
+        foreign = "/rsvp/" + make_token("another-secret-key-of-someone-else", forum, annika.id, invited.rsvp_key)
     before = snapshot(app)
 
     response = client.get(tampered)
-    tampered_post = client.post(tampered, data={"csrf_token": csrf_token(text(client.get(good))),
-                                                "answer": "accepted"})
-    without_token = client.post(good, data={"answer": "accepted"})
+    tampered_post = client.post(tampered, data={"answer": "accepted"})
+    foreign_post = client.post(foreign, data={"answer": "accepted"})
+    deputy_posts = [client.post(deputy_step(u), data={"deputy_id": 1}) for u in (tampered, foreign)]
 
     assert response.status_code == 404 and "Länken fungerar inte" in page(response)
-    assert tampered_post.status_code == 404
-    assert without_token.status_code == 400  # no CSRF token: refused before anything is read
+    assert tampered_post.status_code == 404 and foreign_post.status_code == 404
+    assert [r.status_code for r in deputy_posts] == [404, 404]
+    assert "csrf_token" not in text(client.get(good))  # nothing to steal but the link itself
     assert snapshot(app) == before
 
 
 def test_a_link_for_a_meeting_that_is_over_says_so_and_records_nothing(app, client, forum):
     url = link(app, forum, "Annika Berg", "accepted")
-    form = client.get(url)
     with app.app_context():
         meeting = meeting_of(db(), OVERARCHING)
         meeting.starts_at = datetime(2020, 10, 12, 11, tzinfo=timezone.utc)
@@ -124,7 +135,7 @@ def test_a_link_for_a_meeting_that_is_over_says_so_and_records_nothing(app, clie
     before = snapshot(app)
 
     response = client.get(url)
-    posted = client.post(url.split("?")[0], data={"csrf_token": csrf_token(text(form)), "answer": "accepted"})
+    posted = client.post(url.split("?")[0], data={"answer": "accepted"})
 
     assert response.status_code == 410 and "Mötet har redan varit" in page(response)
     assert posted.status_code == 410
@@ -133,7 +144,6 @@ def test_a_link_for_a_meeting_that_is_over_says_so_and_records_nothing(app, clie
 
 def test_a_link_whose_invitation_was_renewed_or_removed_says_so_and_records_nothing(app, client, forum):
     annika_url, james_url = link(app, forum, "Annika Berg"), link(app, forum, "James Whitfield")
-    form = client.get(annika_url)
     with app.app_context():
         meeting = meeting_of(db(), OVERARCHING)
         annika = person(db(), "Annika Berg")
@@ -144,7 +154,7 @@ def test_a_link_whose_invitation_was_renewed_or_removed_says_so_and_records_noth
     before = snapshot(app)
 
     renewed = client.get(annika_url)
-    posted = client.post(annika_url, data={"csrf_token": csrf_token(text(form)), "answer": "accepted"})
+    posted = client.post(annika_url, data={"answer": "accepted"})
     removed = client.get(james_url, headers={"Accept-Language": "sv"})  # James reads English: his page is
 
     assert renewed.status_code == 410 and "Länken har ersatts" in page(renewed)
@@ -156,30 +166,48 @@ def test_a_link_whose_invitation_was_renewed_or_removed_says_so_and_records_noth
 
 def test_a_cancelled_meeting_says_so_and_records_nothing(app, client, forum):
     url = link(app, forum, "Annika Berg", "accepted")
-    form = client.get(url)
     with app.app_context():
         cancel_meeting(db(), meeting_of(db(), OVERARCHING), actor=DIRECTOR, now=LATER, mail=MAIL)
         db().commit()
     before = snapshot(app)
 
     response = client.get(url)
-    posted = client.post(url.split("?")[0], data={"csrf_token": csrf_token(text(form)), "answer": "accepted"})
+    posted = client.post(url.split("?")[0], data={"answer": "accepted"})
 
     assert response.status_code == 200 and "Mötet är inställt" in page(response)
     assert "Inget har sparats." in page(posted)
     assert snapshot(app) == before
 
 
+def test_choosing_to_send_a_deputy_leads_to_the_second_step_and_records_nothing(app, client, forum):
+    url = link(app, forum, "Annika Berg")
+    opened = client.get(url)
+    assert checked_answer(opened) is None and 'value="delegated"' in text(opened)  # offered, no list yet
+    assert "<select" not in text(opened)
+    before = snapshot(app)
+
+    chosen = post(client, url, answer="delegated")
+
+    assert chosen.status_code == 303 and chosen.headers["Location"].endswith(deputy_step(url))
+    step = client.get(chosen.headers["Location"])
+    assert step.status_code == 200 and "Skicka en ersättare" in page(step)
+    assert re.search(r'<option selected value="\d+">Per Olsson</option>', text(step))  # her named deputy
+    assert "Övergripande samverkansforum" in page(step) and "Eva Lindqvist" in page(step)
+    assert f'href="{url}"' in text(step)  # back to the answer, by a plain link
+    assert snapshot(app) == before
+    # the mail's "send a deputy" link goes straight to the step
+    from_mail = client.get(link(app, forum, "Annika Berg", "delegated"))
+    assert from_mail.status_code == 302 and from_mail.headers["Location"].endswith(deputy_step(url))
+
+
 def test_send_my_deputy_then_the_same_link_shows_the_deputy_and_takes_the_meeting_back(app, client, forum):
     url = link(app, forum, "Annika Berg", "delegated")
-    opened = client.get(url)
-    assert checked_answer(opened) == "delegated"
+    opened = client.get(url, follow_redirects=True)
     assert re.search(r'<option selected value="\d+">Per Olsson</option>', text(opened))  # her named deputy
     with app.app_context():
         per_id = person(db(), "Per Olsson").id
 
-    response = client.post(url.split("?")[0], data={"csrf_token": csrf_token(text(opened)), "answer": "delegated",
-                                                    "deputy_id": per_id})
+    response = client.post(deputy_step(url), data={"deputy_id": per_id})
 
     assert response.status_code == 302
     annika, per = answer_of(app, forum, "Annika Berg"), answer_of(app, forum, "Per Olsson")
@@ -193,18 +221,20 @@ def test_send_my_deputy_then_the_same_link_shows_the_deputy_and_takes_the_meetin
     assert after.status_code == 200
     assert "Per Olsson får en egen inbjudan och går i ditt ställe." in page(after)
     assert "Du har skickat Per Olsson i ditt ställe" in page(after) and checked_answer(after) == "delegated"
+    step = client.get(deputy_step(url))  # the step says whom she sent, and has him chosen
+    assert "Nu går Per Olsson i ditt ställe." in page(step)
+    assert re.search(r'<option selected value="\d+">Per Olsson</option>', text(step))
     per_url = link(app, forum, "Per Olsson")
     assert "Du ersätter Annika Berg, rektor på Norrvikens skola." in page(client.get(per_url))
 
     # a second click of the same choice changes nothing
     before = snapshot(app)
-    again = client.post(url.split("?")[0], data={"csrf_token": csrf_token(text(opened)), "answer": "delegated",
-                                                 "deputy_id": per_id})
+    again = client.post(deputy_step(url), data={"deputy_id": per_id})
     assert "Per Olsson går redan i ditt ställe." in page(client.get(again.headers["Location"]))
     assert snapshot(app) == before
 
     # she goes herself after all: Per is told, his link closes, her answer is recorded
-    back = client.post(url.split("?")[0], data={"csrf_token": csrf_token(text(opened)), "answer": "accepted"})
+    back = client.post(url.split("?")[0], data={"answer": "accepted"})
     assert back.status_code == 302
     assert "Du har tagit tillbaka mötet och Per Olsson har fått besked. Ditt svar: Kommer." in page(
         client.get(back.headers["Location"]))
@@ -220,9 +250,9 @@ def test_changing_the_deputy_through_the_same_link(app, client, forum):
     url = link(app, forum, "Annika Berg")
     with app.app_context():
         per_id, sofia_id = person(db(), "Per Olsson").id, person(db(), "Sofia Lindberg").id
-    post(client, url, answer="delegated", deputy_id=per_id)
+    post(client, deputy_step(url), deputy_id=per_id)
 
-    changed = post(client, url, answer="delegated", deputy_id=sofia_id)
+    changed = post(client, deputy_step(url), deputy_id=sofia_id)
 
     assert changed.status_code == 302
     shown = page(client.get(changed.headers["Location"]))
@@ -236,8 +266,7 @@ def test_once_the_meeting_has_started_the_link_says_it_is_too_late(app, client, 
     url = link(app, forum, "Annika Berg")
     with app.app_context():
         per_id = person(db(), "Per Olsson").id
-    post(client, url, answer="delegated", deputy_id=per_id)
-    form = client.get(url)
+    post(client, deputy_step(url), deputy_id=per_id)
     with app.app_context():
         meeting = meeting_of(db(), OVERARCHING)
         now = datetime.now(timezone.utc)
@@ -246,11 +275,12 @@ def test_once_the_meeting_has_started_the_link_says_it_is_too_late(app, client, 
     before = snapshot(app)
 
     shown = client.get(url)
-    posted = client.post(url, data={"csrf_token": csrf_token(text(form)), "answer": "accepted"})
+    posted = client.post(url, data={"answer": "accepted"})
+    step, sent = client.get(deputy_step(url)), client.post(deputy_step(url), data={"deputy_id": per_id})
 
     assert shown.status_code == 410 and "Det är för sent att ändra" in page(shown)
     assert "Per Olsson går i ditt ställe." in page(shown)
-    assert posted.status_code == 410
+    assert posted.status_code == 410 and step.status_code == 410 and sent.status_code == 410
     assert snapshot(app) == before
     # someone who did not send a deputy may still answer, but is no longer offered to send one
     james = client.get(link(app, forum, "James Whitfield", "delegated"))
@@ -266,11 +296,11 @@ def test_a_deputy_who_cannot_stand_in_is_refused_with_the_reason(app, client, fo
         sofia_id = sofia.id
     before = snapshot(app)
     url = link(app, forum, "Annika Berg", "delegated")
-    assert "Sofia Lindberg</option>" not in text(client.get(url))  # invited herself: not offered
+    assert "Sofia Lindberg</option>" not in text(client.get(url, follow_redirects=True))  # invited: not offered
 
-    already = post(client, url, answer="delegated", deputy_id=sofia_id)  # invited meanwhile
-    nobody = post(client, url, answer="delegated", deputy_id="")
-    stranger = post(client, url, answer="delegated", deputy_id=999999)
+    already = post(client, deputy_step(url), deputy_id=sofia_id)  # invited meanwhile
+    nobody = post(client, deputy_step(url), deputy_id="")
+    stranger = post(client, deputy_step(url), deputy_id=999999)
 
     assert already.status_code == 200
     assert "Sofia Lindberg är redan inbjuden till mötet och kan inte också gå i ditt ställe." in page(already)
@@ -290,6 +320,9 @@ def test_someone_with_nobody_to_send_is_told_so_and_not_offered_a_deputy(app, cl
     assert opened.status_code == 200
     assert 'value="delegated"' not in text(opened) and checked_answer(opened) is None
     assert "Det finns ingen att skicka i ditt ställe" in page(opened)
+    step = client.get(deputy_step(link(app, forum, "Annika Berg")))  # the step, reached anyway, says the same
+    assert step.status_code == 200 and "<select" not in text(step)
+    assert "Det finns ingen att skicka i ditt ställe" in page(step)
 
 
 def test_an_english_speaking_invitee_sees_the_page_in_english(app, client, forum):
@@ -300,11 +333,11 @@ def test_an_english_speaking_invitee_sees_the_page_in_english(app, client, forum
 
 
 def test_the_answer_page_and_its_button_take_a_fixed_handful_of_statements(app, client, forum):
-    """Opening the link reads the invitation with its meeting and person, the convener and the possible deputies
-    (3 statements, however many are invited); the button records with the invitation, its change and the audit
-    event (3) — the meeting's invitees are not loaded for either (docs/PERFORMANCE.md, issue 16)."""
+    """Opening the link is one statement of plain columns: the invitation with its meeting, person, convener and
+    whether anyone could be sent (however many are invited), and it writes no cookie; the button records with
+    the invitation, its change and the audit event (3); the deputy step reads the link, the convener and the
+    deputies (≤ 4) — the meeting's invitees are loaded for none of them (decision 69, issue 16)."""
     url = link(app, forum, "Annika Berg")
-    token = csrf_token(text(client.get(url)))
     engine = app.extensions["coordinator.engine"]
     statements: list[str] = []
 
@@ -316,12 +349,29 @@ def test_the_answer_page_and_its_button_take_a_fixed_handful_of_statements(app, 
         shown = client.get(url)
         opened = len(statements)
         statements.clear()
-        answered = client.post(url, data={"csrf_token": token, "answer": "accepted"})
+        step = client.get(deputy_step(url))
+        stepped = len(statements)
+        statements.clear()
+        answered = client.post(url, data={"answer": "accepted"})
         recorded = len(statements)
     finally:
         sa.event.remove(engine, "before_cursor_execute", count)
 
     assert shown.status_code == 200 and "Eva Lindqvist" in page(shown)  # the convener, from their invitation
-    assert opened <= 3, opened
+    assert opened <= 1, opened
+    assert "Set-Cookie" not in shown.headers  # no session, no CSRF token: nothing to write per visitor
+    assert step.status_code == 200 and "Per Olsson</option>" in text(step)
+    assert stepped <= 4, stepped
     assert answered.status_code == 302 and answer_of(app, forum, "Annika Berg").answer is Answer.ACCEPTED
     assert recorded <= 3, recorded
+
+
+def test_the_button_without_a_choice_asks_for_one_and_records_nothing(app, client, forum):
+    url = link(app, forum, "Annika Berg")
+    before = snapshot(app)
+
+    response = post(client, url)
+
+    assert response.status_code == 200 and "Välj ett svar." in page(response)
+    assert 'href="#answer-0"' in text(response) and 'aria-describedby="answer-error"' in text(response)
+    assert snapshot(app) == before
