@@ -16,6 +16,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -39,33 +40,106 @@ class FactsCache:
         self._lock = threading.Lock()
         self.hits = self.misses = 0
 
+    @staticmethod
+    def key(district_ids: Sequence[int], terms: Sequence[Term], timezone: str) -> tuple[Any, ...]:
+        """What an entry is kept under: the districts, the terms and the time zone."""
+        return (tuple(district_ids), tuple(t.id for t in terms), timezone)
+
     def term_facts(self, session: Session, district_ids: Sequence[int], terms: Sequence[Term], now: datetime,
                    timezone: str) -> dict[Key, TermFacts]:
         if self.ttl <= 0:
             return term_facts(session, district_ids, terms, now, timezone)
-        key = (tuple(district_ids), tuple(t.id for t in terms), timezone)
-        # one district's view is cheap and read by the people who just changed it: any audited change shows
-        # at once; the floor is for the city's views, counted over every district
-        fresh = self.fresh if len(district_ids) > 1 else 0.0
+        key = self.key(district_ids, terms, timezone)
         moment = self.clock()
         with self._lock:
             found = self._entries.get(key)
-        age = moment - found[0] if found is not None else None
-        version = None
-        if age is not None and age >= fresh:
-            version = session.scalar(sa.select(sa.func.max(AuditEvent.id)))
-        if found is not None and age is not None and (age < fresh or (age < self.ttl and version == found[1])):
+        version = _Version(session)
+        if found is not None and self._holds(key, found, moment, version):
             with self._lock:
                 self._entries.move_to_end(key)
                 self.hits += 1
             return found[2]
-        if version is None:
-            version = session.scalar(sa.select(sa.func.max(AuditEvent.id)))
+        stamp = version()  # before counting: a change committed while counting is counted again next time
         facts = term_facts(session, district_ids, terms, now, timezone)
         with self._lock:
             self.misses += 1
-            self._entries[key] = (moment, version, facts)
+            self._entries[key] = (moment, stamp, facts)
             self._entries.move_to_end(key)
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
         return facts
+
+    def still(self, session: Session, used: Sequence[tuple[tuple[Any, ...], dict[Key, TermFacts]]]) -> bool:
+        """Whether `term_facts` would answer each (key, facts) in `used` with those very facts now, without
+        counting: what a page rendered from them (`RenderedPages`) may be served by. One version query at most."""
+        if self.ttl <= 0 or not used:
+            return False
+        moment = self.clock()
+        version = _Version(session)
+        for key, facts in used:
+            with self._lock:
+                found = self._entries.get(key)
+            if found is None or found[2] is not facts or not self._holds(key, found, moment, version):
+                return False
+        return True
+
+    def _holds(self, key: tuple[Any, ...], found: tuple[float, Any, dict[Key, TermFacts]], moment: float,
+               version: _Version) -> bool:
+        """Whether a kept entry is still the answer: within `fresh` of its count, else while the data's version
+        is the same, up to `ttl`. One district's view is cheap and read by the people who just changed it: any
+        audited change shows at once; the floor is for the city's views, counted over every district."""
+        age = moment - found[0]
+        fresh = self.fresh if len(key[0]) > 1 else 0.0
+        if age < fresh:
+            return True
+        return age < self.ttl and version() == found[1]
+
+
+class _Version:
+    """The data's version (the newest audit event's id), asked at most once per request."""
+
+    def __init__(self, session: Session) -> None:
+        self.session, self.asked, self.value = session, False, None
+
+    def __call__(self) -> Any:
+        if not self.asked:
+            self.value, self.asked = self.session.scalar(sa.select(sa.func.max(AuditEvent.id))), True
+        return self.value
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A follow-up page's own part (its title and content block, as HTML), the facts it was rendered from
+    and the district whose access it needs (None: the city's)."""
+    title: str
+    content: str
+    used: tuple[tuple[tuple[Any, ...], dict[Key, TermFacts]], ...]
+    district_id: int | None
+
+
+class RenderedPages:
+    """The follow-up pages' content as rendered, per process, under what decides it (the view, the district,
+    the term or year, the sort, the language), least recently used dropped past `size`. An entry is served
+    only while `FactsCache.still` says its facts are the ones the cache would answer with: so never longer
+    than the facts themselves, and a page rendered from replaced facts is rendered again. The layout (the
+    user's menu, the CSRF token) is not kept: it is rendered for each request around the kept content."""
+
+    def __init__(self, size: int = 512) -> None:
+        self.size = size
+        self._entries: OrderedDict[tuple[Any, ...], Rendered] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get(self, key: tuple[Any, ...]) -> Rendered | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[Any, ...], rendered: Rendered) -> None:
+        with self._lock:
+            self._entries[key] = rendered
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
