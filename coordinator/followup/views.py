@@ -126,7 +126,7 @@ def district(code: str) -> str:
 def district_table(code: str, name: str, extension: str) -> Response:
     """One of the district view's tables (indikatorer, motesformer, trend) as CSV or XLSX."""
     place, term, _terms = _district_and_term(code)
-    found = district_followup(db(), place, term, now(), timezone=settings().timezone, with_trend=name == "trend")
+    found = district_followup(db(), place, term, now(), timezone=settings().timezone, counted=_counted())  # the page's facts
     table = district_tables(found, gettext, _language()).get(name) or abort(404)
     return _download(table, f"uppfoljning-{place.code.lower()}-{term.name}", extension)
 

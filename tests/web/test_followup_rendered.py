@@ -160,3 +160,26 @@ def test_a_kept_district_view_takes_the_users_statements_and_one_for_the_version
     assert len(by_district) <= layout + 1, by_district
     assert sum("audit_event" in s for s in by_district) == 1
     assert len(by_city) <= layout, by_city
+
+
+def test_the_kept_page_its_exports_and_the_committee_report_agree_after_an_audited_change(client, app, session,
+                                                                                           followup_world):
+    log_in_as(client, app, Role.DISTRICT_DIRECTOR, "EKDAL")
+
+    def cancelled_everywhere() -> tuple[str, str, str]:
+        view = page(client.get(EKDAL, query_string=TERM))
+        shown = " ".join(re.sub(r"<[^>]+>", " ", view.split('id="indicator-meetings-cancelled"')[1]
+                                .split("</tr>")[0]).split())
+        export = client.get(f"{EKDAL}/export/indikatorer.csv", query_string=TERM).get_data(as_text=True)
+        row = next(line for line in export.splitlines() if ";Inställda möten;" in line)
+        report = " ".join(re.sub(r"<[^>]+>", " ", page(client.get(f"{EKDAL}/report", query_string=TERM))).split())
+        return re.search(r"Inställda möten Ingen bedömning (\d+)", shown).group(1), row.split(";")[2], \
+            re.search(r"Inställda möten Möten som arrangören har ställt in under terminen\. (\d+)", report).group(1)
+
+    assert cancelled_everywhere() == ("1", "1", "1")  # m3
+    meeting = followup_world.meetings["c2"]
+    meeting.status = MeetingStatus.CANCELLED
+    audit.record(session, at=NOW, actor="dora@ekdal.example", action="meeting.cancelled", entity=meeting,
+                 district_id=followup_world.district.id)
+    session.commit()
+    assert cancelled_everywhere() == ("2", "2", "2")
