@@ -20,8 +20,9 @@ from coordinator.auth.access import current_user, require
 from coordinator.auth.routes import CITY_FOLLOWUP, READ_DISTRICT, permission
 from coordinator.auth.models import Role
 from coordinator.auth.permissions import Action, allows, sees_city_followup, visible_district_ids
+from coordinator.clock import utcnow
 from coordinator.followup import charts
-from coordinator.followup.cache import FactsCache, Rendered, RenderedPages
+from coordinator.followup.cache import FactsCache, Recount, Rendered, RenderedPages
 from coordinator.followup.details import (
     MEETING_DRILLS, Drill, SchoolYear, drill, form_name, school_year, school_year_of,
 )
@@ -126,7 +127,8 @@ def district(code: str) -> str:
 def district_table(code: str, name: str, extension: str) -> Response:
     """One of the district view's tables (indikatorer, motesformer, trend) as CSV or XLSX."""
     place, term, _terms = _district_and_term(code)
-    found = district_followup(db(), place, term, now(), timezone=settings().timezone, counted=_counted())  # the page's facts
+    # the page's own facts (the cache's, with the trend): the file shows what the page shows
+    found = district_followup(db(), place, term, now(), timezone=settings().timezone, counted=_counted())
     table = district_tables(found, gettext, _language()).get(name) or abort(404)
     return _download(table, f"uppfoljning-{place.code.lower()}-{term.name}", extension)
 
@@ -197,8 +199,8 @@ def city() -> str:
     columns = [n for n, i in enumerate(found.indicators) if i.headline]
     gaps = [_column(found, f"{base}.{kind}") for base in GAP_IDS for kind in ("municipal", "independent", "gap")]
     return _rendered(
-        key, used, None, "followup/city.html", municipality=municipality, municipalities=municipalities, term=term, terms=terms,
-        found=found, rows=rows, columns=columns, gaps=gaps, trend=trend, sort=sort or "district",
+        key, used, None, "followup/city.html", municipality=municipality, municipalities=municipalities, term=term,
+        terms=terms, found=found, rows=rows, columns=columns, gaps=gaps, trend=trend, sort=sort or "district",
         descending=descending, bars=_city_bars(found, rows), trend_charts=_city_trend_charts(trend),
         held=_column(found, "meetings.held"), attendance_gap=_column(found, "schools.attended.gap"))
 
@@ -315,7 +317,11 @@ def _facts_cache() -> FactsCache:
     """The app's cache of the follow-up's facts (`followup.cache`), made on first use."""
     cache = current_app.extensions.get("coordinator.followup_facts")
     if cache is None:
-        cache = current_app.extensions["coordinator.followup_facts"] = FactsCache(settings().followup_cache_seconds)
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        recount = Recount(app.extensions["coordinator.sessions"],
+                          lambda: app.extensions.get("coordinator.clock", utcnow)())
+        cache = app.extensions["coordinator.followup_facts"] = FactsCache(settings().followup_cache_seconds,
+                                                                          recount=recount)
     return cache
 
 

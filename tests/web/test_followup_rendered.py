@@ -37,7 +37,8 @@ def test_a_kept_page_is_the_page_rendered_afresh_around_the_readers_own_layout(c
     first = client.get(EKDAL, query_string=TERM).get_data(as_text=True)
     again = client.get(EKDAL, query_string=TERM).get_data(as_text=True)
     assert kept(app) == 1 and again == first
-    assert "<title>Uppföljning HT2027 – Ekdal – Samverkan skola–socialtjänst</title>" in page(client.get(EKDAL, query_string=TERM))
+    title = "<title>Uppföljning HT2027 – Ekdal – Samverkan skola–socialtjänst</title>"
+    assert title in page(client.get(EKDAL, query_string=TERM))
 
     director = app.test_client()
     log_in_as(director, app, Role.DISTRICT_DIRECTOR, "EKDAL")
@@ -75,9 +76,10 @@ def test_a_kept_page_is_not_served_for_another_district_term_year_or_sort(client
     assert "<h1>Uppföljning HT2027: Lunda</h1>" in page(client.get("/districts/LUNDA/followup", query_string=TERM))
     assert "<h1>Uppföljning VT2028: Ekdal</h1>" in page(client.get(EKDAL, query_string={"term": "VT2028"}))
     assert "<h1>Uppföljning HT2027: Ekdal</h1>" in page(client.get(EKDAL))  # the current term, its own entry
-    assert "<h1>Skolorna läsåret 2027/28: Ekdal</h1>" in page(client.get(f"{EKDAL}/schools", query_string={"year": 2027}))
-    assert "<h1>Skolorna läsåret 2027/28: Lunda</h1>" in page(client.get("/districts/LUNDA/followup/schools",
-                                                                          query_string={"year": 2027}))
+    year = {"year": 2027}
+    assert "<h1>Skolorna läsåret 2027/28: Ekdal</h1>" in page(client.get(f"{EKDAL}/schools", query_string=year))
+    lunda = page(client.get("/districts/LUNDA/followup/schools", query_string=year))
+    assert "<h1>Skolorna läsåret 2027/28: Lunda</h1>" in lunda
 
     def order(query):  # type: ignore[no-untyped-def]
         html = page(client.get("/followup", query_string={**TERM, **query}))
@@ -93,7 +95,8 @@ def test_an_audited_change_shows_at_once_and_an_unaudited_one_is_what_the_kept_p
                                                                                           followup_world):
     log_in_as(client, app, Role.DISTRICT_DIRECTOR, "EKDAL")
     # agreed, planned, published, held, cancelled, not held: c2 at Norra was not held
-    assert conference(page(client.get(EKDAL, query_string=TERM))).startswith("Elevhälsokonferens 3 3 3 1 0 Inte uppfyllt 1")
+    before = conference(page(client.get(EKDAL, query_string=TERM)))
+    assert before.startswith("Elevhälsokonferens 3 3 3 1 0 Inte uppfyllt 1")
 
     meeting = followup_world.meetings["c2"]
     meeting.status = MeetingStatus.CANCELLED
@@ -106,7 +109,8 @@ def test_an_audited_change_shows_at_once_and_an_unaudited_one_is_what_the_kept_p
                  district_id=followup_world.district.id)
     session.commit()
     fresh = conference(page(client.get(EKDAL, query_string=TERM)))
-    assert kept(app) == served + 1 and fresh.startswith("Elevhälsokonferens 3 2 2 1 1 Uppfyllt 0 ")  # counted, rendered again
+    assert kept(app) == served + 1  # counted and rendered again
+    assert fresh.startswith("Elevhälsokonferens 3 2 2 1 1 Uppfyllt 0 ")
     assert conference(page(client.get(EKDAL, query_string=TERM))) == fresh and kept(app) == served + 2
 
 
@@ -117,7 +121,8 @@ def test_an_audited_change_shows_at_once_and_an_unaudited_one_is_what_the_kept_p
     (Role.PARTICIPANT, None, {"district": 404, "schools": 404, "city": 404}),
 ], ids=["another-district", "own-district", "auditor", "participant"])
 def test_a_kept_page_is_shown_only_to_whom_the_page_itself_is(client, app, followup_world, role, district, expected):
-    urls = {"district": f"{EKDAL}?term=HT2027", "schools": f"{EKDAL}/schools?year=2027", "city": "/followup?term=HT2027"}
+    urls = {"district": f"{EKDAL}?term=HT2027", "schools": f"{EKDAL}/schools?year=2027",
+            "city": "/followup?term=HT2027"}
     log_in_as(client, app, Role.CITY_ADMIN)
     assert all(client.get(url).status_code == 200 for url in urls.values())  # rendered and kept
 
