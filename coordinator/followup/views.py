@@ -20,8 +20,9 @@ from coordinator.auth.access import current_user, require
 from coordinator.auth.routes import CITY_FOLLOWUP, READ_DISTRICT, permission
 from coordinator.auth.models import Role
 from coordinator.auth.permissions import Action, allows, sees_city_followup, visible_district_ids
+from coordinator.clock import utcnow
 from coordinator.followup import charts
-from coordinator.followup.cache import FactsCache
+from coordinator.followup.cache import FactsCache, Recount, Rendered, RenderedPages
 from coordinator.followup.details import (
     MEETING_DRILLS, Drill, SchoolYear, drill, form_name, school_year, school_year_of,
 )
@@ -44,6 +45,7 @@ from coordinator.terms.services import terms_of
 from coordinator.web import db, now, settings
 
 bp = Blueprint("followup", __name__)
+Used = list[tuple[tuple[Any, ...], dict[Any, Any]]]  # the facts a page was rendered from, by their cache keys
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXPORTS = "<any(csv, xlsx):extension>"
@@ -108,11 +110,16 @@ def helpers() -> dict[str, Any]:
 @permission(READ_DISTRICT)
 def district(code: str) -> str:
     """A district's term at a glance: every indicator with its status and definition, per meeting form, the trend."""
+    key = ("district", code, request.args.get("term"))
+    kept = _kept(key, lambda rendered: require(Action.VIEW, rendered.district_id))
+    if kept is not None:
+        return kept
+    used: Used = []
     place, term, terms = _district_and_term(code)
-    found = district_followup(db(), place, term, now(), timezone=settings().timezone, counted=_counted())
-    return render_template("followup/district.html", district=place, term=term, terms=terms, found=found,
-                           trend_charts=_district_charts(found), headline=HEADLINE, sections=list(Section),
-                           school_year=school_year_of(term.name))
+    found = district_followup(db(), place, term, now(), timezone=settings().timezone, counted=_counted(used))
+    return _rendered(key, used, place.id, "followup/district.html", district=place, term=term, terms=terms,
+                     found=found, trend_charts=_district_charts(found), headline=HEADLINE, sections=list(Section),
+                     school_year=school_year_of(term.name))
 
 
 @bp.get(f"/districts/<code>/followup/export/<name>.{EXPORTS}")
@@ -120,7 +127,8 @@ def district(code: str) -> str:
 def district_table(code: str, name: str, extension: str) -> Response:
     """One of the district view's tables (indikatorer, motesformer, trend) as CSV or XLSX."""
     place, term, _terms = _district_and_term(code)
-    found = district_followup(db(), place, term, now(), timezone=settings().timezone, with_trend=name == "trend")
+    # the page's own facts (the cache's, with the trend): the file shows what the page shows
+    found = district_followup(db(), place, term, now(), timezone=settings().timezone, counted=_counted())
     table = district_tables(found, gettext, _language()).get(name) or abort(404)
     return _download(table, f"uppfoljning-{place.code.lower()}-{term.name}", extension)
 
@@ -148,10 +156,15 @@ def drill_table_export(code: str, key: str, extension: str) -> Response:
 @permission(READ_DISTRICT)
 def schools(code: str) -> str:
     """Every school of the district over a school year, which forums it took part in; those not reached first."""
+    key = ("schools", code, request.args.get("year"))
+    kept = _kept(key, lambda rendered: require(Action.VIEW, rendered.district_id))
+    if kept is not None:
+        return kept
+    used: Used = []
     place, year, years = _district_and_year(code)
-    found = _school_year(place, year)
-    return render_template("followup/schools.html", district=place, year=year, years=years, found=found,
-                           not_reached=sum(not r.is_reached for r in found.rows))
+    found = _school_year(place, year, used)
+    return _rendered(key, used, place.id, "followup/schools.html", district=place, year=year, years=years,
+                     found=found, not_reached=sum(not r.is_reached for r in found.rows))
 
 
 @bp.get(f"/districts/<code>/followup/schools.{EXPORTS}")
@@ -172,15 +185,22 @@ def schools_table(code: str, extension: str) -> Response:
 def city() -> str:
     """All districts side by side for a term, sortable, with the city's median and range, the gaps between
     municipal and independent schools, the districts without an agreement, and charts with their tables."""
-    municipality, municipalities, term, terms = _city_and_term()
-    found, trend = _city(municipality, term)
+    if not sees_city_followup(current_user()):
+        abort(404)
     sort, descending = _sort()
+    key = ("city", request.args.get("municipality"), request.args.get("term"), sort, descending)
+    kept = _kept(key, lambda rendered: None)  # who sees the city sees all of it (checked above)
+    if kept is not None:
+        return kept
+    used: Used = []
+    municipality, municipalities, term, terms = _city_and_term()
+    found, trend = _city(municipality, term, used)
     rows = sort_rows(found.rows, sort, descending)
     columns = [n for n, i in enumerate(found.indicators) if i.headline]
     gaps = [_column(found, f"{base}.{kind}") for base in GAP_IDS for kind in ("municipal", "independent", "gap")]
-    return render_template(
-        "followup/city.html", municipality=municipality, municipalities=municipalities, term=term, terms=terms,
-        found=found, rows=rows, columns=columns, gaps=gaps, trend=trend, sort=sort or "district",
+    return _rendered(
+        key, used, None, "followup/city.html", municipality=municipality, municipalities=municipalities, term=term,
+        terms=terms, found=found, rows=rows, columns=columns, gaps=gaps, trend=trend, sort=sort or "district",
         descending=descending, bars=_city_bars(found, rows), trend_charts=_city_trend_charts(trend),
         held=_column(found, "meetings.held"), attendance_gap=_column(found, "schools.attended.gap"))
 
@@ -254,9 +274,9 @@ def _district_and_year(code: str) -> tuple[District, int, list[int]]:
     return place, school_year_of(term.name), years
 
 
-def _school_year(place: District, year: int) -> SchoolYear:
+def _school_year(place: District, year: int, used: Used | None = None) -> SchoolYear:
     try:
-        return school_year(db(), place, year, now(), timezone=settings().timezone, counted=_counted())
+        return school_year(db(), place, year, now(), timezone=settings().timezone, counted=_counted(used))
     except DomainError as error:
         _not_found(error)
 
@@ -285,19 +305,86 @@ def _city_and_term() -> tuple[Municipality, list[Municipality], Term, list[Term]
     return municipality, municipalities, term, terms
 
 
-def _city(municipality: Municipality, term: Term) -> tuple[CityFollowUp, list[CityFollowUp]]:
+def _city(municipality: Municipality, term: Term,
+          used: Used | None = None) -> tuple[CityFollowUp, list[CityFollowUp]]:
     """The term and the terms before it (the trend), counted in one go."""
     trend = city_followups(db(), municipality, last_terms(db(), municipality, term), now(),
-                           timezone=settings().timezone, indicators=CITY_INDICATORS, counted=_counted())
+                           timezone=settings().timezone, indicators=CITY_INDICATORS, counted=_counted(used))
     return trend[-1], trend
 
 
-def _counted() -> FactsFunction:
+def _facts_cache() -> FactsCache:
     """The app's cache of the follow-up's facts (`followup.cache`), made on first use."""
     cache = current_app.extensions.get("coordinator.followup_facts")
     if cache is None:
-        cache = current_app.extensions["coordinator.followup_facts"] = FactsCache(settings().followup_cache_seconds)
-    return cache.term_facts
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        recount = Recount(app.extensions["coordinator.sessions"],
+                          lambda: app.extensions.get("coordinator.clock", utcnow)())
+        cache = app.extensions["coordinator.followup_facts"] = FactsCache(settings().followup_cache_seconds,
+                                                                          recount=recount)
+    return cache
+
+
+def _counted(used: Used | None = None) -> FactsFunction:
+    """The cache's `term_facts`; each (key, facts) it answers with added to `used`, for the page rendered from them."""
+    cache = _facts_cache()
+    if used is None:
+        return cache.term_facts
+
+    def counted(session: Any, district_ids: Sequence[int], terms: Sequence[Term], moment: Any,
+                timezone: str) -> Any:
+        facts = cache.term_facts(session, district_ids, terms, moment, timezone)
+        used.append((cache.key(district_ids, terms, timezone), facts))
+        return facts
+    return counted
+
+
+# -- the pages as rendered, kept with their facts (decision 73) -----------------------------------------
+
+def _rendered_pages() -> RenderedPages:
+    pages = current_app.extensions.get("coordinator.followup_pages")
+    if pages is None:
+        pages = current_app.extensions["coordinator.followup_pages"] = RenderedPages()
+    return pages
+
+
+def _kept(key: tuple[Any, ...], allowed: Any) -> str | None:
+    """The page of `key` around its kept content, if its facts are still the cache's answer; `allowed(rendered)`
+    aborts as the page itself would for a user who may not see it (asked before anything is read)."""
+    found = _rendered_pages().get((*key, _locale_key()))
+    if found is None:
+        return None
+    allowed(found)
+    if not _facts_cache().still(db(), found.used):
+        return None
+    _rendered_pages().hits += 1
+    return _page(found)
+
+
+def _rendered(key: tuple[Any, ...], used: Used, district_id: int | None, template_name: str,
+              **context: Any) -> str:
+    """Render a page's own part (its `page_title` and `content` blocks) once, keep it with the facts it shows,
+    and serve it around the user's layout."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    template = app.jinja_env.get_or_select_template(template_name)
+    app.update_template_context(context)
+    blocks = template.new_context(context)
+    rendered = Rendered("".join(template.blocks["page_title"](blocks)), "".join(template.blocks["content"](blocks)),
+                        tuple(used), district_id)
+    pages = _rendered_pages()
+    pages.misses += 1
+    if used and _facts_cache().ttl > 0:
+        pages.put((*key, _locale_key()), rendered)
+    return _page(rendered)
+
+
+def _page(rendered: Rendered) -> str:
+    return render_template("followup/page.html", page_title=Markup(rendered.title),
+                           page_content=Markup(rendered.content))
+
+
+def _locale_key() -> str:
+    return str(get_locale() or "sv")
 
 
 def _sort() -> tuple[str | None, bool]:

@@ -4,10 +4,11 @@ the time given."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy.orm import Session
 from tests.followup_world import NOW, build
 
 from coordinator import audit
-from coordinator.followup.cache import FactsCache
+from coordinator.followup.cache import FactsCache, Recount, Rendered, RenderedPages
 from coordinator.followup.queries import term_facts
 
 
@@ -71,3 +72,105 @@ def test_facts_are_not_kept_past_their_time_or_when_switched_off(session, world)
 
     off = FactsCache(ttl=0)
     assert ask(off) is not ask(off) and off.hits == 0
+
+
+# -- counting the city again in the background (decision 74) -------------------------------------------
+
+class Jobs:
+    """The recount's background, run by hand: what was started, and running it when the test says."""
+
+    def __init__(self) -> None:
+        self.waiting: list = []
+
+    def __call__(self, job) -> None:  # type: ignore[no-untyped-def]
+        self.waiting.append(job)
+
+    def run(self) -> None:
+        jobs, self.waiting = self.waiting, []
+        for job in jobs:
+            job()
+
+
+def recounting(session, jobs, wait: float = 0.0) -> Recount:  # type: ignore[no-untyped-def]
+    return Recount(lambda: Session(session.get_bind()), lambda: NOW, start=jobs, wait=wait)
+
+
+def change(session, world) -> None:  # type: ignore[no-untyped-def]
+    audit.record(session, at=NOW, actor="rektor@example.se", action="answer", entity=world.meetings["m1"],
+                 district_id=world.district.id)
+    session.commit()
+
+
+def test_the_city_is_counted_again_in_the_background_while_its_old_facts_are_served(session, world):
+    clock, jobs = Clock(), Jobs()
+    cache = FactsCache(ttl=60, clock=clock, recount=recounting(session, jobs))
+    city = [world.district.id, 987654]
+    ask = lambda: cache.term_facts(session, city, [world.term], NOW, "Europe/Stockholm")  # noqa: E731
+    first = ask()
+    used = [(cache.key(city, [world.term], "Europe/Stockholm"), first)]
+
+    change(session, world)
+    clock.now += 11
+    assert ask() is first and len(jobs.waiting) == 1  # out of date: answered with what there is, counted aside
+    assert ask() is first and cache.still(session, used) and len(jobs.waiting) == 1  # one recount at a time
+    assert cache.misses == 1 and cache.recounts == 1
+
+    jobs.run()
+    again = ask()
+    assert again is not first and again == term_facts(session, city, [world.term], NOW, "Europe/Stockholm")
+    assert not cache.still(session, used)  # a page rendered from the old facts is rendered again
+    assert cache.misses == 1  # no request counted
+
+
+def test_the_request_that_starts_the_recount_waits_for_it_a_moment(session, world):
+    clock = Clock()
+    cache = FactsCache(ttl=60, clock=clock, recount=recounting(session, lambda job: job(), wait=1.0))
+    city = [world.district.id, 987654]
+    ask = lambda: cache.term_facts(session, city, [world.term], NOW, "Europe/Stockholm")  # noqa: E731
+    first = ask()
+    change(session, world)
+    clock.now += 11
+    assert ask() is not first and cache.recounts == 1 and cache.misses == 1  # done within the wait: the new facts
+
+
+def test_one_district_and_facts_past_their_time_are_counted_in_the_request(session, world):
+    clock, jobs = Clock(), Jobs()
+    cache = FactsCache(ttl=60, clock=clock, recount=recounting(session, jobs))
+    district = lambda: cache.term_facts(session, [world.district.id], [world.term], NOW,  # noqa: E731
+                                        "Europe/Stockholm")
+    city = lambda: cache.term_facts(session, [world.district.id, 987654], [world.term], NOW,  # noqa: E731
+                                    "Europe/Stockholm")
+    one, several = district(), city()
+    change(session, world)
+    clock.now += 1
+    assert district() is not one and not jobs.waiting  # an audited change shows at once in a district's view
+    clock.now += 60
+    assert city() is not several and not jobs.waiting and cache.misses == 4  # past `ttl`: nothing old is served
+
+
+def test_a_failed_recount_keeps_the_old_facts_and_is_tried_again(session, world):
+    clock, jobs = Clock(), Jobs()
+    broken = Recount(lambda: (_ for _ in ()).throw(RuntimeError("no database")), lambda: NOW, start=jobs, wait=0)
+    cache = FactsCache(ttl=60, clock=clock, recount=broken)
+    city = [world.district.id, 987654]
+    ask = lambda: cache.term_facts(session, city, [world.term], NOW, "Europe/Stockholm")  # noqa: E731
+    first = ask()
+    change(session, world)
+    clock.now += 11
+    assert ask() is first
+    jobs.run()
+    assert ask() is first and len(jobs.waiting) == 1 and cache.recounts == 2
+
+
+def test_rendered_pages_keep_the_most_recently_used_within_their_size():
+    pages = RenderedPages(size=25)
+    page = lambda text: Rendered("t", text, (), None)  # noqa: E731
+    pages.put(("a",), page("x" * 9))
+    pages.put(("b",), page("y" * 9))
+    assert pages.get(("a",)) is not None  # now the most recently used
+    pages.put(("c",), page("z" * 9))
+    assert pages.get(("b",)) is None and pages.get(("a",)) is not None and pages.get(("c",)) is not None
+    pages.put(("a",), page("w"))  # replaced: its old size no longer counted
+    assert pages.kept == 12
+    pages.put(("d",), page("v" * 99))  # larger than the whole: kept alone
+    assert pages.get(("d",)) is not None and pages.get(("a",)) is None and pages.kept == 100
