@@ -1,6 +1,7 @@
 """The home page and a district's page, on the demo, with the permission check."""
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import sqlalchemy as sa
@@ -53,7 +54,6 @@ def test_a_director_sees_their_district_with_schools_people_and_the_agreement(cl
     html = page(response)
     for text in ["Norrviken International School", "Fristående", "gymnasieskola", "anpassad grundskola",
                  "Individ- och familjeomsorgen Norrviken", "Lokalpolisområde Norrviken",
-                 "Eva Lindqvist", "stadsdelsdirektör", "Mottagningsgruppen Norrviken",
                  "Lokal samverkansöverenskommelse skola–socialtjänst, Norrviken", "2027-06-15",
                  "Anders Nyström", "Övergripande samverkansforum", "1 gång per termin", "Varje månad",
                  "3 gånger per termin", "Inga enskilda ärenden", "Endast avidentifierade elever",
@@ -61,6 +61,12 @@ def test_a_director_sees_their_district_with_schools_people_and_the_agreement(cl
         assert text in html, text
     assert "Revisionen är försenad" not in html
     assert "Söderbyskolan" not in html
+    # the people on a page of their own (a city district has 350), how many of them and the link here
+    assert re.search(r"\d+ aktiva personer arbetar i stadsdelen\.", html)
+    assert 'href="/districts/NORRVIKEN/people"' in html and "Mottagningsgruppen Norrviken" not in html
+    people = page(client.get("/districts/NORRVIKEN/people?q=Lindqvist"))
+    assert "Eva Lindqvist" in people and "stadsdelsdirektör" in people
+    assert "Mottagningsgruppen Norrviken" in page(client.get("/districts/NORRVIKEN/people"))
 
 
 def test_a_director_sees_the_staffing_warnings_of_their_agreement(client, demo):

@@ -92,9 +92,9 @@ def test_resend_add_and_remove_through_the_page(app, client, forum):
         annika, lina = person(db(), "Annika Berg").id, person(db(), "Lina Sjöberg").id
     token = csrf_token(text(client.get(forum)))
 
-    resent = client.post(f"{forum}/invitees/{annika}/resend", data={"csrf_token": token})
+    resent = client.post(f"{forum}/invitees/action", data={"csrf_token": token, "resend": annika})
     added = client.post(f"{forum}/invitees", data={"csrf_token": token, "person_id": lina})
-    removed = client.post(f"{forum}/invitees/{annika}/remove", data={"csrf_token": token})
+    removed = client.post(f"{forum}/invitees/action", data={"csrf_token": token, "remove": annika})
 
     assert [r.status_code for r in (resent, added, removed)] == [302, 302, 302]
     after = client.get(forum)
@@ -123,8 +123,9 @@ def test_inviting_someone_already_invited_is_refused_on_the_page(app, client, fo
 
     response = client.post(f"{forum}/invitees", data={"csrf_token": token, "person_id": annika})
 
-    assert response.status_code == 200  # the page again, with the problem
+    assert response.status_code == 200  # the search page again, with the problem
     assert "Annika Berg är redan inbjuden till mötet." in page(response)
+    assert 'role="alert"' in text(response)
     with app.app_context():
         assert len(outbox(db(), person_id=annika)) == 1
 
@@ -152,10 +153,12 @@ def test_administrators_and_auditors_read_the_page_but_cannot_change_it(app, cli
 
     response = client.get(forum)
     token = csrf_token(text(client.get("/")))
-    resent = client.post(f"{forum}/invitees/{annika}/resend", data={"csrf_token": token})
-    removed = client.post(f"{forum}/invitees/{annika}/remove", data={"csrf_token": token})
+    resent = client.post(f"{forum}/invitees/action", data={"csrf_token": token, "resend": annika})
+    removed = client.post(f"{forum}/invitees/action", data={"csrf_token": token, "remove": annika})
+    search = client.get(f"{forum}/invitees/new?q=Lina")
 
     assert response.status_code == 200 and "Kommer inte" in page(response)
+    assert search.status_code == 404
     assert "Skicka igen" not in page(response) and "Bjud in" not in page(response)
     assert (resent.status_code, removed.status_code) == (404, 404)
     with app.app_context():
