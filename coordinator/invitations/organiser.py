@@ -13,8 +13,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-import sqlalchemy.orm
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from coordinator.invitations.events import convener_without_holder, district_directors
 from coordinator.org.functions import Function
@@ -64,8 +63,8 @@ class MeetingOverview:
         return frozenset(r.person_id for r in self.rows if r.removed_at is None)
 
 
-_TO = sa.orm.aliased(Person)
-_FROM = sa.orm.aliased(Person)
+_TO = aliased(Person)
+_FROM = aliased(Person)
 
 
 def meeting_overview(session: Session, meeting: Meeting) -> MeetingOverview:

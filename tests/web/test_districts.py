@@ -11,7 +11,7 @@ from coordinator.auth.models import Role, User
 from coordinator.org.functions import Function
 from coordinator.org.models import Language, Person
 from coordinator.web import db
-from tests.web.helpers import log_in_as, page
+from tests.web.helpers import get_counting_statements, log_in_as, page
 
 
 
@@ -130,3 +130,16 @@ def test_the_district_page_speaks_english_to_english_users(client, demo):
     html = page(client.get("/districts/SODERBY"))
 
     assert "district director" in html  # function names come from the catalogue in the user's language
+
+
+def test_the_district_page_takes_a_fixed_handful_of_statements(client, demo):
+    """The district, its schools and units, how many people (not each with their functions: a city district has
+    350), the agreement with its forms and parties, and what the staffing warnings read: however many people the
+    district has (docs/PERFORMANCE.md, issue 16)."""
+    log_in_as(client, demo, Role.DISTRICT_DIRECTOR, "NORRVIKEN")
+    client.get("/districts/NORRVIKEN")
+    response, statements = get_counting_statements(demo, client, "/districts/NORRVIKEN")
+
+    assert response.status_code == 200 and "Alla funktioner som krävs" in page(response)
+    assert len(statements) <= 13, "\n".join(statements)
+    assert not any("person_function" in s and "DISTINCT" not in s for s in statements)  # nobody's functions listed
