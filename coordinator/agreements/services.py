@@ -197,8 +197,8 @@ def staffing_warnings(session: Session, version: AgreementVersion) -> list[Staff
                                                   district_id=agreement.district_id, school_ids=set(party_schools)))
 
 
-def _holdings(session: Session, municipality_id: int, functions: Collection[Function], *, district_id: int | None = None,
-              school_ids: Collection[int] = ()) -> list[Holding]:
+def _holdings(session: Session, municipality_id: int, functions: Collection[Function], *,
+              district_id: int | None = None, school_ids: Collection[int] = ()) -> list[Holding]:
     """Every one of `functions` held by an active person of the municipality, where it is held, in one query (the
     others cannot staff anything: a city's district page read all 5,000 of them, 0.2 s). For a district's
     agreement (`district_id`) only the holdings that can staff it (`unstaffed_functions`' rule): in the district,

@@ -105,7 +105,8 @@ def _convener_name(session: Session, meeting: Meeting, rows: list[InviteeRow]) -
     return convener_without_holder(meeting, director).name
 
 
-def addable_people(session: Session, meeting: Meeting, query: str, limit: int = 20) -> list[sa.Row[tuple[int, str, str]]]:
+def addable_people(session: Session, meeting: Meeting, query: str,
+                   limit: int = 20) -> list[sa.Row[tuple[int, str, str]]]:
     """The district's active people not already on the meeting's list (removed ones may come back) whose name or
     email holds `query` (any case): id, name and email, by name, at most `limit` (the page says when there are
     more; one asks for more by typing more)."""
