@@ -66,7 +66,7 @@ def convener_of(meeting: Meeting, director: Person | None) -> Convener:
     holder = _first_holder(i for i in meeting.invitations if i.function is wanted and i.removed_at is None)
     if holder is not None:
         return Convener(holder.person.name, holder.person)
-    return _convener_without_holder(meeting, director)
+    return convener_without_holder(meeting, director)
 
 
 def _first_holder(holders: Iterable[Invitation]) -> Invitation | None:
@@ -74,7 +74,7 @@ def _first_holder(holders: Iterable[Invitation]) -> Invitation | None:
     return min(holders, key=lambda i: (not i.is_active, i.person.name, i.person_id), default=None)
 
 
-def _convener_without_holder(meeting: Meeting, director: Person | None) -> Convener:
+def convener_without_holder(meeting: Meeting, director: Person | None) -> Convener:
     if director is not None:
         return Convener(director.name, director)
     return Convener(meeting.district.name if meeting.district else "", None)
@@ -93,7 +93,7 @@ def load_convener(session: Session, meeting: Meeting) -> Convener:
         return Convener(holder.person.name, holder.person)
     director = district_directors(session, [meeting.district_id]).get(meeting.district_id) \
         if meeting.district_id is not None else None
-    return _convener_without_holder(meeting, director)
+    return convener_without_holder(meeting, director)
 
 
 def organizer_of(convener: Convener, sender_email: str) -> Party:

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, RadioField, SelectField
+from wtforms import Field, Form, IntegerField, RadioField, SearchField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, ValidationError
 
@@ -55,7 +55,12 @@ def person_choices(people: Iterable[Person], empty: str) -> list[SelectChoice]:
 
 
 class AddInviteeForm(FlaskForm):
-    # the choices are the district's people not yet invited; someone invited meanwhile is refused by the
-    # service with the reason, so the list's choices are not enforced here
-    person_id = SelectField(_l("Person"), coerce=_optional_int, validate_choice=False,
-                            validators=[InputRequired(message=_l("Välj en person."))])
+    # the person is the search result's button pressed (name="person_id"); someone of another district or
+    # already invited is refused by the view and the service with the reason
+    person_id = IntegerField(_l("Person"), validators=[InputRequired(message=_l("Välj en person."))])
+
+
+class InviteeSearchForm(Form):
+    """The organiser's search for someone to invite, from the query string (no CSRF: it only reads)."""
+
+    q = SearchField(_l("Sök på namn eller e-post"), filters=[lambda v: v.strip() if isinstance(v, str) else v])

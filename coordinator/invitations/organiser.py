@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
-from coordinator.invitations.events import Convener, convener_of, deputy_invitation, load_meeting
+from coordinator.invitations.events import convener_without_holder, district_directors
 from coordinator.org.functions import Function
 from coordinator.org.models import Person, School, Unit
 from coordinator.planning.models import Answer, Invitation, Meeting
@@ -47,50 +48,95 @@ class InviteeRow:
 
 @dataclass(frozen=True)
 class MeetingOverview:
-    meeting: Meeting
-    convener: Convener
+    convener: str  # the convener's name (`convener_of`'s rule)
     rows: tuple[InviteeRow, ...]
     counts: dict[Answer, int]  # over the invitees not removed
+    keeper_ids: frozenset[int]  # the active invitees who keep the minutes (`minutes_keepers`' rule)
 
     @property
     def waiting(self) -> int:
         return sum(r.is_waiting for r in self.rows)
 
+    @property
+    def invitee_ids(self) -> frozenset[int]:
+        """The people invited and not removed (a deputy's sender too, as `meeting_people` counts them)."""
+        return frozenset(r.person_id for r in self.rows if r.removed_at is None)
+
+
+_TO = aliased(Person)
+_FROM = aliased(Person)
+
 
 def meeting_overview(session: Session, meeting: Meeting) -> MeetingOverview:
-    loaded, director = load_meeting(session, meeting)
-    convener = convener_of(loaded, director)
-    rows = sorted((_row(i) for i in loaded.invitations), key=_order)
+    """Every invitee of the meeting as a row, in the organiser's order, with the counts and the convener: one
+    statement of columns (no ORM objects; a forum has 150 invitees), and the district's director only when no
+    invitee holds the convener function (docs/PERFORMANCE.md, issue 16)."""
+    found = session.execute(
+        sa.select(Invitation.person_id, Person.name, Person.email, Person.is_active, Invitation.function,
+                  Invitation.answer, Invitation.answered_at, Invitation.answered_via, Invitation.answer_sequence,
+                  Invitation.sent_sequence, Invitation.delegated_to_id, Invitation.delegated_from_id,
+                  Invitation.removed_at, _TO.name.label("delegated_to_name"),
+                  _FROM.name.label("delegated_from_name"))
+        .join(Person, Person.id == Invitation.person_id)
+        .outerjoin(_TO, _TO.id == Invitation.delegated_to_id)
+        .outerjoin(_FROM, _FROM.id == Invitation.delegated_from_id)
+        .where(Invitation.meeting_id == meeting.id)).all()
+    # a deputy's answer: the invitation of the person sent, still invited, standing in for the sender
+    standing_in = {(r.person_id, r.delegated_from_id): r.answer for r in found if r.removed_at is None}
+    rows = sorted((_row(r, meeting.sequence, standing_in) for r in found), key=_order)
     counts = Counter(r.answer for r in rows if r.removed_at is None)
-    return MeetingOverview(loaded, convener, tuple(rows), {a: counts.get(a, 0) for a in Answer})
+    form = meeting.meeting_form
+    keeper = form.minutes_keeper_function or form.convener_function
+    return MeetingOverview(
+        _convener_name(session, meeting, rows), tuple(rows), {a: counts.get(a, 0) for a in Answer},
+        frozenset(r.person_id for r in rows if r.is_active and r.function is keeper))
 
 
-def addable_people(session: Session, meeting: Meeting) -> list[Person]:
-    """The district's active people not already on the meeting's list (removed ones may come back)."""
+def _convener_name(session: Session, meeting: Meeting, rows: list[InviteeRow]) -> str:
+    """`convener_of`'s rule over the rows: the holder of the form's convener function (one still coming first, by
+    name), else the district's director, else the district's name."""
+    wanted = meeting.meeting_form.convener_function
+    holder = min((r for r in rows if r.function is wanted and r.removed_at is None),
+                 key=lambda r: (not r.is_active, r.name, r.person_id), default=None)
+    if holder is not None:
+        return holder.name
+    director = district_directors(session, [meeting.district_id]).get(meeting.district_id) \
+        if meeting.district_id is not None else None
+    return convener_without_holder(meeting, director).name
+
+
+def addable_people(session: Session, meeting: Meeting, query: str,
+                   limit: int = 20) -> list[sa.Row[tuple[int, str, str]]]:
+    """The district's active people not already on the meeting's list (removed ones may come back) whose name or
+    email holds `query` (any case): id, name and email, by name, at most `limit` (the page says when there are
+    more; one asks for more by typing more)."""
     district_of = sa.func.coalesce(Person.district_id, School.district_id, Unit.district_id)
     invited = sa.select(Invitation.person_id).where(Invitation.meeting_id == meeting.id,
                                                     Invitation.removed_at.is_(None))
-    return list(session.scalars(
-        sa.select(Person).outerjoin(School, Person.school_id == School.id)
+    words = query.split()
+    matches = [sa.or_(sa.func.lower(Person.name).contains(w.lower(), autoescape=True),
+                      sa.func.lower(Person.email).contains(w.lower(), autoescape=True)) for w in words]
+    return list(session.execute(
+        sa.select(Person.id, Person.name, Person.email).outerjoin(School, Person.school_id == School.id)
         .outerjoin(Unit, Person.unit_id == Unit.id)
-        .where(district_of == meeting.district_id, Person.is_active, Person.id.not_in(invited))
-        .order_by(Person.name, Person.id)))
+        .where(district_of == meeting.district_id, Person.is_active, Person.id.not_in(invited), *matches)
+        .order_by(Person.name, Person.id).limit(limit)))
 
 
-def _row(invitation: Invitation) -> InviteeRow:
-    person = invitation.person
-    answered = invitation.answer not in (Answer.NEEDS_ACTION, Answer.DELEGATED)
-    deputy = deputy_invitation(invitation)
+def _row(found: sa.Row[Any], meeting_sequence: int, standing_in: dict[tuple[int, int | None], Answer]) -> InviteeRow:
+    answered = found.answer not in (Answer.NEEDS_ACTION, Answer.DELEGATED)
+    calendar_sequence = found.sent_sequence if found.sent_sequence is not None else meeting_sequence
+    deputy_answer = standing_in.get((found.delegated_to_id, found.person_id)) \
+        if found.answer is Answer.DELEGATED and found.delegated_to_id is not None else None
     return InviteeRow(
-        person_id=person.id, name=person.name, email=person.email, person_is_active=person.is_active,
-        function=invitation.function, answer=invitation.answer, answered_at=invitation.answered_at,
-        answered_via=invitation.answered_via,
+        person_id=found.person_id, name=found.name, email=found.email, person_is_active=found.is_active,
+        function=found.function, answer=found.answer, answered_at=found.answered_at,
+        answered_via=found.answered_via,
         # the version of their own copy: each person's SEQUENCE is their own (sent_sequence)
-        answered_earlier_version=answered and (invitation.answer_sequence or 0) < invitation.calendar_sequence,
-        delegated_to=invitation.delegated_to.name if invitation.delegated_to else None,
-        deputy_answer=deputy.answer if deputy is not None else None,
-        delegated_from=invitation.delegated_from.name if invitation.delegated_from else None,
-        removed_at=invitation.removed_at,
+        answered_earlier_version=answered and (found.answer_sequence or 0) < calendar_sequence,
+        delegated_to=found.delegated_to_name, deputy_answer=deputy_answer,
+        delegated_from=found.delegated_from_name,
+        removed_at=found.removed_at,
     )
 
 

@@ -7,6 +7,7 @@ service's message, not a 404, since they can see the minutes.
 """
 from __future__ import annotations
 
+import dataclasses
 import io
 from dataclasses import dataclass
 from typing import Any
@@ -608,12 +609,17 @@ def history_rows(events: list[Any]) -> list[dict[str, Any]]:
 # -- the summary on the organiser's meeting page -------------------------------------------------------
 
 @bp.app_template_global()
-def minutes_summary(meeting: Meeting) -> dict[str, Any] | None:
+def minutes_summary(meeting: Meeting, people: MeetingPeople | None = None) -> dict[str, Any] | None:
     """The minutes' state, the required functions and a link, for `minutes/_on_meeting.html`; None if the
-    reader may not see the minutes."""
+    reader may not see the minutes. `people` without the adjusters, when the page has read the invitees already
+    (the organiser's page, as columns: the meeting's invitations are not loaded again)."""
     user = current_user()
     minutes = services.minutes_of(db(), meeting)
-    if not may(user, READ, meeting_people(meeting, minutes)):
+    if people is None:
+        people = meeting_people(meeting, minutes)
+    elif minutes is not None:
+        people = dataclasses.replace(people, adjuster_ids=frozenset(a.person_id for a in minutes.adjusters))
+    if not may(user, READ, people):
         return None
     coverage = participation.coverage_of(db(), meeting)
     return {"state": STATE_LABELS[minutes.state if minutes else None], "coverage": coverage,

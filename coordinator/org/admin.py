@@ -248,10 +248,9 @@ def people(code: str) -> str:
     district, user = _district(code, Action.VIEW)
     search = PersonSearchForm(request.args)
     search.set_choices(_language())
-    found = services.people_of(db(), district, query=search.q.data or "", function=search.function_value(),
-                               is_active=active_value(search.active.data))
-    return render_template("org/admin/people.html", district=district, search=search, people=found,
-                           listed=paginate(found, requested_page()),
+    listed = services.people_page(db(), district, requested_page(), query=search.q.data or "",
+                                  function=search.function_value(), is_active=active_value(search.active.data))
+    return render_template("org/admin/people.html", district=district, search=search, listed=listed,
                            may_edit=_may_edit(user, district))
 
 

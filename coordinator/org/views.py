@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, render_template, url_for
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 from werkzeug.wrappers import Response
 
 from coordinator.agreements.models import (
@@ -34,6 +34,7 @@ from coordinator.org.models import (
     OrganiserType,
     Person,
     School,
+    SchoolGroup,
     Unit,
 )
 from coordinator.pagination import paginate
@@ -102,7 +103,8 @@ def home() -> str | Response:
 @bp.get("/districts/<code>")
 @permission(READ_DISTRICT)
 def district(code: str) -> str:
-    """A district: its schools, units, people, and its active agreement with the staffing warnings."""
+    """A district: its schools, units, how many people (the list is a page of its own), and its active agreement
+    with the staffing warnings."""
     session = db()
     district = session.scalars(sa.select(District).where(District.code == code)).one_or_none()
     if district is None:
@@ -112,14 +114,12 @@ def district(code: str) -> str:
     units = session.scalars(sa.select(Unit).where(Unit.district_id == district.id).order_by(Unit.name)).all()
     school_ids = [s.id for s in schools]
     unit_ids = [u.id for u in units]
-    people = session.scalars(
-        sa.select(Person)
+    # the people a page at a time on their own page (searchable, with functions and deputies): here only how many
+    # (about 350 in a city district, every one with their functions, was most of this page's time)
+    people = session.scalar(
+        sa.select(sa.func.count()).select_from(Person)
         .where(Person.is_active, sa.or_(Person.district_id == district.id, Person.school_id.in_(school_ids),
-                                        Person.unit_id.in_(unit_ids)))
-        .options(selectinload(Person.functions), selectinload(Person.school), selectinload(Person.unit),
-                 selectinload(Person.deputy))
-        .order_by(Person.name)
-    ).all()
+                                        Person.unit_id.in_(unit_ids))))
     agreements = _agreements(session, _active_versions(session, Agreement.district_id == district.id))
     party_school_ids = {p.school_id for entry in agreements for p in entry["version"].parties}
     return render_template(
@@ -174,10 +174,12 @@ def _active_versions(session: Session, owner: sa.ColumnElement[bool]) -> list[Ag
         .join(AgreementVersion.agreement)
         .where(owner, AgreementVersion.status == VersionStatus.ACTIVE)
         .options(
-            selectinload(AgreementVersion.agreement),
-            selectinload(AgreementVersion.contact_person),
+            # the one-to-one sides joined; the forms with what the staffing warnings read of them
+            joinedload(AgreementVersion.agreement),
+            joinedload(AgreementVersion.contact_person),
             selectinload(AgreementVersion.parties),
-            selectinload(AgreementVersion.meeting_forms).selectinload(MeetingForm.functions),
+            selectinload(AgreementVersion.meeting_forms).options(
+                selectinload(MeetingForm.functions), selectinload(MeetingForm.group).selectinload(SchoolGroup.schools)),
         )
         .order_by(Agreement.title)
     ))

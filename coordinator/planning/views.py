@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from itertools import groupby
@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext, lazy_gettext as _l, ngettext
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from werkzeug.wrappers import Response
 
 from coordinator.agreements.models import Agreement, AgreementVersion, MeetingForm, VersionStatus
@@ -24,13 +24,14 @@ from coordinator.auth.permissions import Action, allows
 from coordinator.clock import utcnow
 from coordinator.i18n import DomainError
 from coordinator.invitations.events import meeting_title
-from coordinator.invitations.forms import AddInviteeForm, person_choices
+from coordinator.invitations.forms import AddInviteeForm, InviteeSearchForm
 from coordinator.invitations.messages import MailContext
+from coordinator.invitations.views import ANSWERED_VIA, ANSWERS
 from coordinator.invitations.organiser import addable_people, meeting_overview
 from coordinator.invitations.services import add_invitee as invite, remove_invitee as uninvite, resend
 from coordinator.org.models import District, Municipality, Person, School
 from coordinator.planning.forms import AddMeetingForm, MoveForm, PublishForm
-from coordinator.planning.models import Meeting, MeetingStatus
+from coordinator.planning.models import Invitation, Meeting, MeetingStatus
 from coordinator.planning.services import (
     UID_DOMAIN, MeetingEntry, Owner, Publication, add_meeting, cancel_meeting, district_term, find_district,
     is_city_code, move_meeting, plan_district_term, publication, publish, review,
@@ -38,12 +39,16 @@ from coordinator.planning.services import (
 from coordinator.planning.warnings import PlanningWarning
 from coordinator.terms.calendar import REASON_HALF_DAY, TermCalendar
 from coordinator.terms.models import Term
-from coordinator.web import db, settings
+from coordinator.minutes.rights import MeetingPeople
+from coordinator.pagination import page_number, paginate
+from coordinator.web import PAGE_ARG, db, requested_page, settings
 
 bp = Blueprint("planning", __name__)
 
 STATUSES = {MeetingStatus.DRAFT: _l("Utkast"), MeetingStatus.SCHEDULED: _l("Publicerat"),
             MeetingStatus.CANCELLED: _l("Inställt")}
+INVITEES_PER_PAGE = 25  # the invitee table's rows a page: a forum has 150 invitees, those who have not answered first
+FOUND_PER_SEARCH = 20  # people found by the organiser's search a page; more by typing more of the name
 WEEKDAYS = (_l("Måndag"), _l("Tisdag"), _l("Onsdag"), _l("Torsdag"), _l("Fredag"))
 
 
@@ -272,10 +277,27 @@ def add(code: str, term: str) -> str | Response:
 @bp.get("/districts/<code>/terms/<term>/meetings/<int:meeting_id>")
 @permission(READ_DISTRICT)
 def meeting_page(code: str, term: str, meeting_id: int) -> str:
-    """The meeting, who has answered what and when, and who has not; resend, add, remove for organisers."""
-    district, term_row, user = _district_term(code, term, Action.VIEW)
-    meeting = _meeting(district, term_row, meeting_id)
-    return _meeting_page(district, term_row, meeting, may_organise(user, district.id), AddInviteeForm())
+    """The meeting, who has answered what and when, and who has not (a page of them at a time); resend and
+    remove for organisers, and the search for someone to add."""
+    district, term_row, meeting, user = _meeting_of_address(code, term, meeting_id)
+    overview = meeting_overview(db(), meeting)
+    return render_template(
+        "planning/meeting.html", district=district, term=term_row, meeting=meeting, overview=overview,
+        invitees=paginate(overview.rows, requested_page(), size=INVITEES_PER_PAGE), title=meeting_title(meeting),
+        may_organise=may_organise(user, district.id), search=InviteeSearchForm(),
+        # the answers' words looked up once, not again on every row
+        answer_words={answer: str(label) for answer, label in ANSWERS.items()},
+        answered_via_words={via: str(label) for via, label in ANSWERED_VIA.items()},
+        minutes_people=MeetingPeople(district_id=meeting.district_id, invitee_ids=overview.invitee_ids,
+                                     keeper_ids=overview.keeper_ids))
+
+
+@bp.get("/districts/<code>/terms/<term>/meetings/<int:meeting_id>/invitees/new")
+@permission(ORGANISE)
+def find_invitee(code: str, term: str, meeting_id: int) -> str:
+    """Search the district's people not yet invited by name or email; each found has a button that invites."""
+    district, term_row, meeting = _organised_meeting(code, term, meeting_id)
+    return _invite_page(district, term_row, meeting, InviteeSearchForm(request.args), AddInviteeForm())
 
 
 @bp.post("/districts/<code>/terms/<term>/meetings/<int:meeting_id>/invitees")
@@ -284,7 +306,6 @@ def add_invitee(code: str, term: str, meeting_id: int) -> str | Response:
     district, term_row, meeting = _organised_meeting(code, term, meeting_id)
     session = db()
     form = AddInviteeForm()
-    _person_choices(form, addable_people(session, meeting))
     if form.validate_on_submit():
         person = _person(form.person_id.data)
         try:
@@ -296,27 +317,27 @@ def add_invitee(code: str, term: str, meeting_id: int) -> str | Response:
             session.commit()
             flash(gettext("%(name)s är inbjuden.", name=person.name), "success")
             return redirect(_meeting_url(district, term_row, meeting.id))
-    return _meeting_page(district, term_row, meeting, True, form)
+    return _invite_page(district, term_row, meeting, InviteeSearchForm(request.form), form)
 
 
-@bp.post("/districts/<code>/terms/<term>/meetings/<int:meeting_id>/invitees/<int:person_id>/remove")
+@bp.post("/districts/<code>/terms/<term>/meetings/<int:meeting_id>/invitees/action")
 @permission(ORGANISE)
-def remove_invitee(code: str, term: str, meeting_id: int, person_id: int) -> Response:
+def invitee_action(code: str, term: str, meeting_id: int) -> Response:
+    """One button of the invitee table: `resend` or `remove`, the person's id its value (one form for the table,
+    not two a row)."""
     district, term_row, meeting = _organised_meeting(code, term, meeting_id)
-    person = _invitee(meeting, person_id)
-    _change(lambda session: uninvite(session, meeting, person, actor=_actor(), now=utcnow(), mail=_mail()),
-            gettext("%(name)s är borttagen från mötet.", name=person.name))
-    return redirect(_meeting_url(district, term_row, meeting.id))
-
-
-@bp.post("/districts/<code>/terms/<term>/meetings/<int:meeting_id>/invitees/<int:person_id>/resend")
-@permission(ORGANISE)
-def resend_invitation(code: str, term: str, meeting_id: int, person_id: int) -> Response:
-    district, term_row, meeting = _organised_meeting(code, term, meeting_id)
-    person = _invitee(meeting, person_id)
-    _change(lambda session: resend(session, meeting, person, actor=_actor(), now=utcnow(), mail=_mail()),
-            gettext("Inbjudan skickas igen till %(name)s.", name=person.name))
-    return redirect(_meeting_url(district, term_row, meeting.id))
+    action = "resend" if "resend" in request.form else "remove" if "remove" in request.form else None
+    if action is None or not request.form[action].isdigit():
+        abort(400)
+    person = _invitee(meeting, int(request.form[action]))
+    if action == "resend":
+        _change(lambda session: resend(session, meeting, person, actor=_actor(), now=utcnow(), mail=_mail()),
+                gettext("Inbjudan skickas igen till %(name)s.", name=person.name))
+    else:
+        _change(lambda session: uninvite(session, meeting, person, actor=_actor(), now=utcnow(), mail=_mail()),
+                gettext("%(name)s är borttagen från mötet.", name=person.name))
+    # back to the page of the table the button was on
+    return redirect(_meeting_url(district, term_row, meeting.id, page=page_number(request.form.get(PAGE_ARG))))
 
 
 def may_organise(user: User, district_id: int) -> bool:
@@ -325,23 +346,39 @@ def may_organise(user: User, district_id: int) -> bool:
 
 
 def _organised_meeting(code: str, term: str, meeting_id: int) -> tuple[District, Term, Meeting]:
-    district, term_row, user = _district_term(code, term, Action.VIEW)
+    district, term_row, meeting, user = _meeting_of_address(code, term, meeting_id)
     if not may_organise(user, district.id):
         abort(404)
-    return district, term_row, _meeting(district, term_row, meeting_id)
+    return district, term_row, meeting
 
 
-def _meeting_page(district: District, term: Term, meeting: Meeting, organiser: bool, form: AddInviteeForm) -> str:
-    overview = meeting_overview(db(), meeting)
-    if organiser and form.person_id.choices is None:
-        _person_choices(form, addable_people(db(), meeting))
-    return render_template("planning/meeting.html", district=district, term=term, meeting=overview.meeting,
-                           overview=overview, title=meeting_title(overview.meeting), may_organise=organiser,
-                           add_form=form)
+def _meeting_of_address(code: str, term: str, meeting_id: int) -> tuple[District, Term, Meeting, User]:
+    """The district, term and meeting of a meeting's address, with the meeting's form (and its functions) and school,
+    in one statement, once the user may view the district; else 404 (a statement each for the district, its
+    municipality, the term, its breaks and the meeting before: the organiser's pages are read often)."""
+    if is_city_code(code):
+        owner, term_row, user = _district_term(code, term, Action.VIEW)
+        return owner, term_row, _meeting(owner, term_row, meeting_id), user  # type: ignore[arg-type,return-value]
+    found = db().execute(
+        sa.select(Meeting, District, Term)
+        .join(District, District.id == Meeting.district_id)
+        .join(Term, sa.and_(Term.id == Meeting.term_id, Term.municipality_id == District.municipality_id))
+        .where(Meeting.id == meeting_id, District.code == code, Term.name == term)
+        .options(joinedload(Meeting.meeting_form).joinedload(MeetingForm.functions), joinedload(Meeting.school))
+    ).unique().one_or_none()
+    if found is None or found.Meeting.is_case_meeting:
+        abort(404)
+    meeting, district, term_row = found
+    return district, term_row, meeting, require(Action.VIEW, district.id)
 
 
-def _person_choices(form: AddInviteeForm, people: Iterable[Person]) -> None:
-    form.person_id.choices = person_choices(people, gettext("Välj en person"))
+def _invite_page(district: District, term: Term, meeting: Meeting, search: InviteeSearchForm,
+                 form: AddInviteeForm) -> str:
+    query = search.q.data or ""
+    found = addable_people(db(), meeting, query, limit=FOUND_PER_SEARCH + 1)
+    return render_template("planning/invite.html", district=district, term=term, meeting=meeting,
+                           title=meeting_title(meeting), search=search, query=query, add_form=form,
+                           found=found[:FOUND_PER_SEARCH], more=len(found) > FOUND_PER_SEARCH)
 
 
 def _change(use_case: Callable[[Session], object], done: str) -> None:
@@ -367,14 +404,15 @@ def _person(person_id: int | None) -> Person:
 def _invitee(meeting: Meeting, person_id: int) -> Person:
     """One of the people ever invited to the meeting; 404 for anyone else, so an organiser cannot learn the
     name behind another district's person id (the service's "not invited" message names the person)."""
-    invitation = next((i for i in meeting.invitations if i.person_id == person_id), None)
+    invitation = db().get(Invitation, (meeting.id, person_id))
     if invitation is None:
         abort(404)
     return invitation.person
 
 
-def _meeting_url(district: District, term: Term, meeting_id: int) -> str:
-    return url_for(".meeting_page", code=district.code, term=term.name, meeting_id=meeting_id)
+def _meeting_url(district: District, term: Term, meeting_id: int, page: int = 1) -> str:
+    more = {PAGE_ARG: page} if page > 1 else {}
+    return url_for(".meeting_page", code=district.code, term=term.name, meeting_id=meeting_id, **more)
 
 
 def _actor() -> str:
@@ -410,7 +448,8 @@ def _district_term(code: str, term: str, action: Action) -> tuple[Owner, Term, U
 
 
 def _meeting(district: District, term: Term, meeting_id: int) -> Meeting:
-    meeting = db().get(Meeting, meeting_id)
+    # the facts the meeting's pages show joined: its form and school
+    meeting = db().get(Meeting, meeting_id, options=[joinedload(Meeting.meeting_form), joinedload(Meeting.school)])
     if meeting is None or meeting.district_id != district.id or meeting.term_id != term.id or meeting.is_case_meeting:
         abort(404)
     return meeting

@@ -379,6 +379,19 @@ def test_people_are_found_by_name_email_or_function_in_either_language(demo):
     assert "Helena Forsberg" not in names()                          # the city's
 
 
+def test_a_page_of_the_people_is_the_same_as_the_whole_list_cut(demo):
+    """`people_page` filters plain rows and loads only the page's people: the same people, in the same order, as
+    `people_of` cut into pages, for every filter (issue 16)."""
+    norrviken = district(demo)
+    for filters in ({}, {"query": "ÖBERG"}, {"query": "polis"}, {"query": "school psychologist"},
+                    {"function": Function.PRINCIPAL}, {"is_active": True}, {"query": "nobody-at-all"}):
+        whole = services.people_of(demo, norrviken, **filters)
+        count = max(1, -(-len(whole) // 3))
+        pages = [services.people_page(demo, norrviken, n, size=3, **filters) for n in range(1, count + 1)]
+        assert [p for page in pages for p in page.items] == whole, filters
+        assert {page.total for page in pages} == {len(whole)}
+
+
 # ---------------------------------------------------------------------------------------------
 # Imports from a district's page
 

@@ -118,3 +118,19 @@ def log_in_as(client: FlaskClient, app: Flask, role: Role, district_code: str | 
     with client.session_transaction() as session:
         session["user_id"] = user.id
     return user
+
+
+def get_counting_statements(app: Flask, client: FlaskClient, url: str) -> tuple[TestResponse, list[str]]:
+    """The response to GET `url` and the SQL statements it took (for the pages' statement ceilings, issue 16)."""
+    engine = app.extensions["coordinator.engine"]
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        response = client.get(url)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    return response, statements

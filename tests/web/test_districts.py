@@ -1,6 +1,7 @@
 """The home page and a district's page, on the demo, with the permission check."""
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import sqlalchemy as sa
@@ -10,7 +11,7 @@ from coordinator.auth.models import Role, User
 from coordinator.org.functions import Function
 from coordinator.org.models import Language, Person
 from coordinator.web import db
-from tests.web.helpers import log_in_as, page
+from tests.web.helpers import get_counting_statements, log_in_as, page
 
 
 
@@ -53,7 +54,6 @@ def test_a_director_sees_their_district_with_schools_people_and_the_agreement(cl
     html = page(response)
     for text in ["Norrviken International School", "Fristående", "gymnasieskola", "anpassad grundskola",
                  "Individ- och familjeomsorgen Norrviken", "Lokalpolisområde Norrviken",
-                 "Eva Lindqvist", "stadsdelsdirektör", "Mottagningsgruppen Norrviken",
                  "Lokal samverkansöverenskommelse skola–socialtjänst, Norrviken", "2027-06-15",
                  "Anders Nyström", "Övergripande samverkansforum", "1 gång per termin", "Varje månad",
                  "3 gånger per termin", "Inga enskilda ärenden", "Endast avidentifierade elever",
@@ -61,6 +61,12 @@ def test_a_director_sees_their_district_with_schools_people_and_the_agreement(cl
         assert text in html, text
     assert "Revisionen är försenad" not in html
     assert "Söderbyskolan" not in html
+    # the people on a page of their own (a city district has 350), how many of them and the link here
+    assert re.search(r"\d+ aktiva personer arbetar i stadsdelen\.", html)
+    assert 'href="/districts/NORRVIKEN/people"' in html and "Mottagningsgruppen Norrviken" not in html
+    people = page(client.get("/districts/NORRVIKEN/people?q=Lindqvist"))
+    assert "Eva Lindqvist" in people and "stadsdelsdirektör" in people
+    assert "Mottagningsgruppen Norrviken" in page(client.get("/districts/NORRVIKEN/people"))
 
 
 def test_a_director_sees_the_staffing_warnings_of_their_agreement(client, demo):
@@ -124,3 +130,16 @@ def test_the_district_page_speaks_english_to_english_users(client, demo):
     html = page(client.get("/districts/SODERBY"))
 
     assert "district director" in html  # function names come from the catalogue in the user's language
+
+
+def test_the_district_page_takes_a_fixed_handful_of_statements(client, demo):
+    """The district, its schools and units, how many people (not each with their functions: a city district has
+    350), the agreement with its forms and parties, and what the staffing warnings read: however many people the
+    district has (docs/PERFORMANCE.md, issue 16)."""
+    log_in_as(client, demo, Role.DISTRICT_DIRECTOR, "NORRVIKEN")
+    client.get("/districts/NORRVIKEN")
+    response, statements = get_counting_statements(demo, client, "/districts/NORRVIKEN")
+
+    assert response.status_code == 200 and "Alla funktioner som krävs" in page(response)
+    assert len(statements) <= 13, "\n".join(statements)
+    assert not any("person_function" in s and "DISTINCT" not in s for s in statements)  # nobody's functions listed

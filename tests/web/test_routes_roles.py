@@ -289,9 +289,7 @@ def _examples(place: Place) -> dict[str, dict[str, Any]]:
         **{f"planning.{name}": {"code": c, "term": term} for name in (
             "plan", "plan_post", "publish_confirm", "publish_post", "add")},
         **{f"planning.{name}": {"code": c, "term": term, **meeting} for name in (
-            "move", "cancel", "meeting_page", "add_invitee")},
-        "planning.remove_invitee": {"code": c, "term": term, **meeting, "person_id": i["invitee"]},
-        "planning.resend_invitation": {"code": c, "term": term, **meeting, "person_id": i["invitee"]},
+            "move", "cancel", "meeting_page", "add_invitee", "find_invitee", "invitee_action")},
         "terms.index": {}, "terms.new": {"code": "0180"}, "terms.edit": {"code": "0180", "name": term},
         "invitations.rsvp": {"token": t["rsvp"]}, "invitations.rsvp_deputy": {"token": t["rsvp"]},
         "invitations.feed": {"token": t["feed"]},
@@ -477,13 +475,20 @@ def test_another_districts_record_is_not_found_like_one_that_never_existed(world
 # -- ids typed into organisers' forms and addresses -------------------------------------------------------------
 
 def test_an_organiser_gets_no_name_for_another_districts_person_id(world: World) -> None:
-    """An invitee's id in the organiser's address that is not the meeting's: 404 without the person's name, the
+    """An invitee's id on the organiser's buttons that is not the meeting's: 404 without the person's name, the
     same page as for an id that never existed."""
     lars = world.other.ids["invitee"]
-    for endpoint in ("planning.remove_invitee", "planning.resend_invitation"):
-        arguments = {"code": "EKDAL", "term": "HT2027", "meeting_id": world.own.ids["meeting"]}
-        refused = _send(world, Role.DISTRICT_DIRECTOR, "POST", endpoint, {**arguments, "person_id": lars})
-        unknown = _send(world, Role.DISTRICT_DIRECTOR, "POST", endpoint, {**arguments, "person_id": UNKNOWN})
+    client = world.app.test_client()
+    with client.session_transaction() as cookie:
+        cookie["user_id"], cookie["since"] = world.users[Role.DISTRICT_DIRECTOR], NOW.timestamp()
+    address = f"/districts/EKDAL/terms/HT2027/meetings/{world.own.ids['meeting']}/invitees/action"
+    for action in ("remove", "resend"):
+        transaction = world.connection.begin()
+        try:
+            refused = client.post(address, data={action: str(lars)})
+            unknown = client.post(address, data={action: str(UNKNOWN)})
+        finally:
+            transaction.rollback()
         assert refused.status_code == unknown.status_code == 404
         assert "Lars Lundkvist" not in _text(refused)
         assert _TOKEN.sub("", _text(refused)) == _TOKEN.sub("", _text(unknown))
