@@ -42,6 +42,8 @@ class PlannedMeeting:
     starts_at: datetime    # UTC, as stored
     ends_at: datetime
     day: date              # the local day it falls on
+    clock: str             # its local start and end, 13:00 and 15:00: the same in every language
+    clock_end: str
     status: MeetingStatus
     is_moved_by_hand: bool
     is_added_by_hand: bool
@@ -113,7 +115,8 @@ def digest(calendar: TermCalendar, stored: tuple[MeetingEntry, ...], warnings: t
     """The digest of a review (`services.review`'s meetings, warnings and missing count)."""
     meetings = tuple(PlannedMeeting(
         m.id, m.form_id, m.form_name, m.title, m.school_name or m.group_name, m.starts_at, m.ends_at,
-        m.starts_at.astimezone(zone).date(), m.status, m.is_moved_by_hand, m.is_added_by_hand, len(m.invitees))
+        m.starts_at.astimezone(zone).date(), f"{m.starts_at.astimezone(zone):%H:%M}", f"{m.ends_at.astimezone(zone):%H:%M}",
+        m.status, m.is_moved_by_hand, m.is_added_by_hand, len(m.invitees))
         for m in sorted(stored, key=lambda m: (m.starts_at, m.id)))
     positions = {m.form_id: (m.form_position, m.form_name) for m in stored}
     by_form: dict[int, list[PlannedMeeting]] = defaultdict(list)

@@ -123,7 +123,8 @@ def plan_form(code: str, term: str, form_id: int) -> str | tuple[str, int]:
     return render_template("planning/plan_part.html", digest=found, district=district, term=term_row,
                            may_edit=allows(user, Action.EDIT, district.id), part="form", heading=form.name,
                            meetings=meetings, warnings=found.warnings_of(meetings, form_id), weeks=[],
-                           now=utcnow(), warning_href=_warning_href(district, term_row, found))
+                           now=utcnow(), warning_href=_warning_href(district, term_row, found),
+                           **_day_labels(meetings, set()))
 
 
 def _period(code: str, term: str, first: date, last: date, part: str) -> str | tuple[str, int]:
@@ -147,7 +148,18 @@ def _period(code: str, term: str, first: date, last: date, part: str) -> str | t
         previous=periods[index - 1].starts_on if index else None,
         next=periods[index + 1].starts_on if index + 1 < len(periods) else None,
         meetings=meetings, warnings=found.warnings_of(meetings), weeks=week_rows(found.calendar, meetings, first, last),
-        now=utcnow(), warning_href=_warning_href(district, term_row, found), week_key=week_key, month_key=month_key)
+        now=utcnow(), warning_href=_warning_href(district, term_row, found), week_key=week_key, month_key=month_key,
+        **_day_labels(meetings, {first + timedelta(days=n) for n in range((last - first).days + 1) if
+                                 (first + timedelta(days=n)).weekday() < 5}))
+
+
+def _day_labels(meetings: Iterable[PlannedMeeting], grid: set[date]) -> dict[str, dict[date, str]]:
+    """The days' labels in the reader's language, once a day rather than once a meeting (Babel's formatting is
+    the costliest part of a row): `days`, the meetings' (tis 12 okt. 2027), and `short_days`, theirs and the
+    grid's (12 okt.)."""
+    meeting_days = {m.day for m in meetings}
+    return {"days": {day: format_date(day, "EEE d MMM y") for day in meeting_days},
+            "short_days": {day: format_date(day, "d MMM") for day in meeting_days | grid}}
 
 
 def _plan_of(code: str, term: str) -> tuple[Owner, Term, User, int | None]:
