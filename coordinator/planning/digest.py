@@ -23,12 +23,15 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from coordinator.audit import AuditEvent
 from coordinator.planning.context import MeetingEntry
 from coordinator.planning.models import MeetingStatus
 from coordinator.planning.warnings import PlanningWarning
 from coordinator.terms.calendar import TermCalendar
+
+ANSWERED = "invitation.answered"  # the audit action of an invitee's answer (invitations.services.answer)
 
 
 @dataclass(frozen=True)
@@ -152,23 +155,41 @@ class DigestCache:
         """The data's version as a subquery, to be read with what the page reads first."""
         return sa.select(sa.func.max(AuditEvent.id)).scalar_subquery()
 
+    @staticmethod
+    def changed_since(session: Session) -> Callable[[int], bool]:
+        """Whether an audit event after a version may change a plan: any but an answer (accepted, declined,
+        tentative), which arrive every second on a Monday morning and change neither a warning nor a count
+        of the plan (sending a deputy is `invitation.delegated`, and does). Reads only the events since."""
+        def changed(version: int) -> bool:
+            return bool(session.scalar(sa.select(sa.exists().where(
+                AuditEvent.id > version, AuditEvent.action != ANSWERED))))
+        return changed
+
     def __init__(self, ttl: float = 60.0, size: int = 64, clock: Callable[[], float] = time.monotonic) -> None:
         self.ttl, self.size, self.clock = ttl, size, clock
         self._entries: OrderedDict[Hashable, tuple[float, int | None, PlanDigest]] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = self.misses = 0
 
-    def get(self, version: int | None, key: Hashable, make: Callable[[], PlanDigest]) -> PlanDigest:
+    def get(self, version: int | None, key: Hashable, make: Callable[[], PlanDigest],
+            changed_since: Callable[[int], bool] | None = None) -> PlanDigest:
         """The digest of `key` at the data's `version` (read before `make` runs, so that a change committed
-        while it runs makes the next request make it again)."""
+        while it runs makes the next request make it again). `changed_since(v)`: whether an audit event after
+        `v` may change a plan; when none has (only answers came), the digest kept still holds."""
         if self.ttl <= 0:
             return make()
         moment = self.clock()
         with self._lock:
             found = self._entries.get(key)
-            if found is not None and moment - found[0] < self.ttl and found[1] == version:
-                self._entries.move_to_end(key)
-                self.hits += 1
+        if found is not None and moment - found[0] < self.ttl:
+            kept = found[1] == version or (
+                found[1] is not None and version is not None and changed_since is not None
+                and not changed_since(found[1]))
+            if kept:
+                with self._lock:
+                    self._entries[key] = (found[0], version, found[2])
+                    self._entries.move_to_end(key)
+                    self.hits += 1
                 return found[2]
         made = make()
         with self._lock:

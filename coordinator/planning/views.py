@@ -201,7 +201,7 @@ def _digest(district: Owner, term: Term, version: int | None) -> PlanDigest | tu
         return digest(result.calendar, result.meetings, result.warnings, result.missing, zone)
 
     try:
-        return cache.get(version, key, make)
+        return cache.get(version, key, make, DigestCache.changed_since(db()))
     except DomainError as error:  # e.g. a break stored outside its term
         return render_template("pages/error.html", title=gettext("Terminen kan inte planeras"),
                                message=gettext(error.template, **error.params)), 409

@@ -12,9 +12,12 @@ import sqlalchemy as sa
 from tests.web.helpers import log_in_as, page
 
 from coordinator.auth.models import Role
-from coordinator.planning.models import Meeting
+from coordinator.invitations.messages import MailContext
+from coordinator.invitations.services import add_invitee, record_answer
+from coordinator.org.models import Person
+from coordinator.planning.models import Answer, Invitation, Meeting
 from coordinator.planning.services import move_meeting, plan_district_term, review
-from coordinator.web import db
+from coordinator.web import db, settings
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 PLAN = "/districts/NORRVIKEN/terms/HT2027/plan"
@@ -149,3 +152,35 @@ def test_another_districts_director_gets_404_on_every_part(client, demo):
 
     for part in ("", "/weeks/2027-W41", "/months/2027-10", f"/forms/{meetings[0][1]}"):
         assert client.get(f"{PLAN}{part}").status_code == 404, part
+
+
+def test_an_answer_keeps_the_plan_and_a_changed_invitation_does_not(client, demo):
+    """Answers arrive every second on a Monday morning and change nothing the plan shows: the kept review
+    holds; adding an invitee changes a count, and the plan is reviewed again (decision 78)."""
+    meetings = planned(demo)
+    log_in_as(client, demo, Role.DISTRICT_DIRECTOR, "NORRVIKEN")
+    meeting_id, form_id, _ = meetings[0]
+    form = f"{PLAN}/forms/{form_id}"
+
+    def invited() -> int:
+        row = re.search(rf'<tr id="meeting-{meeting_id}".*?</tr>', page(client.get(form)), re.S).group(0)
+        return int(re.findall(r"<td>(\d+)</td>", row)[-1])
+
+    before = invited()
+    cache = demo.extensions["coordinator.planning_digests"]
+    with demo.app_context():
+        invitation = db().scalars(sa.select(Invitation).where(Invitation.meeting_id == meeting_id)).first()
+        assert record_answer(db(), invitation, Answer.ACCEPTED, via="web", sequence=0, actor="test", now=NOW)
+        db().commit()
+    misses = cache.misses
+
+    assert invited() == before and cache.misses == misses  # kept: only an answer came
+
+    with demo.app_context():
+        meeting = db().get(Meeting, meeting_id)
+        invited_ids = set(db().scalars(sa.select(Invitation.person_id).where(Invitation.meeting_id == meeting_id)))
+        person = db().scalars(sa.select(Person).where(Person.id.not_in(invited_ids), Person.is_active)).first()
+        add_invitee(db(), meeting, person, actor="test", now=NOW, mail=MailContext.from_settings(settings()))
+        db().commit()
+
+    assert invited() == before + 1 and cache.misses == misses + 1
