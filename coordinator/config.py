@@ -34,6 +34,7 @@ class Settings:
     mailbox_seconds: float = 60.0        # polling COORDINATOR_IMAP_URL for calendar replies
     standby_seconds: float = 5.0         # how often a standby scheduler tries the leader lock
     followup_cache_seconds: float = 60.0  # the follow-up views' facts kept at most this long (0: never)
+    planning_cache_seconds: float = 60.0  # a reviewed plan kept for its pages at most this long (0: never)
     reminder_hour: int = 7               # local hour at which follow-ups and the digest fall due
     reminder_horizon_days: int = 120     # follow-ups stop this long after a meeting
     term_plan_weeks: int = 6             # warn directors when a term this close has no meetings
@@ -71,6 +72,7 @@ class Settings:
             mailbox_seconds=_number(env, "COORDINATOR_JOBS_MAILBOX_SECONDS", 60.0, float),
             standby_seconds=_number(env, "COORDINATOR_JOBS_STANDBY_SECONDS", 5.0, float),
             followup_cache_seconds=_number(env, "COORDINATOR_FOLLOWUP_CACHE_SECONDS", 60.0, float),
+            planning_cache_seconds=_number(env, "COORDINATOR_PLANNING_CACHE_SECONDS", 60.0, float),
             reminder_hour=_number(env, "COORDINATOR_REMINDER_HOUR", 7, int, highest=23),
             reminder_horizon_days=_number(env, "COORDINATOR_REMINDER_HORIZON_DAYS", 120, int),
             term_plan_weeks=_number(env, "COORDINATOR_TERM_PLAN_WEEKS", 6, int),

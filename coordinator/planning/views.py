@@ -5,14 +5,13 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from itertools import groupby
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale, gettext, lazy_gettext as _l, ngettext
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_date, get_locale, gettext, lazy_gettext as _l, ngettext
 from sqlalchemy.orm import Session, joinedload
 from werkzeug.wrappers import Response
 
@@ -30,14 +29,16 @@ from coordinator.invitations.views import ANSWERED_VIA, ANSWERS
 from coordinator.invitations.organiser import addable_people, meeting_overview
 from coordinator.invitations.services import add_invitee as invite, remove_invitee as uninvite, resend
 from coordinator.org.models import District, Municipality, Person, School
+from coordinator.planning.digest import DigestCache, PlanDigest, PlannedMeeting, digest
 from coordinator.planning.forms import AddMeetingForm, MoveForm, PublishForm
 from coordinator.planning.models import Invitation, Meeting, MeetingStatus
 from coordinator.planning.services import (
-    UID_DOMAIN, MeetingEntry, Owner, Publication, add_meeting, cancel_meeting, district_term, find_district,
+    UID_DOMAIN, Owner, Publication, add_meeting, cancel_meeting, find_district,
     is_city_code, move_meeting, plan_district_term, publication, publish, review,
 )
 from coordinator.planning.warnings import PlanningWarning
 from coordinator.terms.calendar import REASON_HALF_DAY, TermCalendar
+from coordinator.terms.services import term_name
 from coordinator.terms.models import Term
 from coordinator.minutes.rights import MeetingPeople
 from coordinator.pagination import page_number, paginate
@@ -78,24 +79,160 @@ def warning_text(warning: PlanningWarning) -> str:
 @bp.get("/districts/<code>/terms/<term>/plan")
 @permission(READ_DISTRICT)
 def plan(code: str, term: str) -> str | tuple[str, int]:
-    """The term's plan: the warnings, the meetings by form and as a week grid; buttons for those who may edit."""
-    district, term_row, user = _district_term(code, term, Action.VIEW)
-    now = utcnow()
+    """The term's plan as an overview: the warnings, each meeting form's meetings counted, the weeks and months
+    to read it by; buttons for those who may edit. Each meeting is on its week's, month's and form's page."""
+    district, term_row, user, version = _plan_of(code, term)
+    found = _digest(district, term_row, version)
+    if isinstance(found, tuple):
+        return found
+    return render_template("planning/plan.html", digest=found, district=district, term=term_row,
+                           may_edit=allows(user, Action.EDIT, district.id), week_key=week_key,
+                           month_key=month_key, warning_href=_warning_href(district, term_row, found))
+
+
+@bp.get("/districts/<code>/terms/<term>/plan/weeks/<week>")
+@permission(READ_DISTRICT)
+def plan_week(code: str, term: str, week: str) -> str | tuple[str, int]:
+    """One week of the plan (`2027-W36`): its days, with breaks and holidays, and its meetings."""
     try:
-        result = review(db(), district, term_row, now, timezone=settings().timezone,
-                        max_per_day=settings().planner_max_meetings_per_day)
+        year, number = week.split("-W")
+        monday = date.fromisocalendar(int(year), int(number), 1)
+    except ValueError:
+        abort(404)
+    return _period(code, term, monday, monday + timedelta(days=4), "week")
+
+
+@bp.get("/districts/<code>/terms/<term>/plan/months/<month>")
+@permission(READ_DISTRICT)
+def plan_month(code: str, term: str, month: str) -> str | tuple[str, int]:
+    """One month of the plan (`2027-09`): its weeks, with breaks and holidays, and its meetings."""
+    try:
+        first = datetime.strptime(month, "%Y-%m").date()
+    except ValueError:
+        abort(404)
+    return _period(code, term, first, (first + timedelta(days=32)).replace(day=1) - timedelta(days=1), "month")
+
+
+@bp.get("/districts/<code>/terms/<term>/plan/forms/<int:form_id>")
+@permission(READ_DISTRICT)
+def plan_form(code: str, term: str, form_id: int) -> str | tuple[str, int]:
+    """One meeting form's meetings of the term, and the warnings about the form and its meetings."""
+    district, term_row, user, version = _plan_of(code, term)
+    found = _digest(district, term_row, version)
+    if isinstance(found, tuple):
+        return found
+    form = next((f for f in found.forms if f.form_id == form_id), None)
+    if form is None:
+        abort(404)
+    meetings = found.of_form(form_id)
+    return render_template("planning/plan_part.html", digest=found, district=district, term=term_row,
+                           may_edit=allows(user, Action.EDIT, district.id), part="form", heading=form.name,
+                           meetings=meetings, warnings=found.warnings_of(meetings, form_id), weeks=[],
+                           now=utcnow(), warning_href=_warning_href(district, term_row, found),
+                           **_day_labels(meetings, set()))
+
+
+def _period(code: str, term: str, first: date, last: date, part: str) -> str | tuple[str, int]:
+    """A week's or a month's page: the meetings of the days `first` to `last`, the week grid of those days."""
+    district, term_row, user, version = _plan_of(code, term)
+    found = _digest(district, term_row, version)
+    if isinstance(found, tuple):
+        return found
+    periods = found.weeks if part == "week" else found.months
+    starts = [p.starts_on for p in periods]
+    if first not in starts:  # outside the plan's weeks or months
+        abort(404)
+    index = starts.index(first)
+    meetings = found.between(first, last)
+    heading = gettext("Vecka %(num)s, %(first)s–%(last)s", num=first.isocalendar()[1],
+                      first=format_date(first, "d MMM"), last=format_date(last, "d MMM y")) \
+        if part == "week" else format_date(first, "LLLL y")
+    return render_template(
+        "planning/plan_part.html", digest=found, district=district, term=term_row, heading=heading,
+        may_edit=allows(user, Action.EDIT, district.id), part=part, first=first, last=last,
+        previous=periods[index - 1].starts_on if index else None,
+        next=periods[index + 1].starts_on if index + 1 < len(periods) else None,
+        meetings=meetings, warnings=found.warnings_of(meetings), weeks=week_rows(found.calendar, meetings, first, last),
+        now=utcnow(), warning_href=_warning_href(district, term_row, found), week_key=week_key, month_key=month_key,
+        **_day_labels(meetings, {first + timedelta(days=n) for n in range((last - first).days + 1) if
+                                 (first + timedelta(days=n)).weekday() < 5}))
+
+
+def _day_labels(meetings: Iterable[PlannedMeeting], grid: set[date]) -> dict[str, dict[date, str]]:
+    """The days' labels in the reader's language, once a day rather than once a meeting (Babel's formatting is
+    the costliest part of a row): `days`, the meetings' (tis 12 okt. 2027), and `short_days`, theirs and the
+    grid's (12 okt.)."""
+    meeting_days = {m.day for m in meetings}
+    return {"days": {day: format_date(day, "EEE d MMM y") for day in meeting_days},
+            "short_days": {day: format_date(day, "d MMM") for day in meeting_days | grid}}
+
+
+def _plan_of(code: str, term: str) -> tuple[Owner, Term, User, int | None]:
+    """The district and term of a planning page's address (as `_district_term`), and the data's version
+    for the cache of plans, read together in one statement."""
+    version = DigestCache.version()
+    if is_city_code(code):
+        district, term_row, user = _district_term(code, term, Action.VIEW)
+        return district, term_row, user, db().scalar(sa.select(version))
+    try:
+        name = term_name(term)
+    except DomainError:
+        abort(404)
+    row = db().execute(
+        sa.select(District, Term, version)
+        .outerjoin(Term, sa.and_(Term.municipality_id == District.municipality_id, Term.name == name))
+        .where(District.code == code)).one_or_none()
+    if row is None:
+        abort(404)
+    district, term_row, data_version = row
+    user = require(Action.VIEW, district.id)
+    if term_row is None:
+        abort(404)
+    return district, term_row, user, data_version
+
+
+def _digest(district: Owner, term: Term, version: int | None) -> PlanDigest | tuple[str, int]:
+    """The term's reviewed plan, from the app's cache while the data is the same (`planning.digest`)."""
+    cache = current_app.extensions.get("coordinator.planning_digests")
+    if cache is None:
+        cache = current_app.extensions["coordinator.planning_digests"] = DigestCache(settings().planning_cache_seconds)
+    zone, config = _zone(), settings()
+    key = (district.id, district.municipality_id, term.id, config.timezone, config.planner_max_meetings_per_day,
+           utcnow().astimezone(zone).date())
+
+    def make() -> PlanDigest:
+        result = review(db(), district, term, utcnow(), timezone=config.timezone,
+                        max_per_day=config.planner_max_meetings_per_day)
+        return digest(result.calendar, result.meetings, result.warnings, result.missing, zone)
+
+    try:
+        return cache.get(version, key, make, DigestCache.changed_since(db()))
     except DomainError as error:  # e.g. a break stored outside its term
         return render_template("pages/error.html", title=gettext("Terminen kan inte planeras"),
                                message=gettext(error.template, **error.params)), 409
-    zone = _zone()
-    groups = [(name, list(entries)) for (_, name), entries in groupby(
-        sorted(result.meetings, key=lambda m: (m.form_position, m.form_name, m.starts_at, m.id)),
-        key=lambda m: (m.form_position, m.form_name))]
-    return render_template(
-        "planning/plan.html", result=result, district=district, term=term_row, groups=groups,
-        weeks=week_rows(result.calendar, result.meetings, zone), may_edit=allows(user, Action.EDIT, district.id),
-        now=now,
-    )
+
+
+def week_key(day: date) -> str:
+    """A week's address part: 2027-W36."""
+    year, number, _ = day.isocalendar()
+    return f"{year}-W{number:02d}"
+
+
+def month_key(day: date) -> str:
+    return f"{day.year}-{day.month:02d}"
+
+
+def _warning_href(district: Owner, term: Term, found: PlanDigest) -> Callable[[PlanningWarning], str | None]:
+    """Where a warning leads: its meeting in its week, else its form's page, else nowhere."""
+    def href(warning: PlanningWarning) -> str | None:
+        day = found.day_of(warning.meeting_id) if warning.meeting_id else None
+        if day is not None:
+            return url_for(".plan_week", code=district.code, term=term.name,
+                           week=week_key(day)) + f"#meeting-{warning.meeting_id}"
+        if warning.form_id is not None and any(f.form_id == warning.form_id for f in found.forms):
+            return url_for(".plan_form", code=district.code, term=term.name, form_id=warning.form_id)
+        return None
+    return href
 
 
 @bp.post("/districts/<code>/terms/<term>/plan")
@@ -212,7 +349,7 @@ def move(code: str, term: str, meeting_id: int) -> str | Response:
         else:
             session.commit()
             flash(gettext("Mötet flyttades."), "success")
-            return redirect(_back(district, term_row, meeting.id))
+            return redirect(_back(district, term_row, meeting))
     return render_template("planning/move.html", district=district, term=term_row, meeting=meeting, form=form)
 
 
@@ -233,7 +370,7 @@ def cancel(code: str, term: str, meeting_id: int) -> str | Response:
     else:
         session.commit()
         flash(gettext("Mötet ställdes in."), "success")
-    return redirect(_back(district, term_row, meeting_id))
+    return redirect(_back(district, term_row, meeting))
 
 
 @bp.route("/districts/<code>/terms/<term>/meetings/new", methods=["GET", "POST"])
@@ -268,7 +405,7 @@ def add(code: str, term: str) -> str | Response:
         else:
             session.commit()
             flash(gettext("Mötet lades till som utkast."), "success")
-            return redirect(_back(district, term_row, meeting.id))
+            return redirect(_back(district, term_row, meeting))
     return render_template("planning/add.html", district=district, term=term_row, form=form)
 
 
@@ -441,10 +578,15 @@ def _district_term(code: str, term: str, action: Action) -> tuple[Owner, Term, U
     if district is None:
         abort(404)
     user = require(action, district.id)
-    try:
-        return district, district_term(session, district, term), user
+    try:  # the term by its municipality's id: neither the municipality nor the breaks are read for it
+        name = term_name(term)
     except DomainError:
         abort(404)
+    term_row = session.scalars(sa.select(Term).where(Term.municipality_id == district.municipality_id,
+                                                     Term.name == name)).one_or_none()
+    if term_row is None:
+        abort(404)
+    return district, term_row, user
 
 
 def _meeting(district: District, term: Term, meeting_id: int) -> Meeting:
@@ -455,8 +597,11 @@ def _meeting(district: District, term: Term, meeting_id: int) -> Meeting:
     return meeting
 
 
-def _back(district: District, term: Term, meeting_id: int) -> str:
-    return url_for(".plan", code=district.code, term=term.name, _anchor=f"meeting-{meeting_id}")
+def _back(district: Owner, term: Term, meeting: Meeting) -> str:
+    """The meeting's week of the plan, at the meeting."""
+    day = meeting.starts_at.astimezone(_zone()).date()
+    return url_for(".plan_week", code=district.code, term=term.name, week=week_key(day),
+                   _anchor=f"meeting-{meeting.id}")
 
 
 def _zone() -> ZoneInfo:
@@ -478,33 +623,35 @@ class GridDay:
     day: date
     free: str | None          # why no meetings are planned: a holiday, a break, outside the term
     half_day: str | None      # a half day's name: free from 14.00
-    meetings: tuple[MeetingEntry, ...]
+    meetings: tuple[PlannedMeeting, ...]
 
 
 @dataclass(frozen=True)
 class GridWeek:
     number: int
-    days: tuple[GridDay, ...]  # Monday to Friday
+    monday: date
+    days: tuple[GridDay | None, ...]  # Monday to Friday; None: a day outside the month shown
 
 
-def week_rows(calendar: TermCalendar, meetings: tuple[MeetingEntry, ...], zone: ZoneInfo) -> list[GridWeek]:
-    """One row per week from the term's first to its last (or its last meeting's), Monday to Friday."""
-    by_day: dict[date, list[MeetingEntry]] = defaultdict(list)
+def week_rows(calendar: TermCalendar, meetings: Iterable[PlannedMeeting], first: date, last: date) -> list[GridWeek]:
+    """One row per week of the days `first` to `last`, Monday to Friday; days outside them are left empty."""
+    by_day: dict[date, list[PlannedMeeting]] = defaultdict(list)
     for meeting in meetings:
-        by_day[meeting.starts_at.astimezone(zone).date()].append(meeting)
-    first = min([calendar.starts_on, *by_day])
-    last = max([calendar.ends_on, *by_day])
+        by_day[meeting.day].append(meeting)
     monday = first - timedelta(days=first.weekday())
     weeks = []
     while monday <= last:
         days = []
         for offset in range(5):
             day = monday + timedelta(days=offset)
+            if not first <= day <= last:
+                days.append(None)
+                continue
             reason = calendar.free_reason(datetime.combine(day, time(8)), datetime.combine(day, time(9)))
             half = calendar.half_days.get(day)
             days.append(GridDay(day, gettext(reason) if reason else None,
                                 f"{half}: {gettext(REASON_HALF_DAY)}" if half and not reason else None,
-                                tuple(sorted(by_day.get(day, ()), key=lambda m: (m.starts_at, m.id)))))
-        weeks.append(GridWeek(monday.isocalendar()[1], tuple(days)))
+                                tuple(by_day.get(day, ()))))
+        weeks.append(GridWeek(monday.isocalendar()[1], monday, tuple(days)))
         monday += timedelta(days=7)
     return weeks

@@ -32,6 +32,10 @@ def test_the_director_plans_moves_and_publishes_a_term(live_server, page, screen
     expect(page.get_by_text(re.compile(r"Övergripande samverkansforum", re.I)).first).to_be_visible()
     screenshots.take(page, "planned")
 
+    # the overview counts each form's meetings; the form's page lists them, each to move or cancel
+    press(page, page.get_by_role("link", name="Övergripande samverkansforum", exact=True))
+    expect(page.get_by_role("heading", name="Övergripande samverkansforum", level=1)).to_be_visible()
+    screenshots.take(page, "form")
     press(page, page.get_by_role("link", name=re.compile(r"^Flytta Övergripande samverkansforum")).first)
     expect(page.get_by_role("heading", name="Flytta mötet", level=1)).to_be_visible()
     type_date(page, page.get_by_label("Datum"), "2027-10-13")

@@ -3,6 +3,7 @@ server caught, then sends her deputy, whose own invitation arrives by mail with 
 from __future__ import annotations
 
 import re
+from zoneinfo import ZoneInfo
 
 import icalendar
 import sqlalchemy as sa
@@ -11,7 +12,7 @@ from playwright.sync_api import expect
 from coordinator.cli import cli
 from coordinator.db import make_session_factory
 from coordinator.demo.data import PEOPLE, person_email
-from coordinator.planning.models import Answer, Invitation
+from coordinator.planning.models import Answer, Invitation, Meeting
 from tests.e2e.accessibility import assert_accessible, press, with_axe
 from tests.e2e.conftest import serve
 from tests.e2e.test_director_journey import director_email, log_in, publish
@@ -105,8 +106,11 @@ def test_a_principal_accepts_from_the_mail_sends_a_deputy_and_the_deputys_invita
         assert PRINCIPAL in invited.message.get_body(preferencelist=("plain",)).get_content()
 
         page.goto(f"{live_server.url}/districts/NORRVIKEN/terms/HT2027/plan")
-        with sessions():
-            meeting_id = answer().meeting_id
+        with sessions() as session:  # the plan's overview leads to the meeting's week, which lists it
+            meeting_id, starts_at = session.execute(sa.select(Meeting.id, Meeting.starts_at).where(
+                Meeting.uid == uid)).one()
+        year, week, _ = starts_at.astimezone(ZoneInfo("Europe/Stockholm")).isocalendar()
+        page.locator(f"a[href$='/plan/weeks/{year}-W{week:02d}']").click()
         page.locator(f"a[href$='/meetings/{meeting_id}']").first.click()
         expect(page.get_by_role("row", name=re.compile(f"^{PRINCIPAL} "))).to_contain_text(f"ersatt av {DEPUTY}")
         expect(page.get_by_role("row", name=re.compile(f"^{DEPUTY} "))).to_contain_text(f"Ersätter {PRINCIPAL}")

@@ -80,7 +80,9 @@ def test_a_director_plans_moves_cancels_and_publishes_through_the_page(client, d
     move_page = page(client.get(move_url))
     assert 'value="2027-10-12"' in move_page and 'value="13:00"' in move_page
     response = post(client, move_url, {"day": "2027-10-19", "starts": "13:30", "ends": "15:30"}, token_from=move_url)
-    assert response.status_code == 302 and response.headers["Location"].endswith(f"{PLAN}#meeting-{meeting.id}")
+    # back to the meeting in its week of the plan
+    assert response.status_code == 302 and response.headers["Location"].endswith(
+        f"{PLAN}/weeks/2027-W42#meeting-{meeting.id}")
     moved = forum(demo)
     assert (moved.starts_at.astimezone(STOCKHOLM).isoformat(), moved.is_moved_by_hand) == (
         "2027-10-19T13:30:00+02:00", True)
@@ -101,7 +103,9 @@ def test_a_director_plans_moves_cancels_and_publishes_through_the_page(client, d
     assert response.status_code == 302
     html = page(client.get(PLAN))
     assert re.search(r"34 möten publicerades; \d+ inbjudningar till \d+ personer skickas\.", html)
-    assert "Inställt" in html and "flyttat för hand" in html
+    assert "35 möten i terminen, 0 utkast." in html
+    assert "Inställt" in page(client.get(f"{PLAN}/forms/{operative.meeting_form_id}"))
+    assert "flyttat för hand" in page(client.get(f"{PLAN}/weeks/2027-W42"))
     assert {m.status for m in meetings(demo)} == {MeetingStatus.SCHEDULED, MeetingStatus.CANCELLED}
     assert {m.published_by for m in meetings(demo) if m.status is MeetingStatus.SCHEDULED} == {
         "eva.lindqvist@stockholm.example"}
@@ -147,9 +151,10 @@ def test_a_draft_whose_time_has_passed_is_flagged_and_left_unpublished(client, d
     log_in_as(client, demo, Role.DISTRICT_DIRECTOR, "NORRVIKEN")
 
     html = page(client.get(PLAN))
+    assert "Utkast i det förflutna: 1. De publiceras inte; flytta dem till en kommande dag eller ställ in dem." in html
+    html = page(client.get(f"{PLAN}/forms/{past.meeting_form_id}"))
     row = re.search(rf'<tr id="meeting-{past.id}".*?</tr>', html, re.S).group(0)
     assert "Utkast, <strong>i det förflutna</strong>" in row
-    assert "Utkast i det förflutna: 1. De publiceras inte; flytta dem till en kommande dag eller ställ in dem." in html
     confirm = page(client.get(PUBLISH))
     assert "Publicera 34 möten?" in confirm
     assert "1 utkast ligger i det förflutna och publiceras inte; det finns kvar som utkast" in confirm
@@ -193,7 +198,9 @@ def test_a_director_adds_a_meeting_through_the_page(client, demo):
     [added] = meetings(demo)
     assert (added.is_added_by_hand, added.ends_at.astimezone(STOCKHOLM).isoformat()) == (
         True, "2027-09-07T11:00:00+02:00")
-    assert "tillagt för hand" in page(client.get(PLAN))
+    # back in the meeting's week, where it shows as added
+    assert response.headers["Location"].endswith(f"{PLAN}/weeks/2027-W36#meeting-{added.id}")
+    assert "tillagt för hand" in page(client.get(response.headers["Location"]))
 
 
 def test_an_added_per_school_meeting_without_a_school_is_sent_back_with_the_error(client, demo):
@@ -252,21 +259,33 @@ def test_the_page_shows_the_warnings_on_top_and_the_term_week_by_week(client, de
 
     warning = "Ingen aktiv person vid Norrvikens skola har funktionen kurator för Elevhälsokonferens."
     assert warning in html
-    assert (f'<a href="#meeting-{meeting.id}">Övergripande samverkansforum 2027-11-03 13:00 ligger inte på skoltid: '
-            "Höstlov.</a>") in html
+    assert (f'<a href="{PLAN}/weeks/2027-W44#meeting-{meeting.id}">Övergripande samverkansforum 2027-11-03 13:00 '
+            "ligger inte på skoltid: Höstlov.</a>") in html
     assert html.index(warning) < html.index("Möten per mötesform") < html.index("Terminen vecka för vecka")
-    grid = html[html.index('<table class="plan-grid">'):]
-    assert [re.sub(r"<[^>]+>", "", h) for h in re.findall(r'<th scope="col">.*?</th>', grid)[:6]] == [
-        "Vecka", "Måndag", "Tisdag", "Onsdag", "Torsdag", "Fredag"]
-    rows = re.findall(r"<tr>\s*<th scope=\"row\">v\. (\d+)</th>(.*?)</tr>", grid, re.S)
-    assert [int(week) for week, _ in rows] == [*range(33, 52)]  # 33-51, the höstlov week 44 too
-    week_44 = dict(rows)["44"]
+    weeks = html[html.index("Terminen vecka för vecka"):]
+    assert re.findall(r'href="[^"]*/plan/weeks/2027-W(\d+)">v\. (\d+)</a>', weeks) == [
+        (f"{n}", f"{n}") for n in range(33, 52)]  # 33-51, the höstlov week 44 too
+
+    def grid(week: int) -> str:
+        html = page(client.get(f"{PLAN}/weeks/2027-W{week}"))
+        grid = html[html.index('<table class="plan-grid">'):]
+        assert [re.sub(r"<[^>]+>", "", h) for h in re.findall(r'<th scope="col">.*?</th>', grid)[:6]] == [
+            "Vecka", "Måndag", "Tisdag", "Onsdag", "Torsdag", "Fredag"]
+        rows = re.findall(r"<tr>\s*<th scope=\"row\">v\. (\d+)</th>(.*?)</tr>", grid, re.S)
+        assert [int(number) for number, _ in rows] == [week]
+        return rows[0][1]
+
+    week_44 = grid(44)
     assert week_44.count('class="plan-grid__free"') == 5 and "Höstlov" in week_44
-    week_40 = dict(rows)["40"]
+    assert "13:00 Övergripande samverkansforum" in week_44  # moved into the höstlov
+    week_40 = grid(40)
     assert week_40.count('class="plan-grid__free"') == 1 and "Studiedag" in week_40
-    assert "13:00 Övergripande samverkansforum" in dict(rows)["44"]  # moved into the höstlov
-    assert "09:00 Lokalt operativt samverkansforum" in dict(rows)["41"]
-    assert "utanför terminen" in dict(rows)["33"]  # Monday-Wednesday before the start
+    assert "09:00 Lokalt operativt samverkansforum" in grid(41)
+    assert "utanför terminen" in grid(33)  # Monday-Wednesday before the start
+    # the meeting's week shows its warning too, and says that the others are on the overview
+    week = page(client.get(f"{PLAN}/weeks/2027-W44"))
+    assert "ligger inte på skoltid: Höstlov." in week and warning not in week
+    assert re.search(r"Översikten har \d+ varning(ar)? till\.", week)
 
 
 def test_the_district_page_links_the_planning_of_each_term(client, demo):

@@ -233,7 +233,7 @@ def _build(session: Session) -> World:
             "party": version.parties[0].id if version.parties else UNKNOWN, "form": version.meeting_forms[0].id,
             "report": reports[key].id, "booking": bookings[key].id, "hours": hours[key].id, "user": targets[key].id,
             "message": messages[key].id, "invitee": invitation.person_id, "link_school": links[key].school_id,
-            "group": groups[key].id, "visit": visits[key].id,
+            "group": groups[key].id, "visit": visits[key].id, "meeting_form": meeting.meeting_form_id,
         }, tokens={
             "feed": feeds[key], "rsvp": make_token(SECRET, meeting.id, invitation.person_id, invitation.rsvp_key),
             "booking": booking_token(SECRET, links[key].id, links[key].key),
@@ -290,6 +290,9 @@ def _examples(place: Place) -> dict[str, dict[str, Any]]:
             "plan", "plan_post", "publish_confirm", "publish_post", "add")},
         **{f"planning.{name}": {"code": c, "term": term, **meeting} for name in (
             "move", "cancel", "meeting_page", "add_invitee", "find_invitee", "invitee_action")},
+        "planning.plan_week": {"code": c, "term": term, "week": "2027-W36"},
+        "planning.plan_month": {"code": c, "term": term, "month": "2027-09"},
+        "planning.plan_form": {"code": c, "term": term, "form_id": i["meeting_form"]},
         "terms.index": {}, "terms.new": {"code": "0180"}, "terms.edit": {"code": "0180", "name": term},
         "invitations.rsvp": {"token": t["rsvp"]}, "invitations.rsvp_deputy": {"token": t["rsvp"]},
         "invitations.feed": {"token": t["feed"]},
