@@ -12,17 +12,25 @@ Several jobs processes (or machines) may deliver the same outbox: each claims it
 
 Reported per sender count: messages per second (min / median / max over rounds), the speed-up over
 one sender in the same round, and **duplicates** (messages the sink received more than once: must be
-0), plus anything not sent. Writes bench/results/fanout_scale.json.
+0), plus anything not sent; and, per run, the CPU milliseconds a message cost the senders, their
+PostgreSQL backends and the sink, with what the backends were doing (pg_stat_activity sampled every 20 ms:
+lock waits show as Lock:…), so a speed-up that does not come can be told apart: the machine's cores, its
+latency, or contention. Writes bench/results/fanout_scale.json.
 
     python -m bench.fanout_scale [--messages 4000] [--senders 1 2 4] [--rounds 2] [--batch-size 100]
 """
 from __future__ import annotations
 
 import argparse
+import collections
 import multiprocessing
+import os
+import resource
 import sys
+import threading
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -37,31 +45,88 @@ from coordinator.outbox.models import OutboxMessage, OutboxState
 from coordinator.outbox.transports import SMTPTransport
 
 
-def _sender(url: str, port: int, batch_size: int, start: Any) -> None:
-    """One jobs process's delivery: its own engine, `deliver_due` until nothing is due."""
+def _sender(url: str, port: int, batch_size: int, start: Any, cpu: Any) -> None:
+    """One jobs process's delivery: its own engine, `deliver_due` until nothing is due; its CPU seconds to `cpu`."""
     engine = make_engine(url)
     with engine.connect():
         pass
     start.wait()
+    before = resource.getrusage(resource.RUSAGE_SELF)
     deliver_due(make_session_factory(engine), SMTPTransport("127.0.0.1", port), now=NOW, batch_size=batch_size,
                 sender=SENDER)
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    cpu.put(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
     engine.dispose()
 
 
-def run_senders(url: str, port: int, senders: int, batch_size: int) -> float:
+def process_cpu(pid: int) -> float | None:
+    """A local process's CPU seconds (user + system) from /proc; None when it is gone or not Linux."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+class Backends:
+    """Samples the run's PostgreSQL backends every 20 ms: what each is doing (pg_stat_activity's state and wait
+    event: a lock wait shows as Lock:…) and its CPU (/proc, the server being local), until stopped."""
+
+    def __init__(self, url: str) -> None:
+        self.engine = make_engine(url)
+        self.states: collections.Counter[str] = collections.Counter()
+        self.first: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        with self.engine.connect() as connection:
+            connection.execution_options(isolation_level="AUTOCOMMIT")
+            while not self._stop.is_set():
+                for pid, state, wait_type, wait in connection.execute(sa.text(
+                        "SELECT pid, state, wait_event_type, wait_event FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND pid <> pg_backend_pid()")):
+                    if (seconds := process_cpu(pid)) is not None:
+                        self.first.setdefault(pid, seconds)
+                        self.last[pid] = seconds
+                    self.states[(f"{wait_type}:{wait}" if wait_type else "on CPU") if state == "active"
+                                else f"idle ({state})"] += 1
+                time.sleep(0.02)
+
+    def stop(self) -> dict[str, Any]:
+        self._stop.set()
+        self._thread.join()
+        self.engine.dispose()
+        total = sum(self.states.values()) or 1
+        return {"cpu_seconds": round(sum(self.last[p] - self.first[p] for p in self.last), 3),
+                "states": {k: round(v / total, 3) for k, v in self.states.most_common()}}
+
+
+def run_senders(url: str, port: int, senders: int, batch_size: int, sink_pid: int | None = None) -> dict[str, Any]:
+    """How long `senders` processes took to send everything, and the CPU spent by them, their backends and the sink."""
     context = multiprocessing.get_context("spawn")
-    start = context.Event()
-    processes = [context.Process(target=_sender, args=(url, port, batch_size, start)) for _ in range(senders)]
+    start, cpu = context.Event(), context.Queue()
+    processes = [context.Process(target=_sender, args=(url, port, batch_size, start, cpu)) for _ in range(senders)]
     for process in processes:
         process.start()
     time.sleep(1.0 + 0.5 * senders)  # imported and connected: only the sending is timed
+    backends = Backends(url)
+    sink_before = process_cpu(sink_pid) if sink_pid else None
     started = time.perf_counter()
     start.set()
     for process in processes:
         process.join()
         if process.exitcode != 0:
             raise RuntimeError(f"a sender failed with exit code {process.exitcode}")
-    return time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    sampled = backends.stop()
+    sink_after = process_cpu(sink_pid) if sink_pid else None
+    return {"seconds": seconds, "senders_cpu_seconds": round(sum(cpu.get() for _ in processes), 3),
+            "postgres_cpu_seconds": sampled["cpu_seconds"], "backend_states": sampled["states"],
+            "sink_cpu_seconds": round(sink_after - sink_before, 3) if sink_before is not None and sink_after is not None
+            else None}
 
 
 def states(url: str) -> dict[str, int]:
@@ -85,15 +150,20 @@ def measure(url: str, messages: int, senders: list[int], rounds: int, batch_size
                 reset(url)
                 sink.generation.value += 1
                 received, unique = sink.counts()
-                seconds = run_senders(url, sink.port, n, batch_size)
+                timed = run_senders(url, sink.port, n, batch_size, sink.process.pid)
+                seconds = timed["seconds"]
+                cpu_ms = {k.removesuffix("_cpu_seconds"): round(1000 * v / messages, 3)
+                          for k, v in timed.items() if k.endswith("_cpu_seconds") and v is not None}
                 after_received, after_unique = sink.counts()
                 got, distinct = after_received - received, after_unique - unique
                 left = {k: v for k, v in states(url).items() if k != OutboxState.SENT.value}
                 runs[n].append({"seconds": round(seconds, 3), "per_second": round(messages / seconds, 1),
                                 "received": got, "distinct": distinct, "duplicates": got - distinct,
-                                "not_sent": left})
+                                "not_sent": left, "cpu_ms_per_message": cpu_ms,
+                                "backend_states": timed["backend_states"], "load": round(os.getloadavg()[0], 2)})
                 print(f"  round {r + 1}, {n} sender(s): {messages / seconds:,.0f} messages/s, received {got}, "
-                      f"not sent {left or 0}", flush=True)
+                      f"not sent {left or 0}; CPU ms a message {cpu_ms}; backends "
+                      + ", ".join(f"{k} {v:.0%}" for k, v in list(timed["backend_states"].items())[:5]), flush=True)
     finally:
         sink.stop()
     single = spread([run["per_second"] for run in runs[senders[0]]])["median"]

@@ -23,22 +23,31 @@ from coordinator.outbox.models import OutboxMessage
 
 
 class InvitationComposer:
-    """Composes queued first invitations; a meeting is loaded once per delivery session, not per invitee."""
+    """Composes queued first invitations; a meeting is loaded once for its run of invitees, not per invitee.
+
+    Delivery claims rows in due order, and publishing queues a meeting's invitees one after the other,
+    so consecutive rows share a meeting: the composer keeps that one meeting (with its invitees) per
+    session and lets it go for the next, so a sender holds one meeting's rows, not every meeting of
+    its batch (`tests/integration/test_outbox_delivery.py` holds it to that).
+    """
 
     def __init__(self, mail: MailContext) -> None:
         self.mail = mail
-        self._meetings: WeakKeyDictionary[Session, dict[tuple[int, object], MeetingMail]] = WeakKeyDictionary()
+        self._current: WeakKeyDictionary[Session, tuple[tuple[int, object], MeetingMail]] = WeakKeyDictionary()
 
     def __call__(self, session: Session, row: OutboxMessage) -> EmailMessage:
         if row.meeting_id is None or row.person_id is None or row.sequence is None:
             raise ValueError(f"outbox row {row.id} has no meeting, invitee or SEQUENCE to compose from")
-        meetings = self._meetings.setdefault(session, {})
-        meeting_mail = meetings.get((row.meeting_id, row.created_at))
-        if meeting_mail is None:
+        key = (row.meeting_id, row.created_at)
+        current = self._current.get(session)
+        if current is not None and current[0] == key:
+            meeting_mail = current[1]
+        else:
+            self._current.pop(session, None)  # the previous meeting's rows go before the next is loaded
             [meeting] = load_meetings(session, [row.meeting_id])
             director = district_directors(session, [meeting.district_id]).get(meeting.district_id)
-            meeting_mail = meetings[(row.meeting_id, row.created_at)] = MeetingMail(meeting, director, self.mail,
-                                                                                   row.created_at)
+            meeting_mail = MeetingMail(meeting, director, self.mail, row.created_at)
+            self._current[session] = (key, meeting_mail)
         [invitation] = [i for i in meeting_mail.meeting.invitations if i.person_id == row.person_id]
         return meeting_mail.request_message(invitation, sequence=row.sequence, is_update=False,
                                             message_id=row.message_id)

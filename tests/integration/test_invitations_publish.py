@@ -3,6 +3,7 @@ server is read by icalendar and vobject and checked item by item (both databases
 from __future__ import annotations
 
 import dataclasses
+import gc
 import re
 import secrets
 from collections import Counter
@@ -12,10 +13,15 @@ import sqlalchemy as sa
 
 from coordinator import create_app
 from coordinator.cli import cli
+from coordinator.db import make_session_factory
 from coordinator.demo import load_demo
+from coordinator.invitations.deferred import composers
+from coordinator.invitations.messages import COMPOSE
 from coordinator.invitations.services import queue_invitations
 from coordinator.invitations.tokens import read_token
-from coordinator.outbox.models import MessageKind, OutboxState
+from coordinator.outbox.delivery import CLAIM_SIZE, deliver_due
+from coordinator.outbox.models import MessageKind, OutboxMessage, OutboxState
+from coordinator.outbox.transports import transport_from_url
 from coordinator.planning.models import Invitation, Meeting, MeetingStatus
 from coordinator.planning.services import cancel_meeting, plan_district_term, publish
 from tests.invitation_helpers import (
@@ -218,3 +224,30 @@ def test_publishing_fixes_each_message_and_leaves_its_composing_to_the_sender(se
         assert received.raw.replace(b"\r\n", b"\n") == row.content.replace(b"\r\n", b"\n")  # stored as sent
         assert received.message["Subject"] == row.subject
         assert int(calendar_of(received.message).event["SEQUENCE"]) == row.sequence
+
+
+def test_the_sender_holds_one_meeting_and_one_group_at_a_time_however_long_the_outbox(session, engine, tmp_path):
+    """Memory of a sender (issue 16): composing a city's published term must not keep every meeting it composed,
+    nor every row it sent, in the session: what it holds stays bounded as the outbox grows."""
+    published_demo(session, forms=None)  # the whole term: 238 invitations over many meetings
+    queued = outbox(session)
+    assert len({r.meeting_id for r in queued}) > 10
+    session.close()
+    composer = composers(MAIL)[COMPOSE]
+    held: list[tuple[int, int]] = []
+
+    def observed(delivery_session, row):  # the composer as delivery calls it, counting what the session holds
+        message = composer(delivery_session, row)
+        if not held or held[-1][0] != row.meeting_id:  # a meeting's first invitee: the previous meeting is done
+            gc.collect()  # the identity map holds weakly: what is still in it is held by someone
+            kept = list(delivery_session.identity_map.values())
+            held.append((row.meeting_id, sum(isinstance(o, Meeting) for o in kept),
+                         sum(isinstance(o, OutboxMessage) for o in kept)))
+        return message
+
+    report = deliver_due(make_session_factory(engine), transport_from_url(f"file://{tmp_path}"), now=PUBLISHED,
+                         sender=MAIL.sender.email, composers={COMPOSE: observed})
+
+    assert report.sent == len(queued) and len(held) >= len({r.meeting_id for r in queued})
+    assert [meetings for _, meetings, _ in held] == [1] * len(held)  # the one being composed, not earlier ones
+    assert max(rows for _, _, rows in held) <= CLAIM_SIZE  # the group being sent, not the rows sent before it
