@@ -5,6 +5,8 @@ Import as `from tests.web.helpers import ...`.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from html import unescape
 
@@ -118,3 +120,20 @@ def log_in_as(client: FlaskClient, app: Flask, role: Role, district_code: str | 
     with client.session_transaction() as session:
         session["user_id"] = user.id
     return user
+
+
+@contextmanager
+def statements_of(app: Flask) -> Iterator[list[str]]:
+    """The SQL statements the app sends while the block runs (the pool's pre-ping not included), for ceilings
+    on a page's statements."""
+    engine = app.extensions["coordinator.engine"]
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
