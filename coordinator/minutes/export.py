@@ -13,10 +13,10 @@ import csv
 import io
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
+if TYPE_CHECKING:
+    from openpyxl import Workbook
 
 Cell = str | int | float | date | datetime | None
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -38,6 +38,8 @@ def to_xlsx(title: str, header: Sequence[str], rows: Sequence[Sequence[Cell]]) -
 
 def to_xlsx_sheets(sheets: Sequence[tuple[str, Sequence[str], Sequence[Sequence[Cell]]]]) -> bytes:
     """A workbook of one sheet per (title, header, rows), each as `to_xlsx` makes it."""
+    from openpyxl import Workbook  # 8 MB: imported by the first export, not by every worker (decisions.md 80)
+
     workbook = Workbook()
     workbook.remove(workbook.active)
     for title, header, rows in sheets:
@@ -48,6 +50,9 @@ def to_xlsx_sheets(sheets: Sequence[tuple[str, Sequence[str], Sequence[Sequence[
 
 
 def _sheet(workbook: Workbook, title: str, header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> None:
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     sheet = workbook.create_sheet(title[:31])  # Excel's limit on a sheet's name
     sheet.append(list(header))
     for cell in sheet[1]:
