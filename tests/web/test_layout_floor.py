@@ -37,3 +37,18 @@ def test_a_signed_in_page_pays_one_statement_for_its_user_and_layout(floor_app, 
     assert response.status_code == 200 and "Golv" in html and all(item in html for item in menu), html
     if role is Role.PARTICIPANT:
         assert 'class="account__name">Annika Berg<' in html  # the person's name in the header, from the same row
+
+
+def test_the_templates_translations_follow_a_forced_language_within_a_request(app):
+    """The templates keep the request's catalogue (decision 79), yet a mail or page rendered in another language
+    within the request (`force_locale`) speaks that language, and the request's own again after it."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    with app.test_request_context("/?lang=en"):
+        english = render_template_string('{{ _("Logga ut") }}')
+        with force_locale("sv"):
+            swedish = render_template_string('{{ _("Logga ut") }}|{{ ngettext("%(num)d minut", "%(num)d minuter", 2) }}')
+        again = render_template_string('{{ _("Logga ut") }}')
+
+    assert (english, swedish, again) == ("Sign out", "Logga ut|2 minuter", "Sign out")
