@@ -24,4 +24,7 @@ USER coordinator
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s \
   CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"
-CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-", "coordinator.wsgi:app"]
+# a worker is replaced after 2,000 requests (jittered, so the three are not replaced at once): a bound on what CPython
+# keeps of the memory a large page grew it to; no --preload (docs/decisions.md 80)
+CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "3", "--max-requests", "2000", "--max-requests-jitter", "200", \
+     "--access-logfile", "-", "coordinator.wsgi:app"]

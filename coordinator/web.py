@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import Flask, current_app, g, render_template, request, session as cookie
-from flask_babel import Babel, force_locale, format_datetime, get_locale
+from flask_babel import Babel, force_locale, format_datetime, get_locale, get_translations
 from flask_babel import gettext as _
 from flask_wtf import CSRFProtect
 from sqlalchemy import text
@@ -45,6 +45,10 @@ def init_app(app: Flask) -> None:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS)
     report_missing_catalogues(app)
     babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  (Jinja's i18n extension, as Flask-Babel)
+        gettext=lambda s: catalogue().ugettext(s), ngettext=lambda s, p, n: catalogue().ungettext(s, p, n),
+        pgettext=lambda c, s: catalogue().upgettext(c, s),
+        npgettext=lambda c, s, p, n: catalogue().unpgettext(c, s, p, n), newstyle=True)
     app.before_request(remember_language)
     app.jinja_env.filters["local"] = local_time
     app.jinja_env.filters["term_label"] = term_label
@@ -64,6 +68,23 @@ def report_missing_catalogues(app: Flask) -> None:
                              "package again (its build compiles the catalogues) or run "
                              "`python -m coordinator.translations.compile`.",
                              _LANGUAGE_NAMES[language], compiled, _LANGUAGE_NAMES[language])
+
+
+def catalogue() -> Any:
+    """The request's translations for the templates' `_()`: Flask-Babel's, kept for the request while its locale is
+    the same object (`force_locale` and `refresh` replace it). Flask-Babel looks up its context, the locale and
+    its catalogue cache on every call (≈ 6 µs); a layout has 17, some pages hundreds (docs/decisions.md 79)."""
+    if not g:
+        return get_translations()
+    babel_context = g.get("_flask_babel")
+    locale = getattr(babel_context, "babel_locale", None)
+    kept = getattr(babel_context, "coordinator_catalogue", None)
+    if kept is not None and locale is not None and kept[0] is locale:
+        return kept[1]
+    translations = get_translations()
+    babel_context = g._flask_babel
+    babel_context.coordinator_catalogue = (babel_context.babel_locale, translations)
+    return translations
 
 
 def settings() -> Settings:

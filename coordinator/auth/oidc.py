@@ -10,16 +10,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from authlib.integrations.flask_client import OAuth
-from authlib.oidc.core import CodeIDToken
 from flask import Flask, current_app
 
 from coordinator.auth.models import User
 from coordinator.auth.services import normalise_email
 from coordinator.config import Settings
+
+if TYPE_CHECKING:
+    from authlib.oidc.core import CodeIDToken
 
 CLIENT_NAME = "municipality"
 CALLBACK_PATH = "/login/oidc/callback"
@@ -55,23 +56,34 @@ class OidcSettings:
 
 
 def init_app(app: Flask, settings: Settings) -> None:
-    """Register the provider as an Authlib client of this app, when one is configured."""
-    config = OidcSettings.from_settings(settings)
+    """Check the provider's settings at start (a wrong one stops it); its Authlib client is made on first use."""
+    app.extensions["coordinator.oidc_settings"] = OidcSettings.from_settings(settings)
     app.extensions["coordinator.oidc"] = None
-    if config is None:
-        return
-    oauth = OAuth(app)
-    oauth.register(
-        CLIENT_NAME, client_id=config.client_id, client_secret=config.client_secret,
-        server_metadata_url=f"{config.issuer}/.well-known/openid-configuration",
-        client_kwargs={"scope": "openid email profile", "code_challenge_method": "S256"},
-    )
-    app.extensions["coordinator.oidc"] = (config, oauth.create_client(CLIENT_NAME))
+
+
+def configured() -> bool:
+    """Whether this app signs in through an identity provider (the login page's button), without Authlib."""
+    return current_app.extensions.get("coordinator.oidc_settings") is not None
 
 
 def provider() -> tuple[OidcSettings, Any] | None:
-    """This app's provider settings and Authlib client, or None."""
-    return current_app.extensions.get("coordinator.oidc")
+    """This app's provider settings and Authlib client, or None. Authlib (with requests and its crypto, about
+    16 MB) is imported and the client registered on the first sign-in through the provider, not by every
+    worker at start (docs/decisions.md 80)."""
+    config: OidcSettings | None = current_app.extensions.get("coordinator.oidc_settings")
+    if config is None:
+        return None
+    if current_app.extensions.get("coordinator.oidc") is None:
+        from authlib.integrations.flask_client import OAuth
+
+        oauth = OAuth(current_app._get_current_object())  # type: ignore[attr-defined]
+        oauth.register(
+            CLIENT_NAME, client_id=config.client_id, client_secret=config.client_secret,
+            server_metadata_url=f"{config.issuer}/.well-known/openid-configuration",
+            client_kwargs={"scope": "openid email profile", "code_challenge_method": "S256"},
+        )
+        current_app.extensions["coordinator.oidc"] = (config, oauth.create_client(CLIENT_NAME))
+    return current_app.extensions["coordinator.oidc"]
 
 
 def id_token_checks(config: OidcSettings, now: datetime) -> dict[str, Any]:
@@ -84,6 +96,8 @@ def id_token_checks(config: OidcSettings, now: datetime) -> dict[str, Any]:
 
 def id_token_checked_at(now: datetime) -> type[CodeIDToken]:
     """Authlib's ID token claims, with `exp` and `iat` judged at `now` (the app's clock) instead of the machine's."""
+    from authlib.oidc.core import CodeIDToken
+
     class IdToken(CodeIDToken):
         def validate(self, now_: float | None = None, leeway: float = 0) -> None:
             super().validate(now=int(now.timestamp()), leeway=leeway)

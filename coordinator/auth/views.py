@@ -4,12 +4,10 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import urlsplit
 
-import requests
-from authlib.integrations.base_client import OAuthError
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from joserfc.errors import JoseError
+from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
 from coordinator.auth import accounts, oidc, services, user_rules
@@ -22,6 +20,7 @@ from coordinator.auth.tokens import Refusal, TokenRefused
 from coordinator.clock import utcnow
 from coordinator.i18n import DomainError
 from coordinator.invitations.messages import MailContext
+from coordinator.org.models import Person
 from coordinator.web import LANGUAGE_CHOSEN, LANGUAGES, db, settings, speaking
 from coordinator.web import now as app_now
 
@@ -31,6 +30,12 @@ SESSION_USER = "user_id"
 SESSION_VERSION = "version"  # the login's session version when the session began: an older one is anonymous
 # requests that must work without the database (health checks) or do not need a user
 _NO_USER_ENDPOINTS = frozenset({"static", "healthz"})
+
+
+# What the layout of every signed-in page reads about the user (templates/base.html: the name, the district's code
+# in the menu, a principal's functions for the APT visit's link), loaded with the user in the one statement that
+# checks the session, not lazily in three more on every page (docs/decisions.md 79)
+LAYOUT_NEEDS = (joinedload(User.person).joinedload(Person.functions), joinedload(User.district))
 
 
 @bp.before_app_request
@@ -43,7 +48,7 @@ def load_user() -> None:
     user_id = session.get(SESSION_USER)
     if user_id is None:
         return
-    user = db().get(User, user_id)
+    user = db().get(User, user_id, options=LAYOUT_NEEDS)
     if user is None or not user.is_active or session.get(SESSION_VERSION, 0) != user.session_version:
         session.pop(SESSION_USER, None)  # the next request is anonymous
         return
@@ -147,7 +152,7 @@ def login() -> str | Response:
             return redirect(safe_next(form.next.data) or url_for("org.home"))
         current_app.logger.info("failed login for %r", services.normalise_email(form.email.data or ""))
         form.form_errors.append(_("Fel e-postadress eller lösenord."))
-    return render_template("auth/login.html", form=form, oidc_configured=oidc.provider() is not None)
+    return render_template("auth/login.html", form=form, oidc_configured=oidc.configured())
 
 
 # -- the municipality's identity provider (auth/oidc.py) -----------------------------------------------
@@ -163,6 +168,8 @@ def oidc_start() -> Response:
     if found is None:
         abort(404)
     _config, client = found
+    import requests  # with Authlib, only where the provider is used (docs/decisions.md 80)
+
     session[_OIDC_NEXT] = safe_next(request.args.get("next")) or ""
     try:
         return client.authorize_redirect(redirect_uri=settings().base_url + oidc.CALLBACK_PATH)
@@ -181,6 +188,10 @@ def oidc_callback() -> str | Response | tuple[str, int]:
     if found is None:
         abort(404)
     config, client = found
+    import requests
+    from authlib.integrations.base_client import OAuthError
+    from joserfc.errors import JoseError
+
     now = app_now()
     try:
         token = client.authorize_access_token(**oidc.id_token_checks(config, now))

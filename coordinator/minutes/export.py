@@ -38,9 +38,7 @@ def to_xlsx(title: str, header: Sequence[str], rows: Sequence[Sequence[Cell]]) -
 
 def to_xlsx_sheets(sheets: Sequence[tuple[str, Sequence[str], Sequence[Sequence[Cell]]]]) -> bytes:
     """A workbook of one sheet per (title, header, rows), each as `to_xlsx` makes it."""
-    # imported with the first workbook, not by every process that imports this module (every `coordinator`
-    # command, every web worker, the jobs process): openpyxl with Pillow is about 6 MB resident
-    from openpyxl import Workbook
+    from openpyxl import Workbook  # 8 MB: imported by the first export, not by every worker (decisions.md 80)
 
     workbook = Workbook()
     workbook.remove(workbook.active)

@@ -15,8 +15,6 @@ from types import MappingProxyType
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-import holidays as holidays_package
-
 from coordinator.i18n import N_, DomainError
 
 DEFAULT_TIMEZONE = "Europe/Stockholm"
@@ -111,6 +109,8 @@ def swedish_holidays(years: Iterable[int]) -> tuple[dict[date, str], dict[date, 
 @cache
 def _swedish_holidays(years: tuple[int, ...]) -> tuple[tuple[tuple[date, str], ...], ...]:
     # building the package's tables takes milliseconds; terms ask for the same years again and again
+    import holidays as holidays_package  # 3.6 MB: by the first term's calendar, not every worker (decisions.md 80)
+
     options = {"years": years, "language": "sv", "include_sundays": False}
     free = holidays_package.country_holidays("SE", categories=("public", "de_facto"), **options)
     # the bank category repeats the de-facto free days; only the rest are half days

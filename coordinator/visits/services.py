@@ -57,7 +57,12 @@ def visit_form(session: Session, district_id: int) -> MeetingForm | None:
 
 def may_propose(person: Person | None, school: School) -> bool:
     """A principal of the school (or its deputy principal), active."""
-    return (person is not None and person.is_active and person.school_id == school.id
+    return proposes_for(person, school.id)
+
+
+def proposes_for(person: Person | None, school_id: int) -> bool:
+    """`may_propose` by the school's id: the menu asks it on every page, without loading the school."""
+    return (person is not None and person.is_active and person.school_id == school_id
             and any(f.function in PROPOSERS for f in person.functions))
 
 

@@ -24,8 +24,8 @@ from coordinator.terms.services import current_term, terms_of
 from coordinator.visits.forms import ProposeForm
 from coordinator.visits.models import StaffMeetingVisit
 from coordinator.visits.services import (
-    confirm_visit, may_confirm, may_propose, propose_visit, school_year_label, school_year_of, visit_form,
-    visit_of_year,
+    confirm_visit, may_confirm, may_propose, propose_visit, proposes_for, school_year_label, school_year_of,
+    visit_form, visit_of_year,
 )
 from coordinator.web import db, settings
 
@@ -41,7 +41,7 @@ def visits_home() -> str | None:
     if user.district_id is not None and may_confirm(user, user.district_id):
         return url_for("visits.district", code=user.district.code)
     person = user.person
-    if person is not None and person.school is not None and may_propose(person, person.school):
+    if person is not None and person.school_id is not None and proposes_for(person, person.school_id):
         return url_for("visits.school", school_id=person.school_id)
     return None
 

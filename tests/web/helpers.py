@@ -5,6 +5,8 @@ Import as `from tests.web.helpers import ...`.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from html import unescape
 
@@ -120,17 +122,25 @@ def log_in_as(client: FlaskClient, app: Flask, role: Role, district_code: str | 
     return user
 
 
-def get_counting_statements(app: Flask, client: FlaskClient, url: str) -> tuple[TestResponse, list[str]]:
-    """The response to GET `url` and the SQL statements it took (for the pages' statement ceilings, issue 16)."""
+@contextmanager
+def statements_of(app: Flask) -> Iterator[list[str]]:
+    """The SQL statements the app sends while the block runs (the pool's pre-ping not included), for ceilings
+    on a page's statements."""
     engine = app.extensions["coordinator.engine"]
     statements: list[str] = []
 
-    def count(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
+    def count(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
         statements.append(statement)
 
     sa.event.listen(engine, "before_cursor_execute", count)
     try:
-        response = client.get(url)
+        yield statements
     finally:
         sa.event.remove(engine, "before_cursor_execute", count)
+
+
+def get_counting_statements(app: Flask, client: FlaskClient, url: str) -> tuple[TestResponse, list[str]]:
+    """The response to GET `url` and the SQL statements it took (for the pages' statement ceilings, issue 16)."""
+    with statements_of(app) as statements:
+        response = client.get(url)
     return response, statements

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 
 from coordinator import create_app
 from coordinator.auth.models import User
-from coordinator.auth.oidc import CALLBACK_PATH, OidcSettings, id_token_checks
+from coordinator.auth.oidc import CALLBACK_PATH, OidcSettings, id_token_checks, provider
 from coordinator.clock import fixed, utcnow
 from coordinator.config import Settings
 from tests.smtp_server import free_port
@@ -212,7 +212,7 @@ def test_an_id_token_for_another_audience_is_refused(app, issuer):
                          auth=(ELSEWHERE["client_id"], ELSEWHERE["client_secret"])).json()
     assert "id_token" in token
     with app.app_context():
-        config, client = app.extensions["coordinator.oidc"]
+        config, client = provider()  # the Authlib client, made on first use
         with pytest.raises(InvalidClaimError, match="aud"):
             client.parse_id_token(token, nonce="n-0S6_WzA2Mj", **id_token_checks(config, utcnow()))
 
