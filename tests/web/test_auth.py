@@ -361,3 +361,26 @@ def test_an_unknown_page_is_answered_in_the_layout(client):
     assert response.status_code == 404
     assert "Sidan finns inte" in text(response)
     assert 'class="skip-link"' in text(response)
+
+
+def test_a_hash_with_the_old_64_mib_parameters_still_signs_in_and_is_replaced_by_owasps(app, client):
+    """Passwords are hashed at 19 MiB, t=2, p=1 (decision 85); one hashed with argon2-cffi's 64 MiB default
+    before that still works, and its owner's sign-in rehashes it."""
+    from argon2 import PasswordHasher
+    from argon2.profiles import RFC_9106_LOW_MEMORY
+
+    from coordinator.auth.models import User
+    from coordinator.auth.passwords import hash_password
+    from coordinator.web import db
+
+    assert hash_password("a long enough password").startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    user_id = add_user(app, "old.hash@stockholm.example", "city_admin")
+    with app.app_context():
+        user = db().get_one(User, user_id)
+        user.password_hash = PasswordHasher.from_parameters(RFC_9106_LOW_MEMORY).hash(PASSWORD)
+        db().commit()
+
+    log_in(client, "old.hash@stockholm.example")
+
+    assert logged_in_user_id(client) == user_id
+    assert get_user(app, user_id).password_hash.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
